@@ -1,0 +1,1 @@
+"""Loan applications submitted by relationship managers."""

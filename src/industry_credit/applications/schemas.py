@@ -1,0 +1,250 @@
+"""The application document of DOMAIN.md as pydantic models: the wire contract.
+
+Unknown fields are ignored (``extra="ignore"``): DOMAIN.md welcomes extra fields, and fields a
+client must not set (score, outcome, owner, status) can therefore never reach stored data.
+Wrong types and codes outside the vocabulary are refused with the field's JSON path.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from industry_credit.uscc import uscc_problem
+
+Sector = Literal[
+    "ai_pc",
+    "ai_phone",
+    "compute_terminal",
+    "robot",
+    "smart_glasses",
+    "satellite_terminal",
+    "silver_economy",
+    "industrial_terminal",
+    "future_terminal",
+    "edge_ai_chip",
+    "edge_model",
+    "other",
+]
+District = Literal["pudong", "songjiang", "qingpu", "lingang", "other_shanghai", "outside_shanghai"]
+Stage = Literal["startup", "growth", "mature", "transition"]
+TechRoute = Literal["x86", "arm", "risc_v", "other", "none"]
+SupplyRole = Literal["buyer", "supplier"]
+Purpose = Literal["working_capital", "capex", "rd", "project", "m_and_a", "refinance"]
+Collateral = Literal[
+    "ip_pledge",
+    "software_copyright_pledge",
+    "receivables_pledge",
+    "equipment_mortgage",
+    "real_estate_mortgage",
+    "equity_pledge",
+    "guarantee_fund",
+    "third_party_guarantee",
+    "none",
+]
+ProductCode = Literal[
+    "investment_loan_linkage",
+    "warrant_loan",
+    "option_loan",
+    "guidance_fund_follow_loan",
+    "supply_chain_finance",
+    "ip_pledge_loan",
+    "tech_commercialization_loan",
+    "software_copyright_pledge_loan",
+    "future_receivables_pledge_loan",
+    "revolving_credit",
+    "capacity_upgrade_loan",
+    "plant_setup_loan",
+    "project_finance",
+    "equipment_leasing",
+    "social_benefit_loan",
+    "working_capital_loan",
+    "syndicated_loan",
+    "bond_issuance",
+    "m_and_a_finance",
+    "abs",
+    "trade_in_installment",
+    "green_transformation_loan",
+    "restructuring",
+]
+
+
+def _check_uscc(value: str) -> str:
+    problem = uscc_problem(value)
+    if problem is not None:
+        raise ValueError(f"invalid unified social credit code: {problem}")
+    return value
+
+
+USCC = Annotated[str, AfterValidator(_check_uscc)]
+# CNY with at most two decimals; never negative unless the field says so.
+Money = Annotated[Decimal, Field(ge=0, max_digits=16, decimal_places=2)]
+SignedMoney = Annotated[Decimal, Field(max_digits=16, decimal_places=2)]
+Fraction = Annotated[float, Field(ge=0, le=1)]
+
+
+class _Doc(BaseModel):
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+
+class EnterpriseIn(_Doc):
+    uscc: USCC
+    name: str = Field(min_length=2, max_length=200)
+    sector: Sector
+    district: District
+    founded_on: date
+    employees: int = Field(ge=0, le=2_000_000)
+    declared_stage: Stage | None = None
+    tech_route: TechRoute
+    core_product_tech_life_months: int = Field(ge=1, le=600)
+    specialized_sme: bool = False
+    little_giant: bool = False
+    is_core_enterprise: bool = False
+
+    @field_validator("founded_on")
+    @classmethod
+    def _not_in_future(cls, value: date) -> date:
+        if value > date.today():
+            raise ValueError("founding date is in the future")
+        return value
+
+
+class Subsidies(_Doc):
+    compute_voucher: Money = Decimal(0)
+    model_voucher: Money = Decimal(0)
+    corpus_voucher: Money = Decimal(0)
+    special_fund: Money = Decimal(0)
+    other: Money = Decimal(0)
+
+
+class FinancialsIn(_Doc):
+    fiscal_year: int = Field(ge=1990, le=2100)
+    revenue: Money
+    operating_cost: Money
+    net_profit: SignedMoney
+    total_assets: Money
+    total_liabilities: Money
+    current_assets: Money
+    current_liabilities: Money
+    operating_cash_flow: SignedMoney
+    rd_expense: Money = Decimal(0)
+    inventory: Money = Decimal(0)
+    receivables: Money = Decimal(0)
+    subsidies: Subsidies = Field(default_factory=Subsidies)
+
+    @field_validator("fiscal_year")
+    @classmethod
+    def _not_future_year(cls, value: int) -> int:
+        if value > date.today().year:
+            raise ValueError("fiscal year is in the future")
+        return value
+
+    @model_validator(mode="after")
+    def _current_within_total(self) -> FinancialsIn:
+        if self.current_assets > self.total_assets:
+            raise ValueError("current_assets exceeds total_assets")
+        return self
+
+
+class SupplyLinkIn(_Doc):
+    counterparty_uscc: USCC
+    counterparty_name: str = Field(min_length=1, max_length=200)
+    role: SupplyRole
+    is_core_enterprise: bool = False
+    share: Fraction
+    on_time_delivery_rate: Fraction
+    avg_payment_days: int = Field(ge=0, le=720)
+    imported_component_share: Fraction = 0.0
+
+
+class AlternativeDataIn(_Doc):
+    month: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", examples=["2025-10"])
+    tax_invoice_amount: Money = Decimal(0)
+    electricity_kwh: Annotated[Decimal, Field(ge=0, max_digits=16, decimal_places=2)] = Decimal(0)
+    social_insurance_headcount: int = Field(default=0, ge=0)
+    customs_export_amount: Money = Decimal(0)
+    equipment_downtime_rate: Fraction = 0.0
+    order_cancellation_rate: Fraction = 0.0
+
+    @field_validator("month")
+    @classmethod
+    def _not_future_month(cls, value: str) -> str:
+        today = date.today()
+        if value > f"{today.year:04d}-{today.month:02d}":
+            raise ValueError("month is in the future")
+        return value
+
+
+class IpIn(_Doc):
+    patents: int = Field(default=0, ge=0)
+    software_copyrights: int = Field(default=0, ge=0)
+    ip_valuation: Money = Decimal(0)
+
+
+class PolicySupportIn(_Doc):
+    guidance_fund_equity: bool = False
+    vc_backed: bool = False
+    special_fund_grant: Money = Decimal(0)
+    trade_in_subsidy_eligible: bool = False
+
+
+class GreenIn(_Doc):
+    compliance_violation: bool = False
+    carbon_intensity_vs_sector: float = Field(default=1.0, ge=0, le=10)
+
+
+class MarketPlanIn(_Doc):
+    """Optional: break-even volume against capacity and sales plan (consumer terminals)."""
+
+    break_even_units: int = Field(ge=0)
+    annual_capacity_units: int = Field(ge=0)
+    planned_sales_units: int = Field(ge=0)
+
+
+class LoanRequestIn(_Doc):
+    amount: Annotated[Decimal, Field(gt=0, max_digits=16, decimal_places=2)]
+    tenor_months: int = Field(ge=1, le=360)
+    purpose: Purpose
+    collateral: list[Collateral] = Field(default_factory=list, max_length=9)
+    requested_product: ProductCode | None = None
+
+
+class ApplicationDocument(_Doc):
+    enterprise: EnterpriseIn
+    financials: list[FinancialsIn] = Field(min_length=1, max_length=5)
+    supply_chain: list[SupplyLinkIn] = Field(default_factory=list, max_length=2000)
+    alternative_data: list[AlternativeDataIn] = Field(default_factory=list, max_length=36)
+    ip: IpIn = Field(default_factory=IpIn)
+    policy_support: PolicySupportIn = Field(default_factory=PolicySupportIn)
+    green: GreenIn = Field(default_factory=GreenIn)
+    market: MarketPlanIn | None = None
+    request: LoanRequestIn
+
+    @field_validator("financials")
+    @classmethod
+    def _unique_years(cls, value: list[FinancialsIn]) -> list[FinancialsIn]:
+        years = [f.fiscal_year for f in value]
+        if len(set(years)) != len(years):
+            raise ValueError("fiscal_year values must be unique")
+        return value
+
+    @field_validator("alternative_data")
+    @classmethod
+    def _unique_months(cls, value: list[AlternativeDataIn]) -> list[AlternativeDataIn]:
+        months = [m.month for m in value]
+        if len(set(months)) != len(months):
+            raise ValueError("month values must be unique")
+        return value
+
+    @model_validator(mode="after")
+    def _no_self_link(self) -> ApplicationDocument:
+        for i, link in enumerate(self.supply_chain):
+            if link.counterparty_uscc == self.enterprise.uscc:
+                raise ValueError(f"supply_chain[{i}] links the enterprise to itself")
+        return self
+
+
+Outcome = Literal["approve", "refer", "decline"]

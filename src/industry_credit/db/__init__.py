@@ -1,0 +1,1 @@
+"""Database access: one engine factory for the embedded and the external server."""

@@ -1,0 +1,89 @@
+"""The risk officers' queue and their actions (审贷分离, four-eyes)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Identity,
+    String,
+    Text,
+    Uuid,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from industry_credit.db.base import Base, created_at_column
+from industry_credit.vocabulary import OUTCOMES, sql_in
+
+CASE_SOURCES = ("refer", "qc_sample", "batch_flag", "info_answered")
+CASE_STATUSES = ("open", "awaiting_second", "info_requested", "closed")
+REVIEW_ACTIONS = ("approve", "decline", "override", "request_info", "answer_info")
+
+
+class ReviewCase(Base):
+    """One item in the queue: a referred or sampled decision, or a batch-flagged enterprise."""
+
+    __tablename__ = "review_cases"
+    __table_args__ = (
+        CheckConstraint(sql_in("source", CASE_SOURCES), name="source"),
+        CheckConstraint(sql_in("status", CASE_STATUSES), name="status"),
+        CheckConstraint(
+            f"final_outcome IS NULL OR {sql_in('final_outcome', OUTCOMES)}", name="final_outcome"
+        ),
+        CheckConstraint("(status = 'closed') = (closed_at IS NOT NULL)", name="closed_has_time"),
+        CheckConstraint(
+            "source = 'batch_flag' OR decision_id IS NOT NULL", name="decision_unless_batch"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("enterprises.id", ondelete="RESTRICT"), index=True
+    )
+    application_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("loan_applications.id", ondelete="RESTRICT"), index=True
+    )
+    decision_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("decisions.id", ondelete="RESTRICT"), index=True
+    )
+    batch_run_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("batch_runs.id", ondelete="RESTRICT")
+    )
+    source: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    flags: Mapped[list[str]] = mapped_column(ARRAY(String(64)), server_default=text("'{}'"))
+    final_outcome: Mapped[str | None] = mapped_column(String(8))
+    final_terms: Mapped[dict[str, object] | None] = mapped_column(JSONB)
+    enqueued_at: Mapped[datetime] = created_at_column()
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Review(Base):
+    """One action by a person on a case; never updated, only appended."""
+
+    __tablename__ = "reviews"
+    __table_args__ = (
+        CheckConstraint(sql_in("action", REVIEW_ACTIONS), name="action"),
+        CheckConstraint("length(btrim(reason)) >= 10", name="reason_written"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    case_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("review_cases.id", ondelete="RESTRICT"), index=True
+    )
+    actor_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="RESTRICT"))
+    actor_role: Mapped[str] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text)
+    reason_codes: Mapped[list[str]] = mapped_column(ARRAY(String(64)), server_default=text("'{}'"))
+    before: Mapped[dict[str, object]] = mapped_column(JSONB)
+    after: Mapped[dict[str, object]] = mapped_column(JSONB)
+    created_at: Mapped[datetime] = created_at_column()
