@@ -1,0 +1,17 @@
+"""The ``industry-credit`` command line. Each domain contributes its own commands here."""
+
+from __future__ import annotations
+
+import typer
+
+from industry_credit.db.cli import db_app, demo, serve
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="Industry-credit decisioning.")
+app.add_typer(db_app, name="db")
+app.command("serve")(serve)
+app.command("demo")(demo)
+# Domain commands register below, one line each.
+
+
+if __name__ == "__main__":
+    app()

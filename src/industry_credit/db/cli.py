@@ -1,0 +1,78 @@
+"""``db upgrade|downgrade``, ``serve`` and ``demo``."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from sqlalchemy import text
+
+from industry_credit.config import get_settings
+from industry_credit.db import migrate
+from industry_credit.db.engine import build_engine, resolve_database_url
+
+db_app = typer.Typer(no_args_is_help=True, help="Database schema management.")
+
+
+def _database_url_or_exit() -> str:
+    """Resolve the database and prove it answers; one readable line and exit 2 if not."""
+    try:
+        url = resolve_database_url(get_settings())
+        engine = build_engine(url, pool_size=1)
+        try:
+            with engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        finally:
+            engine.dispose()
+    except Exception as exc:  # any failure to reach the server ends the same way
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        typer.echo(f"industry-credit: database unreachable: {first_line}", err=True)
+        raise typer.Exit(2) from None
+    return url
+
+
+@db_app.command("upgrade")
+def upgrade(revision: str = typer.Argument("head")) -> None:
+    """Migrate the database up to REVISION (default: head)."""
+    migrate.upgrade(_database_url_or_exit(), revision)
+    typer.echo(f"database at {revision}")
+
+
+@db_app.command("downgrade")
+def downgrade(revision: str = typer.Argument(..., help="target revision, e.g. -1 or base")) -> None:
+    """Migrate the database down to REVISION."""
+    migrate.downgrade(_database_url_or_exit(), revision)
+    typer.echo(f"database at {revision}")
+
+
+def serve(
+    host: str | None = typer.Option(None, help="bind address (default from settings)"),
+    port: int | None = typer.Option(None, help="port (default from settings)"),
+) -> None:
+    """Serve the API and the web UI (the database must be migrated)."""
+    import uvicorn
+
+    from industry_credit.main import create_app
+
+    settings = get_settings()
+    _database_url_or_exit()
+    uvicorn.run(
+        create_app(),
+        host=host or settings.host,
+        port=port or settings.port,
+        log_config=None,
+        access_log=False,
+    )
+
+
+def demo(
+    port: int = typer.Option(8000, help="port to serve on"),
+) -> None:
+    """Set up the embedded (or configured) database with demo data and serve on PORT."""
+    from industry_credit.demo import prepare_demo
+
+    url = _database_url_or_exit()
+    migrate.upgrade(url)
+    prepare_demo(url)
+    sys.stdout.flush()
+    serve(host="127.0.0.1", port=port)
