@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from industry_credit.db import migrate
-from industry_credit.db.engine import get_engine
 
 router = APIRouter(tags=["health"])
 
@@ -17,9 +17,13 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", summary="The database is reachable and migrated to head")
-def readyz() -> JSONResponse:
-    engine = get_engine()
+@router.get(
+    "/readyz",
+    summary="The database is reachable and migrated to head",
+    responses={503: {"description": "database down or not migrated"}},
+)
+def readyz(request: Request) -> JSONResponse:
+    engine: Engine = request.app.state.engine
     try:
         current = migrate.current_revision(engine)
     except SQLAlchemyError as exc:
@@ -28,7 +32,7 @@ def readyz() -> JSONResponse:
             status_code=503,
             headers={"Retry-After": "5"},
         )
-    head = migrate.head_revision(engine.url.render_as_string(hide_password=False))
+    head = request.app.state.head_revision
     if current != head:
         return JSONResponse(
             {"status": "not_migrated", "current": current, "head": head}, status_code=503

@@ -1,0 +1,103 @@
+"""One error hierarchy with an HTTP status, and one stable error body for every 4xx/5xx.
+
+Body: ``{"error": {"code": str, "message": str, "fields": [{"path": str, "problem": str}]}}``
+where ``path`` is the JSON path of the offending field (``$.financials[0].revenue``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+
+class DomainError(Exception):
+    status_code = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, *, fields: Sequence[dict[str, str]] = ()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.fields = list(fields)
+
+
+class NotFoundError(DomainError):
+    status_code = 404
+    code = "not_found"
+
+
+class ForbiddenError(DomainError):
+    status_code = 403
+    code = "forbidden"
+
+
+class ConflictError(DomainError):
+    status_code = 409
+    code = "conflict"
+
+
+class UnprocessableError(DomainError):
+    status_code = 422
+    code = "unprocessable"
+
+
+def json_path(location: Sequence[Any]) -> str:
+    """``("body", "financials", 0, "revenue")`` -> ``$.financials[0].revenue``."""
+    parts = list(location)
+    if parts and parts[0] in ("body", "query", "path", "header"):
+        parts = parts[1:]
+    path = "$"
+    for part in parts:
+        path += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return path
+
+
+def error_body(code: str, message: str, fields: Sequence[dict[str, str]] = ()) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "fields": list(fields)}}
+
+
+def validation_fields(errors: Sequence[Any]) -> list[dict[str, str]]:
+    fields = []
+    for err in errors:
+        message = str(err.get("msg", "invalid"))
+        message = message.removeprefix("Value error, ")
+        fields.append({"path": json_path(err.get("loc", ())), "problem": message})
+    return fields
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def _domain(_: Request, exc: DomainError) -> JSONResponse:
+        return JSONResponse(
+            error_body(exc.code, exc.message, exc.fields), status_code=exc.status_code
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        fields = validation_fields(exc.errors())
+        summary = "; ".join(f"{f['path']}: {f['problem']}" for f in fields[:5])
+        return JSONResponse(
+            error_body("validation_failed", summary or "invalid request", fields), status_code=422
+        )
+
+    @app.exception_handler(OperationalError)
+    async def _database_down(_: Request, exc: OperationalError) -> JSONResponse:
+        return JSONResponse(
+            error_body("database_unavailable", "the database is unavailable; retry shortly"),
+            status_code=503,
+            headers={"Retry-After": "5"},
+        )
+
+    @app.exception_handler(DBAPIError)
+    async def _database_error(_: Request, exc: DBAPIError) -> JSONResponse:
+        if exc.connection_invalidated:
+            return JSONResponse(
+                error_body("database_unavailable", "the database connection was lost; retry"),
+                status_code=503,
+                headers={"Retry-After": "5"},
+            )
+        raise exc
