@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import typer
 
+from industry_credit.audit.cli import audit_app
+from industry_credit.auth.cli import token_app, users_app
 from industry_credit.db.cli import db_app, demo, serve
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Industry-credit decisioning.")
 app.add_typer(db_app, name="db")
 app.command("serve")(serve)
 app.command("demo")(demo)
+app.add_typer(users_app, name="users")
+app.add_typer(token_app, name="token")
+app.add_typer(audit_app, name="audit")
 # Domain commands register below, one line each.
 
 

@@ -1,0 +1,128 @@
+"""Write and verify the hash-chained audit log.
+
+Each row stores ``prev_hash`` (the previous row's ``row_hash``; 64 zeros for the first) and
+``row_hash = SHA-256(prev_hash || canonical JSON of the row's content)``. Editing, deleting or
+reordering any row breaks every later link, and ``verify_chain`` names the first broken one.
+Writers take a transaction-scoped advisory lock so that concurrent transactions cannot both
+chain onto the same predecessor; it is held only from the audit insert to commit.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from industry_credit.canonical import canonical_json, sha256_hex
+from industry_credit.db.models import AuditEntry
+
+GENESIS_HASH = "0" * 64
+# Arbitrary but fixed key for pg_advisory_xact_lock: "audit" in ASCII.
+AUDIT_LOCK_KEY = 0x6175646974
+
+
+@dataclass(frozen=True)
+class Actor:
+    name: str
+    role: str
+
+
+SYSTEM = Actor(name="system", role="admin")
+
+
+def _row_content(entry: AuditEntry) -> dict[str, Any]:
+    return {
+        "occurred_at": entry.occurred_at.astimezone(UTC).isoformat(),
+        "actor": entry.actor,
+        "actor_role": entry.actor_role,
+        "action": entry.action,
+        "entity_type": entry.entity_type,
+        "entity_id": entry.entity_id,
+        "payload": entry.payload,
+    }
+
+
+def row_hash(prev_hash: str, entry: AuditEntry) -> str:
+    return sha256_hex(prev_hash + canonical_json(_row_content(entry)))
+
+
+def record(
+    *,
+    session: Session,
+    actor: Actor,
+    action: str,
+    entity_type: str,
+    entity_id: str,
+    payload: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Append one entry in the caller's transaction (the caller commits)."""
+    session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": AUDIT_LOCK_KEY})
+    prev = session.execute(
+        select(AuditEntry.row_hash).order_by(AuditEntry.id.desc()).limit(1)
+    ).scalar_one_or_none()
+    entry = AuditEntry(
+        occurred_at=datetime.now(UTC).replace(microsecond=0),
+        actor=actor.name,
+        actor_role=actor.role,
+        action=action,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        # Round-trip through canonical JSON so the stored JSONB equals what was hashed.
+        payload=_normalise(payload or {}),
+        prev_hash=prev or GENESIS_HASH,
+        row_hash="",
+    )
+    entry.row_hash = row_hash(entry.prev_hash, entry)
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def _normalise(payload: dict[str, Any]) -> dict[str, Any]:
+    result: dict[str, Any] = json.loads(canonical_json(payload))
+    return result
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    entry_id: int
+    problem: str
+
+
+def _entries(session: Session, batch: int = 5000) -> Iterator[AuditEntry]:
+    last_id = 0
+    while True:
+        rows = (
+            session.execute(
+                select(AuditEntry)
+                .where(AuditEntry.id > last_id)
+                .order_by(AuditEntry.id)
+                .limit(batch)
+            )
+            .scalars()
+            .all()
+        )
+        if not rows:
+            return
+        yield from rows
+        last_id = rows[-1].id
+        session.expunge_all()
+
+
+def verify_chain(*, session: Session) -> tuple[int, ChainBreak | None]:
+    """Check every link in id order; return the rows checked and the first break, if any."""
+    expected_prev = GENESIS_HASH
+    checked = 0
+    for entry in _entries(session):
+        if entry.prev_hash != expected_prev:
+            return checked, ChainBreak(entry.id, "prev_hash does not match the previous row")
+        if row_hash(entry.prev_hash, entry) != entry.row_hash:
+            return checked, ChainBreak(entry.id, "row content does not match its row_hash")
+        expected_prev = entry.row_hash
+        checked += 1
+    return checked, None

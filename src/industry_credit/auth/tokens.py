@@ -1,0 +1,67 @@
+"""JWT issue and verification: HS256 with a shared secret, or RS256 with an SSO's public key.
+
+Claims: ``sub`` (username), ``role`` (rm | risk_officer | admin), ``exp``, ``iat``, ``iss``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import jwt
+
+from industry_credit.config import Settings
+from industry_credit.vocabulary import ROLES
+
+
+class TokenError(Exception):
+    """The token is missing, malformed, expired, or signed by someone else."""
+
+
+@dataclass(frozen=True)
+class Principal:
+    subject: str
+    role: str
+
+
+def issue_token(
+    settings: Settings, *, subject: str, role: str, ttl_minutes: int | None = None
+) -> str:
+    """Sign an HS256 token (development, demo, tests). A bank's SSO issues RS256 tokens itself."""
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}; expected one of {', '.join(ROLES)}")
+    if settings.jwt_secret is None:
+        raise ValueError("no INDUSTRY_CREDIT_JWT_SECRET configured: this server cannot sign tokens")
+    now = datetime.now(UTC)
+    claims = {
+        "sub": subject,
+        "role": role,
+        "iss": settings.jwt_issuer,
+        "iat": now,
+        "exp": now + timedelta(minutes=ttl_minutes or settings.jwt_ttl_minutes),
+    }
+    return jwt.encode(claims, settings.jwt_secret, algorithm="HS256")
+
+
+def verify_token(settings: Settings, token: str) -> Principal:
+    if settings.jwt_public_key:
+        key, algorithms = settings.jwt_public_key, ["RS256"]
+    else:
+        assert settings.jwt_secret is not None  # the settings validator guarantees one of the two
+        key, algorithms = settings.jwt_secret, ["HS256"]
+    try:
+        claims = jwt.decode(
+            token,
+            key,
+            algorithms=algorithms,
+            issuer=settings.jwt_issuer,
+            options={"require": ["sub", "role", "exp"]},
+        )
+    except jwt.ExpiredSignatureError as exc:
+        raise TokenError("token expired") from exc
+    except jwt.PyJWTError as exc:
+        raise TokenError(f"invalid token: {exc}") from exc
+    role = claims.get("role")
+    if role not in ROLES:
+        raise TokenError(f"token role {role!r} is not one of {', '.join(ROLES)}")
+    return Principal(subject=str(claims["sub"]), role=str(role))
