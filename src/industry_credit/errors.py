@@ -23,6 +23,7 @@ class DomainError(Exception):
         super().__init__(message)
         self.message = message
         self.fields = list(fields)
+        self.headers: dict[str, str] = {}
 
 
 class NotFoundError(DomainError):
@@ -73,7 +74,9 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(_: Request, exc: DomainError) -> JSONResponse:
         return JSONResponse(
-            error_body(exc.code, exc.message, exc.fields), status_code=exc.status_code
+            error_body(exc.code, exc.message, exc.fields),
+            status_code=exc.status_code,
+            headers=exc.headers or None,
         )
 
     @app.exception_handler(RequestValidationError)

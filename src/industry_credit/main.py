@@ -1,29 +1,59 @@
-"""The FastAPI application factory."""
+"""The FastAPI application factory: routers, middleware, and the decision engine loaded once."""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import Engine
+from sqlalchemy.orm import sessionmaker
 
 from industry_credit import __version__
-from industry_credit.config import get_settings
+from industry_credit.api.logs import configure_logging
+from industry_credit.api.metrics import Metrics
+from industry_credit.api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from industry_credit.api.ratelimit import RateLimiter
+from industry_credit.config import Settings, get_settings
 from industry_credit.db import migrate
 from industry_credit.db.engine import build_engine, resolve_database_url
 from industry_credit.errors import install_error_handlers
 from industry_credit.health import router as health_router
 
 
-def create_app(*, database_url: str | None = None, engine: Engine | None = None) -> FastAPI:
+def create_app(
+    *,
+    database_url: str | None = None,
+    engine: Engine | None = None,
+    settings: Settings | None = None,
+) -> FastAPI:
     """Build the app on an explicit database (tests) or the configured one (serve, demo)."""
+    settings = settings or get_settings()
     if engine is None:
-        engine = build_engine(database_url or resolve_database_url(get_settings()))
+        engine = build_engine(database_url or resolve_database_url(settings))
+    configure_logging()
     app = FastAPI(
         title="industry-credit",
         version=__version__,
-        description="Credit decisioning for Shanghai's smart-terminal industry.",
+        description=(
+            "Credit decisioning for Shanghai's smart-terminal industry: relationship managers "
+            "submit applications and get a persisted, explainable, replayable decision; risk "
+            "officers review referred cases. Authenticate with a bearer JWT (claims sub, role, exp)."
+        ),
     )
+    metrics = Metrics()
+    app.state.settings = settings
     app.state.engine = engine
+    app.state.sessionmaker = sessionmaker(bind=engine, expire_on_commit=False)
     app.state.head_revision = migrate.head_revision(engine.url.render_as_string(False))
+    app.state.metrics = metrics
+    app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
     install_error_handlers(app)
     app.include_router(health_router)
+
+    @app.get("/metrics", include_in_schema=False)
+    def prometheus(request: Request) -> Response:
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes)
+    app.add_middleware(RequestContextMiddleware, metrics=metrics)
     return app

@@ -1,0 +1,84 @@
+"""Request-scoped dependencies: the session (committed at the edge), the caller, role checks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from industry_credit.auth.tokens import TokenError, verify_token
+from industry_credit.auth.users import get_user
+from industry_credit.db.models import User
+from industry_credit.errors import DomainError, ForbiddenError
+
+bearer = HTTPBearer(auto_error=False, description="JWT with claims sub, role, exp")
+
+
+class UnauthorizedError(DomainError):
+    status_code = 401
+    code = "unauthorized"
+
+
+class RateLimitedError(DomainError):
+    status_code = 429
+    code = "rate_limited"
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(f"too many requests; retry after {int(retry_after)} s")
+        self.headers = {"Retry-After": str(int(retry_after))}
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One transaction per request: commit if the handler returns, roll back if it raises."""
+    session: Session = request.app.state.sessionmaker()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+DbSession = Annotated[Session, Depends(get_session)]
+
+
+def current_user(
+    request: Request,
+    session: DbSession,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> User:
+    if credentials is None:
+        raise UnauthorizedError("missing bearer token")
+    try:
+        principal = verify_token(request.app.state.settings, credentials.credentials)
+    except TokenError as exc:
+        raise UnauthorizedError(str(exc)) from None
+    retry_after = request.app.state.rate_limiter.acquire(principal.subject)
+    if retry_after:
+        raise RateLimitedError(retry_after)
+    user = get_user(session=session, username=principal.subject)
+    if user is None or not user.active:
+        raise UnauthorizedError("unknown or inactive user")
+    if user.role != principal.role:
+        raise UnauthorizedError("token role does not match the user's role")
+    request.state.user = user.username
+    return user
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+
+
+def require_roles(*roles: str) -> Callable[[User], User]:
+    """Deny by default: only the listed roles pass."""
+
+    def check(user: CurrentUser) -> User:
+        if user.role not in roles:
+            raise ForbiddenError(f"role {user.role!r} may not do this")
+        return user
+
+    return check

@@ -1,0 +1,36 @@
+"""Prometheus metrics, one registry per app so that several apps can live in one process (tests)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+
+
+@dataclass
+class Metrics:
+    registry: CollectorRegistry = field(default_factory=CollectorRegistry)
+
+    def __post_init__(self) -> None:
+        self.request_latency = Histogram(
+            "http_request_duration_seconds",
+            "HTTP request latency by route, method and status class",
+            ["route", "method", "status"],
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.decisions = Counter(
+            "decisions_total",
+            "Decisions made, by outcome and grade",
+            ["outcome", "grade"],
+            registry=self.registry,
+        )
+        self.scorer_latency = Histogram(
+            "scorer_duration_seconds",
+            "Features + score + rules for one micro-batch",
+            ["batch_size"],
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )

@@ -1,0 +1,1 @@
+"""Enterprises and the data that arrives about them."""

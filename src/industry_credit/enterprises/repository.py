@@ -1,0 +1,159 @@
+"""Upserts of an enterprise and its data, by natural key. All SQL for enterprise data lives here.
+
+Natural keys: the enterprise by USCC; statements by (enterprise, fiscal year); links by
+(enterprise, counterparty USCC, role); monthly data by (enterprise, month); IP, policy support,
+green data and market plan one row per enterprise. A later document replaces what an earlier one
+said for the same key, and leaves other keys (older years, other months) alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from industry_credit.applications.schemas import (
+    AlternativeDataIn,
+    ApplicationDocument,
+    EnterpriseIn,
+    FinancialsIn,
+    GreenIn,
+    IpIn,
+    MarketPlanIn,
+    PolicySupportIn,
+    SupplyLinkIn,
+)
+from industry_credit.db.models import (
+    AlternativeDataMonthly,
+    Enterprise,
+    FinancialStatement,
+    GreenData,
+    IntellectualProperty,
+    MarketPlan,
+    PolicySupport,
+    SupplyLink,
+)
+
+
+def _upsert(
+    session: Session, model: Any, rows: Sequence[dict[str, Any]], keys: Sequence[str]
+) -> None:
+    if not rows:
+        return
+    stmt = insert(model).values(list(rows))
+    updates: dict[str, Any] = {c: stmt.excluded[c] for c in rows[0] if c not in keys}
+    updates["received_at"] = func.now()
+    session.execute(stmt.on_conflict_do_update(index_elements=list(keys), set_=updates))
+
+
+def upsert_enterprise(*, session: Session, enterprise: EnterpriseIn) -> int:
+    values = enterprise.model_dump()
+    stmt = insert(Enterprise).values(**values)
+    updates: dict[str, Any] = {c: stmt.excluded[c] for c in values if c != "uscc"}
+    updates["updated_at"] = func.now()
+    upsert = stmt.on_conflict_do_update(index_elements=["uscc"], set_=updates)
+    return int(session.execute(upsert.returning(Enterprise.id)).scalar_one())
+
+
+def financial_rows(enterprise_id: int, items: Sequence[FinancialsIn]) -> list[dict[str, Any]]:
+    rows = []
+    for item in items:
+        row = item.model_dump(exclude={"subsidies"})
+        row.update({f"subsidy_{k}": v for k, v in item.subsidies.model_dump().items()})
+        row["enterprise_id"] = enterprise_id
+        rows.append(row)
+    return rows
+
+
+def upsert_financials(
+    *, session: Session, enterprise_id: int, items: Sequence[FinancialsIn]
+) -> None:
+    _upsert(
+        session,
+        FinancialStatement,
+        financial_rows(enterprise_id, items),
+        ["enterprise_id", "fiscal_year"],
+    )
+
+
+def upsert_links(*, session: Session, enterprise_id: int, items: Sequence[SupplyLinkIn]) -> None:
+    if not items:
+        return
+    usccs = {link.counterparty_uscc for link in items}
+    known = dict(
+        session.execute(select(Enterprise.uscc, Enterprise.id).where(Enterprise.uscc.in_(usccs)))
+        .tuples()
+        .all()
+    )
+    rows = []
+    for link in items:
+        row = link.model_dump()
+        row["enterprise_id"] = enterprise_id
+        counterparty = known.get(link.counterparty_uscc)
+        row["counterparty_id"] = counterparty if counterparty != enterprise_id else None
+        rows.append(row)
+    _upsert(session, SupplyLink, rows, ["enterprise_id", "counterparty_uscc", "role"])
+
+
+def month_start(value: str) -> date:
+    year, month = value.split("-")
+    return date(int(year), int(month), 1)
+
+
+def upsert_alternative_data(
+    *, session: Session, enterprise_id: int, items: Sequence[AlternativeDataIn]
+) -> None:
+    rows = []
+    for item in items:
+        row = item.model_dump()
+        row["month"] = month_start(item.month)
+        row["enterprise_id"] = enterprise_id
+        rows.append(row)
+    _upsert(session, AlternativeDataMonthly, rows, ["enterprise_id", "month"])
+
+
+def upsert_profile_data(
+    *,
+    session: Session,
+    enterprise_id: int,
+    ip: IpIn | None,
+    policy: PolicySupportIn | None,
+    green: GreenIn | None,
+    market: MarketPlanIn | None,
+) -> None:
+    for model, item in (
+        (IntellectualProperty, ip),
+        (PolicySupport, policy),
+        (GreenData, green),
+        (MarketPlan, market),
+    ):
+        if item is not None:
+            _upsert(
+                session,
+                model,
+                [{"enterprise_id": enterprise_id, **item.model_dump()}],
+                ["enterprise_id"],
+            )
+
+
+def upsert_document(*, session: Session, document: ApplicationDocument) -> int:
+    """Store everything an application document says about the enterprise; return its id."""
+    enterprise_id = upsert_enterprise(session=session, enterprise=document.enterprise)
+    upsert_financials(session=session, enterprise_id=enterprise_id, items=document.financials)
+    upsert_links(session=session, enterprise_id=enterprise_id, items=document.supply_chain)
+    upsert_alternative_data(
+        session=session, enterprise_id=enterprise_id, items=document.alternative_data
+    )
+    upsert_profile_data(
+        session=session,
+        enterprise_id=enterprise_id,
+        ip=document.ip,
+        policy=document.policy_support,
+        green=document.green,
+        market=document.market,
+    )
+    return enterprise_id
