@@ -1,0 +1,77 @@
+"""Idempotency keys for POST /v1/applications, scoped to the user and kept 24 hours.
+
+The key row is inserted first in the request's transaction and holds the response when that
+transaction commits. A concurrent request with the same key blocks on the unique index until the
+first commits (then replays its response) or rolls back (then proceeds itself), so there is never
+a second decision.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from industry_credit.db.models import IdempotencyKey
+from industry_credit.errors import ConflictError, UnprocessableError
+
+KEY_TTL = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class StoredResponse:
+    status_code: int
+    body: dict[str, Any]
+
+
+def claim(
+    *, session: Session, user_id: int, key: str, request_sha256: str
+) -> StoredResponse | None:
+    """Claim ``key`` for this request, or return the response stored under it earlier."""
+    now = datetime.now(UTC)
+    session.execute(
+        delete(IdempotencyKey).where(
+            IdempotencyKey.user_id == user_id,
+            IdempotencyKey.key == key,
+            IdempotencyKey.expires_at < now,
+        )
+    )
+    inserted = session.execute(
+        insert(IdempotencyKey)
+        .values(
+            user_id=user_id,
+            key=key,
+            request_sha256=request_sha256,
+            created_at=now,
+            expires_at=now + KEY_TTL,
+        )
+        .on_conflict_do_nothing(index_elements=["user_id", "key"])
+        .returning(IdempotencyKey.key)
+    ).scalar_one_or_none()
+    if inserted is not None:
+        return None
+    existing = session.execute(
+        select(IdempotencyKey).where(IdempotencyKey.user_id == user_id, IdempotencyKey.key == key)
+    ).scalar_one()
+    if existing.request_sha256 != request_sha256:
+        raise UnprocessableError(
+            "Idempotency-Key was already used with a different request body",
+            fields=[{"path": "header:Idempotency-Key", "problem": "reused with a different body"}],
+        )
+    if existing.response is None or existing.status_code is None:
+        raise ConflictError("a request with this Idempotency-Key is still being processed")
+    return StoredResponse(existing.status_code, existing.response)
+
+
+def store(
+    *, session: Session, user_id: int, key: str, status_code: int, body: dict[str, Any]
+) -> None:
+    row = session.get(IdempotencyKey, (user_id, key))
+    assert row is not None  # claimed earlier in this same transaction
+    row.status_code = status_code
+    row.response = body
+    session.flush()

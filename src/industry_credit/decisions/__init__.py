@@ -1,0 +1,1 @@
+"""The decision pipeline and decisions with full provenance."""

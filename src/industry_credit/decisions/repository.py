@@ -1,0 +1,89 @@
+"""Decision persistence and the look-ups the pipeline needs. All SQL for decisions lives here."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from industry_credit.db.models import Decision
+
+_COUNTERPARTY_RISK = text(
+    """
+    SELECT DISTINCT ON (uscc) uscc, pd FROM (
+        SELECT e.uscc, r.pd, r.as_of::timestamptz AS at
+        FROM rescore_results r JOIN enterprises e ON e.id = r.enterprise_id
+        WHERE e.uscc = ANY(:usccs)
+        UNION ALL
+        SELECT e.uscc, d.pd, d.decided_at AS at
+        FROM decisions d JOIN enterprises e ON e.id = d.enterprise_id
+        WHERE e.uscc = ANY(:usccs)
+    ) known
+    ORDER BY uscc, at DESC
+    """
+)
+
+
+def counterparty_risk(*, session: Session, usccs: Sequence[str]) -> tuple[tuple[str, float], ...]:
+    """Latest PD of each counterparty the bank knows, from the newest decision or batch result."""
+    if not usccs:
+        return ()
+    rows = session.execute(_COUNTERPARTY_RISK, {"usccs": sorted(set(usccs))}).tuples().all()
+    return tuple((str(uscc), float(pd)) for uscc, pd in rows)
+
+
+def insert_decision(
+    *,
+    session: Session,
+    decision_id: uuid.UUID,
+    application_id: uuid.UUID,
+    enterprise_id: int,
+    document: dict[str, Any],
+    snapshot: dict[str, Any],
+    decided_at: datetime,
+) -> Decision:
+    row = Decision(
+        id=decision_id,
+        application_id=application_id,
+        enterprise_id=enterprise_id,
+        pd=document["pd"],
+        grade=document["grade"],
+        outcome=document["outcome"],
+        stage=document["stage"],
+        stage_declared=document.get("stage_declared"),
+        products=document["products"],
+        limit_amount=Decimal(str(document["limit"]["amount"])),
+        limit_binding=document["limit"]["binding"],
+        tenor_months=document["tenor"]["months"],
+        tenor_binding=document["tenor"]["binding"],
+        pricing=document["pricing"],
+        rate=Decimal(str(document["pricing"]["rate"])),
+        conditions=document["conditions"],
+        reasons=document["reasons"],
+        rule_hits=document["rule_hits"],
+        flags=list(document.get("flags", [])),
+        model_version=document["model_version"],
+        ruleset_version=document["ruleset_version"],
+        input_snapshot=snapshot,
+        input_sha256=document["input_sha256"],
+        document=document,
+        decided_at=decided_at,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def get_decision(*, session: Session, decision_id: uuid.UUID) -> Decision | None:
+    return session.get(Decision, decision_id)
+
+
+def decision_for_application(*, session: Session, application_id: uuid.UUID) -> Decision | None:
+    return session.execute(
+        select(Decision).where(Decision.application_id == application_id)
+    ).scalar_one_or_none()

@@ -1,0 +1,63 @@
+"""What the decision engine takes and gives, independent of how it computes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Protocol
+
+from industry_credit.applications.schemas import ApplicationDocument
+from industry_credit.canonical import content_sha256
+
+
+@dataclass(frozen=True)
+class DecisionInput:
+    """Everything a decision depends on; replay recomputes from exactly this."""
+
+    document: ApplicationDocument
+    as_of: date
+    # Latest known PD of counterparties that are themselves known to the bank: (uscc, pd).
+    counterparty_risk: tuple[tuple[str, float], ...] = ()
+
+    def snapshot(self) -> dict[str, Any]:
+        return {
+            "document": self.document.model_dump(mode="json"),
+            "as_of": self.as_of.isoformat(),
+            "counterparty_risk": [[uscc, pd] for uscc, pd in self.counterparty_risk],
+        }
+
+    def sha256(self) -> str:
+        return content_sha256(self.snapshot())
+
+    @classmethod
+    def from_snapshot(cls, snapshot: dict[str, Any]) -> DecisionInput:
+        return cls(
+            document=ApplicationDocument.model_validate(snapshot["document"]),
+            as_of=date.fromisoformat(snapshot["as_of"]),
+            counterparty_risk=tuple((str(u), float(p)) for u, p in snapshot["counterparty_risk"]),
+        )
+
+
+@dataclass(frozen=True)
+class EngineResult:
+    """The decision fields of DOMAIN.md's decision document (without ids and timestamps)."""
+
+    decision: dict[str, Any]
+    features: dict[str, Any] = field(default_factory=dict)
+
+
+class DecisionEngine(Protocol):
+    model_version: str
+    ruleset_version: str
+
+    def decide(self, inputs: list[DecisionInput]) -> list[EngineResult]: ...
+
+    def explain(self, item: DecisionInput) -> dict[str, Any]: ...
+
+
+class EngineRegistry(Protocol):
+    """The active engine, and any past (model, ruleset) pair for replay."""
+
+    def active(self) -> DecisionEngine: ...
+
+    def for_versions(self, *, model_version: str, ruleset_version: str) -> DecisionEngine: ...
