@@ -1,0 +1,224 @@
+"""RM-facing endpoints: submit, list and read applications; what-if scoring."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from pydantic import BaseModel
+
+from industry_credit.api.deps import CurrentUser, DbSession, require_roles
+from industry_credit.applications import queries, service
+from industry_credit.applications.schemas import ApplicationDocument, District, Sector
+from industry_credit.db.models import Decision, Enterprise, LoanApplication, User
+from industry_credit.decisions.schemas import DecisionOut, WhatIfOut
+from industry_credit.decisions.types import DecisionEngine, EngineRegistry
+
+router = APIRouter(prefix="/v1", tags=["applications"])
+
+Submitter = Annotated[User, Depends(require_roles("rm", "admin"))]
+AnyRole = Annotated[User, Depends(require_roles("rm", "risk_officer", "admin"))]
+ApplicationStatus = Literal["decided", "in_review", "info_requested", "approved", "declined"]
+
+EXAMPLE = {
+    "enterprise": {
+        "uscc": "91310115MA1K4BCD5J",
+        "name": "上海示例智能科技有限公司",
+        "sector": "robot",
+        "district": "lingang",
+        "founded_on": "2022-03-01",
+        "employees": 85,
+        "declared_stage": "startup",
+        "tech_route": "arm",
+        "core_product_tech_life_months": 36,
+        "specialized_sme": True,
+        "little_giant": False,
+    },
+    "financials": [
+        {
+            "fiscal_year": 2025,
+            "revenue": 18000000,
+            "operating_cost": 14500000,
+            "net_profit": -1200000,
+            "total_assets": 42000000,
+            "total_liabilities": 17000000,
+            "current_assets": 25000000,
+            "current_liabilities": 9000000,
+            "operating_cash_flow": -800000,
+            "rd_expense": 6000000,
+            "inventory": 4000000,
+            "receivables": 5500000,
+            "subsidies": {"compute_voucher": 300000, "special_fund": 500000},
+        }
+    ],
+    "supply_chain": [
+        {
+            "counterparty_uscc": "91350100M000100Y43",
+            "counterparty_name": "上海示例终端制造有限公司",
+            "role": "buyer",
+            "is_core_enterprise": True,
+            "share": 0.35,
+            "on_time_delivery_rate": 0.992,
+            "avg_payment_days": 45,
+            "imported_component_share": 0.0,
+        }
+    ],
+    "alternative_data": [
+        {
+            "month": "2025-10",
+            "tax_invoice_amount": 1500000,
+            "electricity_kwh": 42000,
+            "social_insurance_headcount": 80,
+            "customs_export_amount": 0,
+            "equipment_downtime_rate": 0.02,
+            "order_cancellation_rate": 0.01,
+        }
+    ],
+    "ip": {"patents": 12, "software_copyrights": 5, "ip_valuation": 8000000},
+    "policy_support": {"guidance_fund_equity": True, "vc_backed": True},
+    "green": {"compliance_violation": False, "carbon_intensity_vs_sector": 0.65},
+    "request": {
+        "amount": 5000000,
+        "tenor_months": 24,
+        "purpose": "rd",
+        "collateral": ["ip_pledge"],
+    },
+}
+
+
+
+def active_engine(request: Request) -> DecisionEngine:
+    registry: EngineRegistry = request.app.state.engine_registry
+    return registry.active()
+
+
+class ApplicationOut(BaseModel):
+    application_id: str
+    enterprise_uscc: str
+    enterprise_name: str
+    sector: str
+    district: str
+    amount: float
+    tenor_months: int
+    purpose: str
+    status: ApplicationStatus
+    submitted_at: str
+    decision: DecisionOut | None
+
+
+class ApplicationPage(BaseModel):
+    items: list[ApplicationOut]
+    next_cursor: str | None
+
+
+def application_out(
+    app: LoanApplication, decision: Decision | None, ent: Enterprise
+) -> ApplicationOut:
+    return ApplicationOut(
+        application_id=str(app.id),
+        enterprise_uscc=ent.uscc,
+        enterprise_name=ent.name,
+        sector=ent.sector,
+        district=ent.district,
+        amount=float(app.amount),
+        tenor_months=app.tenor_months,
+        purpose=app.purpose,
+        status=app.status,  # the CHECK constraint guarantees one of the literals
+        submitted_at=app.created_at.isoformat(),
+        decision=DecisionOut.model_validate(decision.document) if decision else None,
+    )
+
+
+@router.post(
+    "/applications",
+    status_code=201,
+    response_model=DecisionOut,
+    summary="Submit an application and get the decision",
+    responses={
+        409: {"description": "the same Idempotency-Key is still being processed"},
+        422: {"description": "invalid document, or an Idempotency-Key reused with another body"},
+        503: {"description": "database unavailable; retry after the Retry-After seconds"},
+    },
+)
+def submit_application(
+    request: Request,
+    response: Response,
+    session: DbSession,
+    user: Submitter,
+    document: Annotated[ApplicationDocument, {"examples": [EXAMPLE]}],
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+) -> dict[str, Any]:
+    """Validate, store, score and decide in one transaction. A `refer` joins the review queue.
+
+    Send `Idempotency-Key` to make retries safe: the same key and body return the original
+    decision; the same key with a different body is refused with 422.
+    """
+    engine = active_engine(request)
+    result = service.submit(
+        session=session,
+        user=user,
+        document=document,
+        engine=engine,
+        idempotency_key=idempotency_key,
+        qc_sample_rate=request.app.state.settings.qc_sample_rate,
+    )
+    response.status_code = result.status_code
+    if result.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    else:
+        request.app.state.metrics.decisions.labels(
+            result.body["outcome"], result.body["grade"]
+        ).inc()
+    return result.body
+
+
+@router.get("/applications/{application_id}", response_model=ApplicationOut)
+def get_application(application_id: uuid.UUID, session: DbSession, user: AnyRole) -> ApplicationOut:
+    """One application with its decision. RMs see only their own (others' ids answer 404)."""
+    app = queries.get_application(session=session, user=user, application_id=application_id)
+    decision = session.query(Decision).filter(Decision.application_id == app.id).one_or_none()
+    enterprise = session.get(Enterprise, app.enterprise_id)
+    assert enterprise is not None
+    return application_out(app, decision, enterprise)
+
+
+@router.get("/applications", response_model=ApplicationPage)
+def list_applications(
+    session: DbSession,
+    user: AnyRole,
+    status: ApplicationStatus | None = None,
+    outcome: Literal["approve", "refer", "decline"] | None = None,
+    sector: Sector | None = None,
+    district: District | None = None,
+    submitted_from: date | None = None,
+    submitted_to: date | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> ApplicationPage:
+    """The caller's own applications (risk officers and admins: all), newest first."""
+    filters = queries.ApplicationFilter(
+        status, outcome, sector, district, submitted_from, submitted_to
+    )
+    rows, next_cursor = queries.list_applications(
+        session=session, user=user, filters=filters, limit=limit, cursor=cursor
+    )
+    return ApplicationPage(items=[application_out(*row) for row in rows], next_cursor=next_cursor)
+
+
+@router.post("/score", response_model=WhatIfOut, summary="What-if scoring; nothing is stored")
+def what_if(
+    request: Request, session: DbSession, user: CurrentUser, document: ApplicationDocument
+) -> dict[str, Any]:
+    """Score a document as it would be decided now, so an RM can try another amount, tenor or
+    collateral. Nothing is written."""
+    del user
+    engine = active_engine(request)
+    item = service.decision_input(session=session, document=document, as_of=date.today())
+    result = engine.decide([item])[0]
+    return {
+        **result.decision,
+        "model_version": engine.model_version,
+        "ruleset_version": engine.ruleset_version,
+    }

@@ -1,0 +1,102 @@
+"""The decision document of DOMAIN.md, as the API's response model."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ProductOut(BaseModel):
+    code: str
+    rank: int
+    rationale_zh: str
+    rationale_en: str
+
+
+class LimitOut(BaseModel):
+    amount: float
+    binding: str
+
+
+class TenorOut(BaseModel):
+    months: int
+    binding: str
+
+
+class PricingOut(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    base_rate: float
+    grade_premium: float
+    green_discount: float
+    interest_subsidy: float
+    rate: float
+
+
+class ReasonOut(BaseModel):
+    feature: str
+    contribution: float
+    zh: str
+    en: str
+
+
+class RuleHitOut(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    rule_id: str
+    effect: str
+    seed_ref: str
+
+
+class DecisionOut(BaseModel):
+    decision_id: str
+    application_id: str
+    enterprise_uscc: str
+    pd: float = Field(ge=0, le=1)
+    grade: str
+    outcome: Literal["approve", "refer", "decline"]
+    stage: str
+    stage_declared: str | None
+    products: list[ProductOut]
+    limit: LimitOut
+    tenor: TenorOut
+    pricing: PricingOut
+    conditions: list[str]
+    reasons: list[ReasonOut] = Field(max_length=4)
+    rule_hits: list[RuleHitOut]
+    flags: list[str]
+    model_version: str
+    ruleset_version: str
+    input_sha256: str
+    decided_at: str
+
+
+class WhatIfOut(BaseModel):
+    """A decision computed without storing anything (no ids)."""
+
+    model_config = ConfigDict(extra="allow")
+    pd: float
+    grade: str
+    outcome: Literal["approve", "refer", "decline"]
+    products: list[ProductOut]
+    limit: LimitOut
+    tenor: TenorOut
+    pricing: PricingOut
+    reasons: list[ReasonOut]
+    model_version: str
+    ruleset_version: str
+
+
+class ExplanationOut(BaseModel):
+    decision_id: str
+    features: dict[str, Any]
+    contributions: dict[str, float]
+    base_value: float
+    rule_evaluations: list[dict[str, Any]]
+
+
+class ReplayOut(BaseModel):
+    decision_id: str
+    identical: bool
+    differences: list[dict[str, Any]]
+    model_version: str
+    ruleset_version: str
