@@ -1,0 +1,1 @@
+"""Synthetic population of Shanghai smart-terminal enterprises with a known ground-truth PD."""
