@@ -16,6 +16,9 @@ app.add_typer(users_app, name="users")
 app.add_typer(token_app, name="token")
 app.add_typer(audit_app, name="audit")
 # Domain commands register below, one line each.
+from industry_credit.synth.cli import seed  # noqa: E402
+
+app.command("seed")(seed)
 
 
 if __name__ == "__main__":
