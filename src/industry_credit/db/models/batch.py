@@ -8,12 +8,14 @@ from datetime import date, datetime
 from sqlalchemy import (
     ARRAY,
     BigInteger,
+    Boolean,
     CheckConstraint,
     Date,
     DateTime,
     Double,
     ForeignKey,
     Integer,
+    SmallInteger,
     String,
     Text,
     Uuid,
@@ -73,6 +75,10 @@ class RescoreResult(Base):
     __table_args__ = (
         CheckConstraint("pd >= 0 AND pd <= 1", name="pd_range"),
         CheckConstraint(sql_in("outcome", OUTCOMES), name="outcome"),
+        CheckConstraint(
+            "pd_standalone IS NULL OR (pd_standalone >= 0 AND pd_standalone <= 1)",
+            name="pd_standalone_range",
+        ),
     )
 
     as_of: Mapped[date] = mapped_column(Date, primary_key=True)
@@ -88,3 +94,13 @@ class RescoreResult(Base):
     stage: Mapped[str | None] = mapped_column(String(16))
     flags: Mapped[list[str]] = mapped_column(ARRAY(String(64)), server_default=text("'{}'"))
     contagion_score: Mapped[float] = mapped_column(Double, server_default="0")
+    # Migration 20261121_03 (issue 8): the first-pass score on the firm's own data, before any
+    # contagion re-evaluation, so that a resumed run recomputes the contagion sources exactly.
+    pd_standalone: Mapped[float | None] = mapped_column(Double)
+    grade_standalone: Mapped[str | None] = mapped_column(String(8))
+    # The latest rating known before this run (previous run or decision) and the change in
+    # notches on the master scale (positive = downgrade).
+    previous_grade: Mapped[str | None] = mapped_column(String(8))
+    notches: Mapped[int | None] = mapped_column(SmallInteger)
+    # A core enterprise whose standalone result makes it a contagion source.
+    distressed: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
