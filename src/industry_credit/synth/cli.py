@@ -14,7 +14,9 @@ def seed(
     seed: int = typer.Option(20261031, "--seed", "-s", help="random seed (same seed, same bytes)"),
     out: Path = typer.Option(Path("data/synth"), "--out", help="directory for the Parquet files"),
     load: bool = typer.Option(False, "--load", help="bulk-load into the configured database"),
-    default_rate: float = typer.Option(0.03, "--default-rate", help="target portfolio default rate"),
+    default_rate: float = typer.Option(
+        0.03, "--default-rate", help="target portfolio default rate"
+    ),
     as_of: str = typer.Option("2026-10-31", "--as-of", help="as-of date (YYYY-MM-DD)"),
     chunk_blocks: int = typer.Option(4, "--chunk-blocks", help="blocks of 8192 firms per write"),
     config: Path | None = typer.Option(
