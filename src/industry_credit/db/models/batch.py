@@ -8,7 +8,6 @@ from datetime import date, datetime
 from sqlalchemy import (
     ARRAY,
     BigInteger,
-    Boolean,
     CheckConstraint,
     Date,
     DateTime,
@@ -67,6 +66,9 @@ class BatchCheckpoint(Base):
     chunk_no: Mapped[int] = mapped_column(Integer, primary_key=True)
     rows_scored: Mapped[int] = mapped_column(Integer)
     seconds: Mapped[float] = mapped_column(Double)
+    # Migration 20261121_03 (issue 8): the chunk's additive report aggregates (timings, PSI bin
+    # counts, early warnings), committed with its results.
+    stats: Mapped[dict[str, object]] = mapped_column(JSONB, server_default=text("'{}'"))
     done_at: Mapped[datetime] = created_at_column()
 
 
@@ -102,5 +104,5 @@ class RescoreResult(Base):
     # notches on the master scale (positive = downgrade).
     previous_grade: Mapped[str | None] = mapped_column(String(8))
     notches: Mapped[int | None] = mapped_column(SmallInteger)
-    # A core enterprise whose standalone result makes it a contagion source.
-    distressed: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    # Severity in [0, 1] of a core enterprise as a contagion source (0: not a source).
+    distress: Mapped[float] = mapped_column(Double, server_default="0")
