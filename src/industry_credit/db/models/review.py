@@ -42,6 +42,9 @@ class ReviewCase(Base):
         CheckConstraint(
             "source = 'batch_flag' OR decision_id IS NOT NULL", name="decision_unless_batch"
         ),
+        CheckConstraint(
+            "(status = 'awaiting_second') = (proposal IS NOT NULL)", name="awaiting_has_proposal"
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
@@ -60,6 +63,9 @@ class ReviewCase(Base):
     source: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(16), index=True)
     flags: Mapped[list[str]] = mapped_column(ARRAY(String(64)), server_default=text("'{}'"))
+    # The outcome and terms waiting for a second officer's agreement (four-eyes, see
+    # review/policy.py): present exactly while the case is 'awaiting_second'.
+    proposal: Mapped[dict[str, object] | None] = mapped_column(JSONB)
     final_outcome: Mapped[str | None] = mapped_column(String(8))
     final_terms: Mapped[dict[str, object] | None] = mapped_column(JSONB)
     enqueued_at: Mapped[datetime] = created_at_column()
