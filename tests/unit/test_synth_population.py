@@ -84,7 +84,9 @@ def test_balance_sheet_constraints_in_every_row(fin: pd.DataFrame) -> None:
 def test_three_to_five_consecutive_fiscal_years(fin: pd.DataFrame) -> None:
     g = fin.groupby("enterprise_id")["fiscal_year"]
     counts, span = g.size(), g.max() - g.min() + 1
-    assert counts.between(3, 5).all() and (counts == span).all() and len(counts) == N
+    assert counts.between(3, 5).all()
+    assert (counts == span).all()
+    assert len(counts) == N
     assert (g.max() == CFG.last_fiscal_year).all()
 
 
@@ -94,10 +96,8 @@ def test_sector_and_district_mix(pop: dict[str, pd.DataFrame]) -> None:
     for sector in SECTORS:
         assert abs(share.get(sector, 0.0) - SECTOR_SHARES[sector]) < 0.015, sector
     districts = e["district"].value_counts(normalize=True)
-    assert (
-        abs(districts["pudong"] - 0.30) < 0.015
-        and abs(districts["outside_shanghai"] - 0.12) < 0.015
-    )
+    assert abs(districts["pudong"] - 0.30) < 0.015
+    assert abs(districts["outside_shanghai"] - 0.12) < 0.015
 
 
 def test_default_rate_and_oracle_auc(pop: dict[str, pd.DataFrame]) -> None:
@@ -135,9 +135,8 @@ def test_supply_graph_integrity(pop: dict[str, pd.DataFrame]) -> None:
     e = pop["enterprises"].set_index("id")
     links = pop["supply_links"]
     assert links["id"].tolist() == list(range(1, len(links) + 1))
-    assert (
-        links["counterparty_id"].isin(e.index).all() and links["enterprise_id"].isin(e.index).all()
-    )
+    assert links["counterparty_id"].isin(e.index).all()
+    assert links["enterprise_id"].isin(e.index).all()
     assert (links["counterparty_id"] != links["enterprise_id"]).all()
     assert not links.duplicated(["enterprise_id", "counterparty_uscc", "role"]).any()
     cp = e.loc[links["counterparty_id"]]
@@ -159,7 +158,8 @@ def test_core_enterprises_and_heavy_tailed_degree(pop: dict[str, pd.DataFrame]) 
     links = pop["supply_links"]
     to_core = links[(links["role"] == "buyer") & links["is_core_enterprise"]]
     suppliers = to_core.groupby("counterparty_id").size()
-    assert suppliers.max() > 500 and suppliers.max() > 5 * suppliers.median()
+    assert suppliers.max() > 500
+    assert suppliers.max() > 5 * suppliers.median()
     degree = links.groupby("counterparty_id").size()
     assert degree.max() > 20 * degree.median()
     own = links[links["enterprise_id"].isin(core["id"]) & (links["role"] == "supplier")]
@@ -199,7 +199,8 @@ def test_subsidies_sit_where_the_plan_puts_them(
     }
     for col, sectors in allowed.items():
         got = set(sector[fin[col].to_numpy() > 0])
-        assert got and got <= sectors, col
+        assert got, col
+        assert got <= sectors, col
     assert (fin["subsidy_other"] > 0).mean() > 0.1
 
 
@@ -220,7 +221,8 @@ def test_policy_green_market_and_flags(pop: dict[str, pd.DataFrame]) -> None:
     assert (plans["planned_sales_units"] <= plans["annual_capacity_units"]).all()
     assert 0.05 < e["in_portfolio"].mean() < 0.25
     assert not (e["exposure"] > 0)[~e["in_portfolio"]].any()
-    assert e["little_giant"].sum() > 0 and not (e["little_giant"] & ~e["specialized_sme"]).any()
+    assert e["little_giant"].sum() > 0
+    assert not (e["little_giant"] & ~e["specialized_sme"]).any()
     ip = pop["intellectual_property"].set_index("enterprise_id")
     rd = pop["financial_statements"].groupby("enterprise_id")["rd_expense"].sum()
     assert np.corrcoef(np.log1p(rd), np.log1p(ip.loc[rd.index, "patents"]))[0, 1] > 0.6
@@ -229,9 +231,11 @@ def test_policy_green_market_and_flags(pop: dict[str, pd.DataFrame]) -> None:
 def test_loan_requests(pop: dict[str, pd.DataFrame]) -> None:
     req = pop["loan_requests"]
     assert req["enterprise_id"].tolist() == list(range(1, N + 1))
-    assert (req["amount"] > 0).all() and req["purpose"].isin(PURPOSES).all()
+    assert (req["amount"] > 0).all()
+    assert req["purpose"].isin(PURPOSES).all()
     items = {c for lst in req["collateral"] for c in lst}
-    assert items <= set(COLLATERAL) and req["collateral"].map(len).between(1, 2).all()
+    assert items <= set(COLLATERAL)
+    assert req["collateral"].map(len).between(1, 2).all()
     assert 0.2 < req["requested_product"].notna().mean() < 0.4
 
 
