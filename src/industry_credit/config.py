@@ -45,6 +45,10 @@ class Settings(BaseSettings):
     max_request_bytes: int = 1_000_000
     rate_limit_per_minute: int = 600
 
+    # Micro-batching of decisions across concurrent requests (see decisions/batcher.py).
+    batch_max_size: int = 64
+    batch_max_wait_ms: float = 2.0
+
     review_sla_hours: int = 72
     four_eyes_threshold_cny: int = 50_000_000
     qc_sample_rate: float = 0.05

@@ -34,3 +34,7 @@ class Metrics:
             buckets=LATENCY_BUCKETS,
             registry=self.registry,
         )
+
+    def observe_batch(self, size: int, seconds: float) -> None:
+        label = "1" if size == 1 else "2-8" if size <= 8 else "9-32" if size <= 32 else "33+"
+        self.scorer_latency.labels(label).observe(seconds)

@@ -88,7 +88,6 @@ EXAMPLE = {
 }
 
 
-
 def active_engine(request: Request) -> DecisionEngine:
     registry: EngineRegistry = request.app.state.engine_registry
     return registry.active()
@@ -163,6 +162,7 @@ def submit_application(
         engine=engine,
         idempotency_key=idempotency_key,
         qc_sample_rate=request.app.state.settings.qc_sample_rate,
+        batcher=request.app.state.batcher,
     )
     response.status_code = result.status_code
     if result.replayed:
@@ -216,7 +216,7 @@ def what_if(
     del user
     engine = active_engine(request)
     item = service.decision_input(session=session, document=document, as_of=date.today())
-    result = engine.decide([item])[0]
+    result = request.app.state.batcher.decide(engine, item)
     return {
         **result.decision,
         "model_version": engine.model_version,

@@ -22,6 +22,7 @@ from industry_credit.audit.service import Actor, record
 from industry_credit.canonical import content_sha256
 from industry_credit.db.models import LoanApplication, ReviewCase, User
 from industry_credit.decisions import repository as decisions
+from industry_credit.decisions.batcher import MicroBatcher
 from industry_credit.decisions.types import DecisionEngine, DecisionInput
 from industry_credit.enterprises.repository import upsert_document
 
@@ -58,6 +59,7 @@ def submit(
     engine: DecisionEngine,
     idempotency_key: str | None = None,
     qc_sample_rate: float = 0.0,
+    batcher: MicroBatcher | None = None,
 ) -> Submitted:
     document_json = document.model_dump(mode="json")
     document_sha = content_sha256(document_json)
@@ -72,7 +74,7 @@ def submit(
     enterprise_id = upsert_document(session=session, document=document)
     application_id, decision_id = uuid.uuid4(), uuid.uuid4()
     item = decision_input(session=session, document=document, as_of=now.date())
-    result = engine.decide([item])[0]
+    result = batcher.decide(engine, item) if batcher else engine.decide([item])[0]
 
     body = {
         "decision_id": str(decision_id),
