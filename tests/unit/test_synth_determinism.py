@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
+from industry_credit.config import PROJECT_ROOT
 from industry_credit.synth.config import SynthConfig
 from industry_credit.synth.generate import MANIFEST, generate
 from industry_credit.synth.tables import ALL_TABLES
@@ -37,3 +38,11 @@ def test_different_seed_different_data(tmp_path: Path) -> None:
         assert not pq.read_table(tmp_path / "a" / f"{t}.parquet").equals(
             pq.read_table(tmp_path / "b" / f"{t}.parquet")
         ), t
+
+
+def test_committed_seed_population_is_reproducible(tmp_path: Path) -> None:
+    """data/seeds/population is exactly what data/seeds/synth_config.json generates."""
+    seeds = PROJECT_ROOT / "data" / "seeds"
+    generate(SynthConfig.from_file(seeds / "synth_config.json"), tmp_path)
+    assert _files(tmp_path) == _files(seeds / "population")
+    assert sum(len(b) for b in _files(tmp_path).values()) < 3_000_000
