@@ -118,7 +118,8 @@ def evaluate(ruleset: Ruleset, scored: pd.DataFrame) -> pd.DataFrame:
     # The offer: playbook ∩ stage set − exclusions, nothing after a decline, ranked by playbook.
     sector = np.asarray(_cat(frame["sector"]).codes, dtype=np.int16)
     sector = np.where(sector < 0, _OTHER, sector)
-    eligible, position = _eligibility(ruleset, sector, stage, excluded, declined)
+    requested = np.asarray(frame["amount"])
+    eligible, position = _eligibility(ruleset, sector, stage, requested, excluded, declined)
     n_products = eligible.sum(axis=1) if n else np.zeros(0, dtype=np.int64)
     ranked_pos = np.where(eligible, position, np.iinfo(np.int16).max)
     top = np.where(n_products > 0, ranked_pos.argmin(axis=1) if n else 0, -1).astype(np.int16)
@@ -277,10 +278,16 @@ def _eligibility(
     ruleset: Ruleset,
     sector: npt.NDArray[np.int16],
     stage: npt.NDArray[np.int8],
+    requested: Floats,
     excluded: dict[str, Mask],
     declined: Mask,
 ) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.int16]]:
-    """(n x products) eligibility and each product's rank position in the row's playbook."""
+    """(n x products) eligibility and each product's rank position for the row.
+
+    The rank is the playbook order, except that products whose maximum cannot carry the
+    requested amount go after those that can: a CNY 450M request leads with the syndicated
+    loan even where the playbook lists supply-chain finance first.
+    """
     n_p = len(PRODUCT_CODES)
     big = np.iinfo(np.int16).max
     pos_table = np.full((len(SECTORS), n_p), big, dtype=np.int16)
@@ -291,8 +298,13 @@ def _eligibility(
     for t, stage_code in enumerate(STAGES):
         for product in ruleset.stage_products[stage_code]:
             stage_table[t, PRODUCT_CODES.index(product)] = True
-    position = pos_table[sector]
-    eligible = (position < big) & stage_table[stage]
+    max_amount = np.array(
+        [ruleset.products[p].max_amount if p in ruleset.products else np.inf for p in PRODUCT_CODES]
+    )
+    in_playbook = pos_table[sector] < big
+    too_small = requested[:, None] > max_amount[None, :]  # NaN requests compare False
+    position = np.where(in_playbook, pos_table[sector] + too_small * n_p, big).astype(np.int16)
+    eligible = in_playbook & stage_table[stage]
     for j, product in enumerate(PRODUCT_CODES):
         eligible[:, j] &= ~excluded[product] & ~declined
     return eligible, position
