@@ -46,7 +46,7 @@ class Population:
     extra: dict[str, float] = field(default_factory=dict)
 
 
-def _writer(path: Path, schema: pa.Schema) -> pq.ParquetWriter:
+def parquet_writer(path: Path, schema: pa.Schema) -> pq.ParquetWriter:
     # Fixed options: the bytes depend on the data and the pyarrow version only.
     return pq.ParquetWriter(
         path,
@@ -94,7 +94,9 @@ def generate(cfg: SynthConfig, out_dir: Path) -> Population:
     sk = build_skeleton(cfg)
     months = month_starts(cfg.as_of_date, cfg.months)
     writers = {
-        t: _writer(out_dir / f"{t}.parquet", SCHEMAS[t]) for t in ALL_TABLES if t != "enterprises"
+        t: parquet_writer(out_dir / f"{t}.parquet", SCHEMAS[t])
+        for t in ALL_TABLES
+        if t != "enterprises"
     }
     rows = dict.fromkeys(ALL_TABLES, 0)
     parts = _EnterpriseParts()
@@ -197,7 +199,7 @@ def _write_enterprises(
     }
     schema = SCHEMAS["enterprises"]
     table = pa.Table.from_arrays([columns[f.name] for f in schema], schema=schema)
-    with _writer(path, schema) as w:
+    with parquet_writer(path, schema) as w:
         step = cfg.chunk_blocks * 8192
         for start in range(0, table.num_rows, step):
             w.write_table(table.slice(start, step))
