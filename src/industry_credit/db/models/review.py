@@ -65,7 +65,7 @@ class ReviewCase(Base):
     flags: Mapped[list[str]] = mapped_column(ARRAY(String(64)), server_default=text("'{}'"))
     # The outcome and terms waiting for a second officer's agreement (four-eyes, see
     # review/policy.py): present exactly while the case is 'awaiting_second'.
-    proposal: Mapped[dict[str, object] | None] = mapped_column(JSONB)
+    proposal: Mapped[dict[str, object] | None] = mapped_column(JSONB(none_as_null=True))
     final_outcome: Mapped[str | None] = mapped_column(String(8))
     final_terms: Mapped[dict[str, object] | None] = mapped_column(JSONB)
     enqueued_at: Mapped[datetime] = created_at_column()

@@ -1,0 +1,37 @@
+"""Codes a risk officer chooses from: why they decided, and which way an override moved the terms.
+
+Labels for every code live in ``messages.py``; this module holds only the codes, so that the API
+schema, the service and the report agree on one list.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+# Structured reasons for a review action. An override must carry at least one of them so that
+# the monthly override report can group overrides by cause.
+REASON_CODES: Final[tuple[str, ...]] = (
+    "industry_chain_position",
+    "core_enterprise_orders",
+    "guidance_fund_support",
+    "additional_collateral",
+    "ip_value",
+    "weak_financials",
+    "subsidy_dependency",
+    "tech_iteration_risk",
+    "import_dependency",
+    "counterparty_distress",
+    "market_acceptance",
+    "green_compliance",
+    "data_quality",
+    "concentration_limit",
+    "policy_priority",
+    "other",
+)
+
+# Which way an override moved against the engine: more lenient, stricter, both (e.g. a higher
+# limit with a shorter tenor) or neither (only the product list changed).
+DIRECTIONS: Final[tuple[str, ...]] = ("up", "down", "mixed", "neutral")
+
+ACTIONS: Final[tuple[str, ...]] = ("approve", "decline", "override", "request_info", "answer_info")
+OPEN_STATUSES: Final[tuple[str, ...]] = ("open", "awaiting_second")

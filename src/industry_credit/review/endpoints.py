@@ -1,0 +1,229 @@
+"""REST under /v1/reviews: the queue, a case, officers' actions, the RM's answer, reports.
+
+Risk officers act; admins may read the queue, cases and reports but not act (the service
+refuses); RMs reach only ``POST /{case_id}/answer``, and only for their own application.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from sqlalchemy.orm import Session
+
+from industry_credit.api.deps import DbSession, require_roles
+from industry_credit.applications.schemas import District, Sector
+from industry_credit.db.models import ReviewCase, User
+from industry_credit.review import repository, service
+from industry_credit.review.codes import OPEN_STATUSES
+from industry_credit.review.presenters import case_out, summary_out
+from industry_credit.review.reports import current_month, override_report
+from industry_credit.review.schemas import (
+    AnswerIn,
+    CaseOut,
+    DecisionActionIn,
+    OverrideIn,
+    OverrideReport,
+    QuestionIn,
+    QueuePage,
+)
+from industry_credit.review.service import OverrideTerms, ReviewPolicy
+
+router = APIRouter(prefix="/v1/reviews", tags=["reviews"])
+
+Officer = Annotated[User, Depends(require_roles("risk_officer", "admin"))]
+Submitter = Annotated[User, Depends(require_roles("rm"))]
+CaseStatus = Literal["open", "awaiting_second", "info_requested", "closed"]
+CaseSource = Literal["refer", "qc_sample", "batch_flag", "info_answered"]
+Stage = Literal["startup", "growth", "mature", "transition"]
+SortKey = Literal["age", "amount", "pd", "grade", "enterprise"]
+
+FOUR_EYES_RESPONSES: dict[int | str, dict[str, str]] = {
+    403: {"description": "role not allowed, or a four-eyes rule refuses this officer"},
+    404: {"description": "no such case"},
+    409: {"description": "the case is not in a state that allows this action"},
+    422: {"description": "missing or too short reason, unknown codes, invalid terms"},
+}
+
+
+def policy_of(request: Request) -> ReviewPolicy:
+    return ReviewPolicy.from_settings(request.app.state.settings)
+
+
+def load_case_out(
+    *, session: Session, case_id: int, policy: ReviewPolicy, now: datetime | None = None
+) -> CaseOut:
+    item = repository.queue_item(session=session, case_id=case_id)
+    case = session.get(ReviewCase, case_id)
+    assert case is not None  # queue_item found it
+    file = repository.case_file(session=session, case=case)
+    return case_out(
+        item,
+        file,
+        now=now or datetime.now(UTC),
+        policy=policy,
+        question=service.pending_question(session=session, case_id=case_id),
+    )
+
+
+@router.get("/reports/overrides", response_model=OverrideReport)
+def overrides_report(
+    session: DbSession,
+    user: Officer,
+    month: Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")] = None,
+) -> OverrideReport:
+    """Override rate by officer, by direction (up = more lenient than the engine, down =
+    stricter) and by reason code, for one Shanghai calendar month (default: this month)."""
+    del user
+    return override_report(session=session, month=month or current_month(datetime.now(UTC)))
+
+
+@router.get("", response_model=QueuePage)
+def queue(
+    request: Request,
+    session: DbSession,
+    user: Officer,
+    status: Annotated[list[CaseStatus] | None, Query()] = None,
+    source: CaseSource | None = None,
+    district: District | None = None,
+    sector: Sector | None = None,
+    stage: Stage | None = None,
+    grade: Annotated[str | None, Query(max_length=8)] = None,
+    amount_min: Annotated[Decimal | None, Query(ge=0)] = None,
+    amount_max: Annotated[Decimal | None, Query(ge=0)] = None,
+    min_age_hours: Annotated[float | None, Query(ge=0)] = None,
+    max_age_hours: Annotated[float | None, Query(ge=0)] = None,
+    over_sla: bool = False,
+    sort: SortKey = "age",
+    order: Literal["asc", "desc"] = "asc",
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> QueuePage:
+    """Cases waiting for a risk officer: referrals, the QC sample of approvals, batch flags and
+    answered questions. Default: open and awaiting a second officer, oldest first."""
+    del user
+    policy = policy_of(request)
+    filters = repository.QueueFilter(
+        statuses=tuple(status) if status else OPEN_STATUSES,
+        source=source,
+        district=district,
+        sector=sector,
+        stage=stage,
+        grade=grade,
+        amount_min=amount_min,
+        amount_max=amount_max,
+        min_age_hours=min_age_hours,
+        max_age_hours=max_age_hours,
+        over_sla_only=over_sla,
+    )
+    now = datetime.now(UTC)
+    items, total = repository.list_queue(
+        session=session,
+        filters=filters,
+        now=now,
+        sla_hours=policy.sla_hours,
+        sort=sort,
+        descending=order == "desc",
+        limit=limit,
+        offset=offset,
+    )
+    return QueuePage(
+        items=[summary_out(i, now=now, policy=policy) for i in items],
+        total=total,
+        limit=limit,
+        offset=offset,
+    )
+
+
+@router.get("/{case_id}", response_model=CaseOut, responses={404: {"description": "no such case"}})
+def get_case(case_id: int, request: Request, session: DbSession, user: Officer) -> CaseOut:
+    """The case with its decision document, pending proposal and every review action."""
+    del user
+    return load_case_out(session=session, case_id=case_id, policy=policy_of(request))
+
+
+@router.post("/{case_id}/approve", response_model=CaseOut, responses=FOUR_EYES_RESPONSES)
+def approve(
+    case_id: int, body: DecisionActionIn, request: Request, session: DbSession, user: Officer
+) -> CaseOut:
+    """Approve on the engine's terms, or agree with a pending approval. At or above the
+    four-eyes threshold the first approval moves the case to 'awaiting_second'."""
+    policy = policy_of(request)
+    service.approve(
+        session=session,
+        user=user,
+        case_id=case_id,
+        reason=body.reason,
+        reason_codes=tuple(body.reason_codes),
+        policy=policy,
+    )
+    return load_case_out(session=session, case_id=case_id, policy=policy)
+
+
+@router.post("/{case_id}/decline", response_model=CaseOut, responses=FOUR_EYES_RESPONSES)
+def decline(
+    case_id: int, body: DecisionActionIn, request: Request, session: DbSession, user: Officer
+) -> CaseOut:
+    """Decline, or agree with a pending decline."""
+    policy = policy_of(request)
+    service.decline(
+        session=session,
+        user=user,
+        case_id=case_id,
+        reason=body.reason,
+        reason_codes=tuple(body.reason_codes),
+        policy=policy,
+    )
+    return load_case_out(session=session, case_id=case_id, policy=policy)
+
+
+@router.post("/{case_id}/override", response_model=CaseOut, responses=FOUR_EYES_RESPONSES)
+def override(
+    case_id: int, body: OverrideIn, request: Request, session: DbSession, user: Officer
+) -> CaseOut:
+    """Change outcome, limit, tenor or products, with a written reason and reason codes. An
+    override always waits for a second, distinct officer to approve (or decline) it."""
+    policy = policy_of(request)
+    service.override(
+        session=session,
+        user=user,
+        case_id=case_id,
+        change=OverrideTerms(
+            outcome=body.outcome,
+            limit_amount=body.limit_amount,
+            tenor_months=body.tenor_months,
+            products=tuple(body.products) if body.products is not None else None,
+        ),
+        reason=body.reason,
+        reason_codes=tuple(body.reason_codes),
+        policy=policy,
+    )
+    return load_case_out(session=session, case_id=case_id, policy=policy)
+
+
+@router.post("/{case_id}/request_info", response_model=CaseOut, responses=FOUR_EYES_RESPONSES)
+def request_info(
+    case_id: int, body: QuestionIn, request: Request, session: DbSession, user: Officer
+) -> CaseOut:
+    """Send the case back to the submitting RM with a question."""
+    policy = policy_of(request)
+    service.request_info(
+        session=session, user=user, case_id=case_id, question=body.question, policy=policy
+    )
+    return load_case_out(session=session, case_id=case_id, policy=policy)
+
+
+@router.post(
+    "/{case_id}/answer",
+    status_code=200,
+    responses={
+        404: {"description": "no such case among the caller's applications"},
+        409: {"description": "no question is pending"},
+    },
+)
+def answer(case_id: int, body: AnswerIn, session: DbSession, user: Submitter) -> dict[str, object]:
+    """The submitting RM answers the officer's question; the case re-enters the queue."""
+    case = service.answer_info(session=session, user=user, case_id=case_id, answer=body.answer)
+    return {"case_id": case.id, "status": case.status, "source": case.source}

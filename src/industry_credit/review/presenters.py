@@ -1,0 +1,98 @@
+"""Turn repository rows into the API's response models (the web pages use the same shapes)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from industry_credit.review.policy import Proposal, required_agreements
+from industry_credit.review.repository import CaseFile, QueueItem
+from industry_credit.review.schemas import (
+    CaseOut,
+    CaseSummaryOut,
+    EnterpriseRef,
+    ProposalOut,
+    ReviewOut,
+)
+from industry_credit.review.service import ReviewPolicy
+
+
+def proposal_out(raw: dict[str, object] | None) -> ProposalOut | None:
+    proposal = Proposal.from_json(raw)
+    if proposal is None:
+        return None
+    return ProposalOut(
+        outcome=proposal.outcome,
+        terms=proposal.terms,
+        override=proposal.override,
+        direction=proposal.direction,
+        agreed_by=proposal.agreed_by_names,
+    )
+
+
+def summary_out(item: QueueItem, *, now: datetime, policy: ReviewPolicy) -> CaseSummaryOut:
+    age_hours = max(0.0, (now - item.enqueued_at).total_seconds() / 3600)
+    proposal = proposal_out(item.proposal)
+    return CaseSummaryOut(
+        case_id=item.case_id,
+        source=item.source,
+        status=item.status,
+        flags=item.flags,
+        enqueued_at=item.enqueued_at,
+        age_hours=round(age_hours, 2),
+        # Only cases still waiting on an officer can breach the SLA.
+        over_sla=item.status in ("open", "awaiting_second") and age_hours > policy.sla_hours,
+        enterprise=EnterpriseRef(
+            uscc=item.enterprise_uscc,
+            name=item.enterprise_name,
+            district=item.district,
+            sector=item.sector,
+        ),
+        application_id=str(item.application_id) if item.application_id else None,
+        decision_id=str(item.decision_id) if item.decision_id else None,
+        amount=float(item.amount),
+        pd=item.pd,
+        grade=item.grade,
+        stage=item.stage,
+        engine_outcome=item.engine_outcome,
+        needs_two_officers=required_agreements(
+            amount=item.amount,
+            threshold=policy.four_eyes_threshold,
+            override=bool(proposal and proposal.override),
+        )
+        == 2,
+        proposal=proposal,
+    )
+
+
+def case_out(
+    item: QueueItem,
+    file: CaseFile,
+    *,
+    now: datetime,
+    policy: ReviewPolicy,
+    question: str | None,
+) -> CaseOut:
+    summary = summary_out(item, now=now, policy=policy)
+    return CaseOut(
+        **summary.model_dump(),
+        final_outcome=file.case.final_outcome,
+        final_terms=file.case.final_terms,
+        closed_at=file.case.closed_at,
+        submitted_by=file.submitted_by.username if file.submitted_by else None,
+        question=question if file.case.status == "info_requested" else None,
+        decision=file.decision.document if file.decision else None,
+        reviews=[
+            ReviewOut(
+                id=r.id,
+                actor=u.username,
+                actor_role=r.actor_role,
+                action=r.action,
+                reason=r.reason,
+                reason_codes=list(r.reason_codes or []),
+                before=r.before,
+                after=r.after,
+                created_at=r.created_at,
+            )
+            for r, u in file.reviews
+        ],
+    )

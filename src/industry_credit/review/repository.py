@@ -1,0 +1,315 @@
+"""Reads for the review queue and the case file. All SQL of the review module lives here
+(the panorama's aggregates live in ``panorama_queries.py``)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy.orm import Session
+
+from industry_credit.db.models import (
+    AuditEntry,
+    BatchRun,
+    Decision,
+    Enterprise,
+    LoanApplication,
+    RescoreResult,
+    Review,
+    ReviewCase,
+    User,
+)
+from industry_credit.errors import NotFoundError
+from industry_credit.review.codes import OPEN_STATUSES
+
+# What the queue can be sorted by; "grade" sorts by PD because grades are ordered by PD.
+SORT_KEYS = ("age", "amount", "pd", "grade", "enterprise")
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    statuses: tuple[str, ...] = OPEN_STATUSES
+    source: str | None = None
+    district: str | None = None
+    sector: str | None = None
+    stage: str | None = None
+    grade: str | None = None
+    amount_min: Decimal | None = None
+    amount_max: Decimal | None = None
+    min_age_hours: float | None = None
+    max_age_hours: float | None = None
+    over_sla_only: bool = False
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    case_id: int
+    source: str
+    status: str
+    flags: list[str]
+    enqueued_at: datetime
+    enterprise_id: int
+    enterprise_uscc: str
+    enterprise_name: str
+    district: str
+    sector: str
+    application_id: uuid.UUID | None
+    decision_id: uuid.UUID | None
+    amount: Decimal
+    pd: float | None
+    grade: str | None
+    stage: str | None
+    engine_outcome: str | None
+    proposal: dict[str, Any] | None
+
+
+def _columns() -> dict[str, ColumnElement[Any]]:
+    return {
+        "amount": func.coalesce(LoanApplication.amount, Enterprise.exposure),
+        "pd": func.coalesce(Decision.pd, RescoreResult.pd),
+        "grade": func.coalesce(Decision.grade, RescoreResult.grade),
+        "stage": func.coalesce(Decision.stage, RescoreResult.stage),
+        "outcome": func.coalesce(Decision.outcome, RescoreResult.outcome),
+    }
+
+
+def _base_query(cols: dict[str, ColumnElement[Any]]) -> Any:
+    return (
+        select(
+            ReviewCase,
+            Enterprise.uscc,
+            Enterprise.name,
+            Enterprise.district,
+            Enterprise.sector,
+            cols["amount"].label("amount"),
+            cols["pd"].label("pd"),
+            cols["grade"].label("grade"),
+            cols["stage"].label("stage"),
+            cols["outcome"].label("outcome"),
+        )
+        .join(Enterprise, Enterprise.id == ReviewCase.enterprise_id)
+        .outerjoin(LoanApplication, LoanApplication.id == ReviewCase.application_id)
+        .outerjoin(Decision, Decision.id == ReviewCase.decision_id)
+        # A batch flag carries the run's rescore of the enterprise instead of a decision.
+        .outerjoin(
+            RescoreResult,
+            and_(
+                RescoreResult.run_id == ReviewCase.batch_run_id,
+                RescoreResult.enterprise_id == ReviewCase.enterprise_id,
+            ),
+        )
+    )
+
+
+def _filtered(
+    stmt: Any, cols: dict[str, ColumnElement[Any]], f: QueueFilter, now: datetime, sla_hours: int
+) -> Any:
+    stmt = stmt.where(ReviewCase.status.in_(f.statuses))
+    exact = {
+        ReviewCase.source: f.source,
+        Enterprise.district: f.district,
+        Enterprise.sector: f.sector,
+        cols["stage"]: f.stage,
+        cols["grade"]: f.grade,
+    }
+    for column, value in exact.items():
+        if value:
+            stmt = stmt.where(column == value)
+    if f.amount_min is not None:
+        stmt = stmt.where(cols["amount"] >= f.amount_min)
+    if f.amount_max is not None:
+        stmt = stmt.where(cols["amount"] <= f.amount_max)
+    if f.min_age_hours is not None:
+        stmt = stmt.where(ReviewCase.enqueued_at <= now - timedelta(hours=f.min_age_hours))
+    if f.max_age_hours is not None:
+        stmt = stmt.where(ReviewCase.enqueued_at >= now - timedelta(hours=f.max_age_hours))
+    if f.over_sla_only:
+        stmt = stmt.where(ReviewCase.enqueued_at < now - timedelta(hours=sla_hours))
+    return stmt
+
+
+def list_queue(
+    *,
+    session: Session,
+    filters: QueueFilter,
+    now: datetime,
+    sla_hours: int,
+    sort: str = "age",
+    descending: bool = False,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[QueueItem], int]:
+    """One page of the queue and the total matching. Default order: oldest first (SLA risk)."""
+    cols = _columns()
+    stmt = _filtered(_base_query(cols), cols, filters, now, sla_hours)
+    total = session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
+    key: Any = {
+        # Oldest first is "ascending age", i.e. ascending enqueue time.
+        "age": ReviewCase.enqueued_at.desc() if descending else ReviewCase.enqueued_at.asc(),
+        "amount": cols["amount"].desc() if descending else cols["amount"].asc(),
+        "pd": cols["pd"].desc().nulls_last() if descending else cols["pd"].asc().nulls_last(),
+        "grade": cols["pd"].desc().nulls_last() if descending else cols["pd"].asc().nulls_last(),
+        "enterprise": Enterprise.name.desc() if descending else Enterprise.name.asc(),
+    }[sort]
+    rows = session.execute(stmt.order_by(key, ReviewCase.id).limit(limit).offset(offset)).all()
+    return [_item(row) for row in rows], int(total)
+
+
+def _item(row: Any) -> QueueItem:
+    case: ReviewCase = row[0]
+    return QueueItem(
+        case_id=case.id,
+        source=case.source,
+        status=case.status,
+        flags=list(case.flags or []),
+        enqueued_at=case.enqueued_at,
+        enterprise_id=case.enterprise_id,
+        enterprise_uscc=row.uscc,
+        enterprise_name=row.name,
+        district=row.district,
+        sector=row.sector,
+        application_id=case.application_id,
+        decision_id=case.decision_id,
+        amount=Decimal(row.amount or 0),
+        pd=None if row.pd is None else float(row.pd),
+        grade=row.grade,
+        stage=row.stage,
+        engine_outcome=row.outcome,
+        proposal=case.proposal,
+    )
+
+
+def queue_item(*, session: Session, case_id: int) -> QueueItem:
+    cols = _columns()
+    row = session.execute(_base_query(cols).where(ReviewCase.id == case_id)).first()
+    if row is None:
+        raise NotFoundError(f"review case {case_id} not found")
+    return _item(row)
+
+
+@dataclass
+class CaseFile:
+    """Everything about one case that the API and the case page show."""
+
+    case: ReviewCase
+    enterprise: Enterprise
+    application: LoanApplication | None
+    decision: Decision | None
+    rescore: RescoreResult | None
+    submitted_by: User | None
+    reviews: list[tuple[Review, User]] = field(default_factory=list)
+
+
+def lock_case(*, session: Session, case_id: int) -> ReviewCase:
+    """Take the case row lock, so that two officers acting at once are serialised."""
+    case = session.execute(
+        select(ReviewCase).where(ReviewCase.id == case_id).with_for_update()
+    ).scalar_one_or_none()
+    if case is None:
+        raise NotFoundError(f"review case {case_id} not found")
+    return case
+
+
+def case_file(*, session: Session, case: ReviewCase) -> CaseFile:
+    enterprise = session.get(Enterprise, case.enterprise_id)
+    assert enterprise is not None  # foreign key
+    application = session.get(LoanApplication, case.application_id) if case.application_id else None
+    decision = session.get(Decision, case.decision_id) if case.decision_id else None
+    rescore = None
+    if case.batch_run_id is not None:
+        rescore = session.execute(
+            select(RescoreResult).where(
+                RescoreResult.run_id == case.batch_run_id,
+                RescoreResult.enterprise_id == case.enterprise_id,
+            )
+        ).scalar_one_or_none()
+    submitter = session.get(User, application.submitted_by) if application else None
+    return CaseFile(
+        case=case,
+        enterprise=enterprise,
+        application=application,
+        decision=decision,
+        rescore=rescore,
+        submitted_by=submitter,
+        reviews=case_reviews(session=session, case_id=case.id),
+    )
+
+
+def case_reviews(*, session: Session, case_id: int) -> list[tuple[Review, User]]:
+    rows = session.execute(
+        select(Review, User)
+        .join(User, User.id == Review.actor_id)
+        .where(Review.case_id == case_id)
+        .order_by(Review.id)
+    ).all()
+    return [(r, u) for r, u in rows]
+
+
+def audit_entries(*, session: Session, entity_ids: list[str], limit: int = 200) -> list[AuditEntry]:
+    """Audit rows about the case, its application and its decision, oldest first."""
+    rows = session.execute(
+        select(AuditEntry)
+        .where(AuditEntry.entity_id.in_(entity_ids))
+        .order_by(AuditEntry.id)
+        .limit(limit)
+    ).scalars()
+    return list(rows)
+
+
+def enterprise_decisions(*, session: Session, enterprise_id: int) -> list[Decision]:
+    """The enterprise's earlier decisions, newest first: its decision history."""
+    rows = session.execute(
+        select(Decision)
+        .where(Decision.enterprise_id == enterprise_id)
+        .order_by(Decision.decided_at.desc())
+        .limit(20)
+    ).scalars()
+    return list(rows)
+
+
+@dataclass(frozen=True)
+class ReviewRow:
+    actor: str
+    action: str
+    reason_codes: list[str]
+    after: dict[str, Any]
+    case_id: int
+
+
+def reviews_between(*, session: Session, start: datetime, end: datetime) -> list[ReviewRow]:
+    """Decision actions (approve, decline, override) by officers in [start, end)."""
+    rows = session.execute(
+        select(User.username, Review.action, Review.reason_codes, Review.after, Review.case_id)
+        .join(User, User.id == Review.actor_id)
+        .where(
+            Review.created_at >= start,
+            Review.created_at < end,
+            Review.action.in_(("approve", "decline", "override")),
+        )
+        .order_by(Review.id)
+    ).all()
+    return [ReviewRow(r[0], r[1], list(r[2] or []), dict(r[3]), r[4]) for r in rows]
+
+
+def closed_between(*, session: Session, start: datetime, end: datetime) -> list[ReviewCase]:
+    rows = session.execute(
+        select(ReviewCase).where(
+            ReviewCase.closed_at >= start,
+            ReviewCase.closed_at < end,
+        )
+    ).scalars()
+    return list(rows)
+
+
+def latest_batch_run(*, session: Session) -> BatchRun | None:
+    """The newest finished run that produced an HTML report."""
+    return session.execute(
+        select(BatchRun)
+        .where(BatchRun.report_html.is_not(None))
+        .order_by(BatchRun.started_at.desc())
+        .limit(1)
+    ).scalar_one_or_none()

@@ -1,0 +1,148 @@
+"""Wire models of the review API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from industry_credit.review.codes import REASON_CODES
+from industry_credit.vocabulary import PRODUCT_CODES
+
+
+def _known(values: tuple[str, ...], what: str) -> Any:
+    def check(value: str) -> str:
+        if value not in values:
+            raise ValueError(f"unknown {what} {value!r}")
+        return value
+
+    return AfterValidator(check)
+
+
+ReasonCode = Annotated[
+    str, _known(REASON_CODES, "reason code"), Field(json_schema_extra={"enum": list(REASON_CODES)})
+]
+ProductCode = Annotated[
+    str, _known(PRODUCT_CODES, "product"), Field(json_schema_extra={"enum": list(PRODUCT_CODES)})
+]
+WrittenText = Annotated[str, Field(min_length=10, max_length=4000)]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class DecisionActionIn(_In):
+    reason: WrittenText = Field(description="Why, in writing (at least 10 characters).")
+    reason_codes: list[ReasonCode] = Field(default_factory=list, max_length=8)
+
+
+class OverrideIn(DecisionActionIn):
+    """Other terms than the engine's; omitted fields keep the engine's value."""
+
+    outcome: Literal["approve", "decline"]
+    limit_amount: Decimal | None = Field(default=None, gt=0, max_digits=18, decimal_places=2)
+    tenor_months: int | None = Field(default=None, ge=1, le=360)
+    products: list[ProductCode] | None = Field(default=None, min_length=1, max_length=10)
+    reason_codes: list[ReasonCode] = Field(min_length=1, max_length=8)
+
+
+class QuestionIn(_In):
+    question: WrittenText
+
+
+class AnswerIn(_In):
+    answer: WrittenText
+
+
+class EnterpriseRef(BaseModel):
+    uscc: str
+    name: str
+    district: str
+    sector: str
+
+
+class ProposalOut(BaseModel):
+    outcome: str
+    terms: dict[str, Any]
+    override: bool
+    direction: str | None
+    agreed_by: list[str]
+
+
+class CaseSummaryOut(BaseModel):
+    case_id: int
+    source: str
+    status: str
+    flags: list[str]
+    enqueued_at: datetime
+    age_hours: float
+    over_sla: bool
+    enterprise: EnterpriseRef
+    application_id: str | None
+    decision_id: str | None
+    amount: float
+    pd: float | None
+    grade: str | None
+    stage: str | None
+    engine_outcome: str | None
+    needs_two_officers: bool
+    proposal: ProposalOut | None
+
+
+class QueuePage(BaseModel):
+    items: list[CaseSummaryOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class ReviewOut(BaseModel):
+    id: int
+    actor: str
+    actor_role: str
+    action: str
+    reason: str
+    reason_codes: list[str]
+    before: dict[str, Any]
+    after: dict[str, Any]
+    created_at: datetime
+
+
+class CaseOut(CaseSummaryOut):
+    final_outcome: str | None
+    final_terms: dict[str, Any] | None
+    closed_at: datetime | None
+    submitted_by: str | None
+    question: str | None
+    decision: dict[str, Any] | None
+    reviews: list[ReviewOut]
+
+
+class OfficerOverrides(BaseModel):
+    officer: str
+    actions: int
+    overrides: int
+    override_rate: float
+    by_direction: dict[str, int]
+
+
+class CountShare(BaseModel):
+    key: str
+    count: int
+    share: float
+
+
+class OverrideReport(BaseModel):
+    month: str
+    decision_actions: int = Field(description="approve, decline and override actions")
+    overrides: int
+    override_rate: float
+    cases_closed: int
+    cases_closed_with_override: int
+    closed_override_rate: float
+    by_officer: list[OfficerOverrides]
+    by_direction: list[CountShare]
+    by_reason: list[CountShare]

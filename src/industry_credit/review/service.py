@@ -1,0 +1,440 @@
+"""Risk officers' actions on a review case, and the RM's answer to a question.
+
+Every action runs under the case's row lock, checks the four-eyes policy (``policy.py``), appends
+one ``reviews`` row (actor, role, before, after, time) and one audit entry, and moves the case
+and its application. Services only flush; the caller's transaction commits.
+
+The review row is flushed before the case is updated: the database's close guard counts the
+officers in ``reviews`` when a case turns 'closed', so the closing action must already be there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from industry_credit.audit.service import Actor, record
+from industry_credit.config import Settings
+from industry_credit.db.models import Review, ReviewCase, User
+from industry_credit.errors import ForbiddenError, NotFoundError, UnprocessableError
+from industry_credit.review import repository
+from industry_credit.review.codes import OPEN_STATUSES
+from industry_credit.review.policy import (
+    CaseStateError,
+    Proposal,
+    agree_or_propose,
+    check_may_approve,
+    check_not_submitter,
+    declined_terms,
+    override_direction,
+    required_agreements,
+)
+from industry_credit.review.repository import CaseFile
+
+MIN_REASON_CHARS = 10  # the same floor as the reviews.reason CHECK constraint
+
+
+@dataclass(frozen=True)
+class ReviewPolicy:
+    four_eyes_threshold: Decimal
+    sla_hours: int
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ReviewPolicy:
+        return cls(Decimal(settings.four_eyes_threshold_cny), settings.review_sla_hours)
+
+
+@dataclass(frozen=True)
+class OverrideTerms:
+    """What the officer changes; a field left None keeps the engine's value."""
+
+    outcome: str
+    limit_amount: Decimal | None = None
+    tenor_months: int | None = None
+    products: tuple[str, ...] | None = None
+
+
+def engine_terms(file: CaseFile) -> dict[str, Any]:
+    """The engine's proposal for the case; for a batch flag, the relationship as it stands."""
+    if file.decision is None:
+        exposure = float(file.enterprise.exposure)
+        return {"limit_amount": exposure, "tenor_months": 0, "products": [], "rate": None}
+    d = file.decision
+    ranked = sorted(d.products, key=lambda p: int(str(p.get("rank", 0))))
+    return {
+        "limit_amount": float(d.limit_amount),
+        "tenor_months": int(d.tenor_months),
+        "products": [str(p["code"]) for p in ranked],
+        "rate": float(d.rate),
+    }
+
+
+def case_amount(file: CaseFile) -> Decimal:
+    """The amount the four-eyes threshold applies to: the loan asked for, or the exposure."""
+    if file.application is not None:
+        return Decimal(file.application.amount)
+    return Decimal(file.enterprise.exposure)
+
+
+def _state(file: CaseFile) -> dict[str, Any]:
+    case = file.case
+    return {
+        "status": case.status,
+        "source": case.source,
+        "proposal": case.proposal,
+        "final_outcome": case.final_outcome,
+        "final_terms": case.final_terms,
+        "application_status": file.application.status if file.application else None,
+    }
+
+
+def _checked_reason(reason: str) -> str:
+    cleaned = reason.strip()
+    if len(cleaned) < MIN_REASON_CHARS:
+        raise UnprocessableError(
+            f"a written reason of at least {MIN_REASON_CHARS} characters is required",
+            fields=[{"path": "$.reason", "problem": "too short"}],
+        )
+    return cleaned
+
+
+def _require_officer(user: User) -> None:
+    if user.role != "risk_officer":
+        raise ForbiddenError(f"role {user.role!r} may not review cases")
+
+
+def _sync_db_threshold(session: Session, policy: ReviewPolicy) -> None:
+    """Let the database guard use the same threshold as the service, for this transaction."""
+    session.execute(
+        text("SELECT set_config('industry_credit.four_eyes_threshold_cny', :v, true)"),
+        {"v": str(policy.four_eyes_threshold)},
+    )
+
+
+def _load(session: Session, case_id: int, statuses: tuple[str, ...]) -> CaseFile:
+    case = repository.lock_case(session=session, case_id=case_id)
+    if case.status not in statuses:
+        raise CaseStateError(f"case {case_id} is {case.status}; expected {' or '.join(statuses)}")
+    return repository.case_file(session=session, case=case)
+
+
+def _append(
+    *,
+    session: Session,
+    user: User,
+    file: CaseFile,
+    action: str,
+    reason: str,
+    reason_codes: tuple[str, ...],
+    after: dict[str, Any],
+) -> None:
+    """Write the review row and the audit entry, then move the case and its application."""
+    before = _state(file)
+    review = Review(
+        case_id=file.case.id,
+        actor_id=user.id,
+        actor_role=user.role,
+        action=action,
+        reason=reason,
+        reason_codes=list(reason_codes),
+        before=before,
+        after=after,
+    )
+    session.add(review)
+    session.flush()
+    case = file.case
+    now = datetime.now(UTC)
+    case.status = after["status"]
+    case.source = after["source"]
+    case.proposal = after["proposal"]
+    if after["status"] == "closed":
+        case.final_outcome = after["final_outcome"]
+        case.final_terms = after["final_terms"]
+        case.closed_at = now
+    if action == "answer_info":
+        case.enqueued_at = now  # back in the queue: the SLA clock restarts
+    if file.application is not None and after["application_status"] is not None:
+        file.application.status = after["application_status"]
+    session.flush()
+    record(
+        session=session,
+        actor=Actor(user.username, user.role),
+        action=f"review.{action}",
+        entity_type="review_case",
+        entity_id=str(case.id),
+        payload={
+            "review_id": review.id,
+            "application_id": str(case.application_id) if case.application_id else None,
+            "decision_id": str(case.decision_id) if case.decision_id else None,
+            "reason": reason,
+            "reason_codes": list(reason_codes),
+            "before": before,
+            "after": after,
+        },
+    )
+
+
+def _decide(
+    *,
+    session: Session,
+    user: User,
+    case_id: int,
+    policy: ReviewPolicy,
+    action: str,
+    proposal_for: Any,
+    reason: str,
+    reason_codes: tuple[str, ...],
+) -> ReviewCase:
+    _require_officer(user)
+    reason = _checked_reason(reason)
+    _sync_db_threshold(session, policy)
+    file = _load(session, case_id, OPEN_STATUSES)
+    check_not_submitter(
+        actor_id=user.id,
+        submitted_by=file.application.submitted_by if file.application else None,
+    )
+    if action == "approve":
+        overriders = {r.actor_id for r, _ in file.reviews if r.action == "override"}
+        check_may_approve(actor_id=user.id, overridden_by=overriders)
+    proposal: Proposal = proposal_for(file)
+    needed = required_agreements(
+        amount=case_amount(file), threshold=policy.four_eyes_threshold, override=proposal.override
+    )
+    after = _state(file)
+    if len(proposal.agreed_by) >= needed:
+        engine_outcome = file.decision.outcome if file.decision else None
+        after.update(
+            status="closed",
+            proposal=None,
+            final_outcome=proposal.outcome,
+            final_terms={
+                **proposal.terms,
+                "override": proposal.override,
+                "direction": proposal.direction,
+                "engine_outcome": engine_outcome,
+                "agreed_by": proposal.agreed_by_names,
+            },
+            application_status="approved" if proposal.outcome == "approve" else "declined",
+        )
+        if file.application is None:
+            after["application_status"] = None
+    else:
+        after.update(status="awaiting_second", proposal=proposal.to_json())
+    _append(
+        session=session,
+        user=user,
+        file=file,
+        action=action,
+        reason=reason,
+        reason_codes=reason_codes,
+        after=after,
+    )
+    return file.case
+
+
+def approve(
+    *,
+    session: Session,
+    user: User,
+    case_id: int,
+    reason: str,
+    reason_codes: tuple[str, ...] = (),
+    policy: ReviewPolicy,
+) -> ReviewCase:
+    """Agree with a pending approval, or propose approval on the engine's terms."""
+
+    def proposal_for(file: CaseFile) -> Proposal:
+        pending = Proposal.from_json(file.case.proposal)
+        joins_pending = pending is not None and pending.outcome == "approve"
+        if not joins_pending and file.decision is not None and file.decision.outcome == "decline":
+            raise CaseStateError("the engine declined: approving needs an override with terms")
+        return agree_or_propose(
+            pending=pending,
+            outcome="approve",
+            terms=engine_terms(file),
+            actor_id=user.id,
+            actor_name=user.username,
+        )
+
+    return _decide(
+        session=session,
+        user=user,
+        case_id=case_id,
+        policy=policy,
+        action="approve",
+        proposal_for=proposal_for,
+        reason=reason,
+        reason_codes=reason_codes,
+    )
+
+
+def decline(
+    *,
+    session: Session,
+    user: User,
+    case_id: int,
+    reason: str,
+    reason_codes: tuple[str, ...] = (),
+    policy: ReviewPolicy,
+) -> ReviewCase:
+    """Agree with a pending decline, or propose declining."""
+
+    def proposal_for(file: CaseFile) -> Proposal:
+        return agree_or_propose(
+            pending=Proposal.from_json(file.case.proposal),
+            outcome="decline",
+            terms=declined_terms(),
+            actor_id=user.id,
+            actor_name=user.username,
+        )
+
+    return _decide(
+        session=session,
+        user=user,
+        case_id=case_id,
+        policy=policy,
+        action="decline",
+        proposal_for=proposal_for,
+        reason=reason,
+        reason_codes=reason_codes,
+    )
+
+
+def _override_terms(file: CaseFile, change: OverrideTerms) -> dict[str, Any]:
+    if change.outcome == "decline":
+        return declined_terms()
+    base = engine_terms(file)
+    terms = {
+        "limit_amount": float(change.limit_amount)
+        if change.limit_amount is not None
+        else base["limit_amount"],
+        "tenor_months": change.tenor_months
+        if change.tenor_months is not None
+        else base["tenor_months"],
+        "products": list(change.products) if change.products is not None else base["products"],
+        "rate": base["rate"],
+    }
+    if terms["limit_amount"] <= 0 or terms["tenor_months"] < 1 or not terms["products"]:
+        raise UnprocessableError(
+            "an approving override needs a positive limit, a tenor and at least one product"
+        )
+    return terms
+
+
+def override(
+    *,
+    session: Session,
+    user: User,
+    case_id: int,
+    change: OverrideTerms,
+    reason: str,
+    reason_codes: tuple[str, ...],
+    policy: ReviewPolicy,
+) -> ReviewCase:
+    """Propose other terms than the engine's; a second, distinct officer must agree."""
+    if not reason_codes:
+        raise UnprocessableError(
+            "an override needs at least one reason code",
+            fields=[{"path": "$.reason_codes", "problem": "empty"}],
+        )
+
+    def proposal_for(file: CaseFile) -> Proposal:
+        if file.decision is None:
+            raise CaseStateError("a batch flag has no engine terms to override")
+        base = engine_terms(file)
+        terms = _override_terms(file, change)
+        same_terms = {k: terms[k] for k in ("limit_amount", "tenor_months", "products")} == {
+            k: base[k] for k in ("limit_amount", "tenor_months", "products")
+        }
+        if change.outcome == file.decision.outcome and same_terms:
+            raise UnprocessableError("nothing changed: use approve or decline instead")
+        return Proposal(
+            outcome=change.outcome,
+            terms=terms,
+            override=True,
+            direction=override_direction(
+                engine_outcome=file.decision.outcome,
+                engine=base,
+                outcome=change.outcome,
+                terms=terms,
+            ),
+            proposed_by=user.id,
+            agreed_by=[user.id],
+            agreed_by_names=[user.username],
+        )
+
+    return _decide(
+        session=session,
+        user=user,
+        case_id=case_id,
+        policy=policy,
+        action="override",
+        proposal_for=proposal_for,
+        reason=reason,
+        reason_codes=reason_codes,
+    )
+
+
+def request_info(
+    *, session: Session, user: User, case_id: int, question: str, policy: ReviewPolicy
+) -> ReviewCase:
+    """Send the case back to the submitting RM with a question; any pending proposal lapses,
+    because the answer may change what the officers agree to."""
+    _require_officer(user)
+    question = _checked_reason(question)
+    _sync_db_threshold(session, policy)
+    file = _load(session, case_id, OPEN_STATUSES)
+    if file.application is None:
+        raise CaseStateError("a batch flag has no submitting RM to ask")
+    check_not_submitter(actor_id=user.id, submitted_by=file.application.submitted_by)
+    after = {**_state(file), "status": "info_requested", "proposal": None}
+    after["application_status"] = "info_requested"
+    _append(
+        session=session,
+        user=user,
+        file=file,
+        action="request_info",
+        reason=question,
+        reason_codes=(),
+        after=after,
+    )
+    return file.case
+
+
+def answer_info(*, session: Session, user: User, case_id: int, answer: str) -> ReviewCase:
+    """The submitting RM answers; the case re-enters the queue as 'info_answered'."""
+    answer = _checked_reason(answer)
+    file = _load(session, case_id, ("open", "awaiting_second", "info_requested", "closed"))
+    # Someone else's case answers as unknown, so that RMs cannot probe other RMs' cases.
+    if file.application is None or user.id != file.application.submitted_by:
+        raise NotFoundError(f"review case {case_id} not found")
+    if file.case.status != "info_requested":
+        raise CaseStateError(f"case {case_id} is {file.case.status}; no question is pending")
+    after = {**_state(file), "status": "open", "source": "info_answered"}
+    after["application_status"] = "in_review"
+    _append(
+        session=session,
+        user=user,
+        file=file,
+        action="answer_info",
+        reason=answer,
+        reason_codes=(),
+        after=after,
+    )
+    return file.case
+
+
+def pending_question(*, session: Session, case_id: int) -> str | None:
+    """The latest question asked on the case, for the RM."""
+    row = session.execute(
+        select(Review.reason)
+        .where(Review.case_id == case_id, Review.action == "request_info")
+        .order_by(Review.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    return row
