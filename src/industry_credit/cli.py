@@ -16,6 +16,12 @@ app.add_typer(users_app, name="users")
 app.add_typer(token_app, name="token")
 app.add_typer(audit_app, name="audit")
 # Domain commands register below, one line each.
+from industry_credit.rules.cli import rules_app  # noqa: E402
+
+app.add_typer(rules_app, name="rules")
+from industry_credit.batch.cli import rescore  # noqa: E402
+
+app.command("rescore")(rescore)
 from industry_credit.synth.cli import seed  # noqa: E402
 
 app.command("seed")(seed)

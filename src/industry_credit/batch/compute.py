@@ -1,0 +1,193 @@
+"""The per-chunk computation: a pure function from the chunk's input frames to its result frame.
+
+``score_chunk`` reads only its arguments (frames, previous ratings, contagion scores and the
+broadcast scorer and ruleset) and touches no database, file or clock, so the same function could
+run as a Dask ``map_partitions``, a Ray task or a Spark ``mapInPandas`` over partitions of
+enterprise ids; the runner around it only moves frames in and out of PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Protocol
+
+import numpy as np
+import pandas as pd
+
+from industry_credit.batch.reader import ChunkInput
+from industry_credit.ml.features import HIGH_RISK_PD, build_features
+from industry_credit.ml.frames import EnterpriseFrames
+from industry_credit.ml.grades import MASTER_SCALE
+from industry_credit.rules.engine import evaluate
+from industry_credit.rules.ruleset import Ruleset
+
+# Batch flags added to the rules' own flags.
+FLAG_DOWNGRADE = "downgrade_2_notches"
+FLAG_EARLY_WARNING = "early_warning"
+FLAG_CONTAGION = "contagion"
+# Rules flags that are circuit breakers [004 §3.3]: an early warning for the portfolio.
+CIRCUIT_BREAKER_PREFIX = "circuit_breaker"
+# Flags that put an enterprise in the risk officers' queue after a nightly run.
+REVIEW_FLAGS = frozenset({FLAG_DOWNGRADE, FLAG_EARLY_WARNING, FLAG_CONTAGION})
+DOWNGRADE_NOTCHES = 2
+# A supplier is flagged when at least this share of its sales goes to distressed core firms.
+CONTAGION_FLAG_MIN = 0.10
+# A one-notch downgrade of a core enterprise is a third of full distress; three notches or more,
+# a decline, a circuit breaker or a PD at CCC level is full distress.
+DISTRESS_FULL_NOTCHES = 3
+GRADE_INDEX: Mapping[str, int] = {name: i for i, (name, _) in enumerate(MASTER_SCALE)}
+# The report lists at most this many circuit-breaker firms per chunk (the largest jumps).
+EARLY_WARNING_TOP = 100
+
+
+class ChunkScorer(Protocol):
+    """What the batch needs of ``ml.scorer.Scorer``: PD and grade per feature row."""
+
+    def score(self, features: pd.DataFrame) -> pd.DataFrame: ...
+
+
+@dataclass(frozen=True)
+class Decided:
+    features: pd.DataFrame
+    scores: pd.DataFrame
+    rules: pd.DataFrame
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def decide(frames: EnterpriseFrames, as_of: date, scorer: ChunkScorer, ruleset: Ruleset) -> Decided:
+    """features -> score -> rules: the same vectorized steps the API's pipeline runs."""
+    t0 = time.perf_counter()
+    features = build_features(frames, as_of)
+    t1 = time.perf_counter()
+    scores = scorer.score(features)  # no reason codes: the batch stores PD and grade only
+    t2 = time.perf_counter()
+    scored = features.assign(pd=scores["pd"].to_numpy(), grade=scores["grade"].to_numpy())
+    rules = evaluate(ruleset, scored)
+    rules.index = features.index
+    t3 = time.perf_counter()
+    return Decided(
+        features, scores, rules, {"features": t1 - t0, "score": t2 - t1, "rules": t3 - t2}
+    )
+
+
+def grade_index(grades: pd.Series | np.ndarray) -> np.ndarray:
+    """Position of each grade on the master scale (NaN when unknown)."""
+    mapped = pd.Series(np.asarray(grades, dtype=object)).map(GRADE_INDEX)
+    return mapped.to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+@dataclass(frozen=True)
+class ChunkResult:
+    results: pd.DataFrame  # one row per enterprise: the rescore_results columns
+    stats: dict[str, Any]  # additive aggregates for the run report
+
+
+def score_chunk(
+    inp: ChunkInput,
+    *,
+    as_of: date,
+    scorer: ChunkScorer,
+    ruleset: Ruleset,
+    psi_bins: Mapping[str, Mapping[str, Any]] | None = None,
+) -> ChunkResult:
+    """Rescore one chunk. Pure: the output depends on the arguments only."""
+    decided = decide(inp.frames, as_of, scorer, ruleset)
+    ids = decided.features.index
+    pd_ = decided.scores["pd"].to_numpy(dtype=np.float64)
+    grade = decided.scores["grade"].to_numpy(dtype=object)
+    rules = decided.rules
+    outcome = rules["outcome"].astype(str).to_numpy(dtype=object)
+    prev = inp.previous.set_index("enterprise_id")["previous_grade"].reindex(ids)
+    notches = grade_index(grade) - grade_index(prev.to_numpy(dtype=object))
+    rule_flags = [list(f) for f in rules["flags"]]
+    breaker = np.array([any(x.startswith(CIRCUIT_BREAKER_PREFIX) for x in f) for f in rule_flags])
+    downgrade = np.nan_to_num(notches, nan=0.0) >= DOWNGRADE_NOTCHES
+    contagion = np.zeros(len(ids))
+    if inp.contagion is not None:
+        contagion = (
+            inp.contagion.set_index("enterprise_id")["contagion_score"]
+            .reindex(ids)
+            .fillna(0.0)
+            .to_numpy(dtype=np.float64)
+        )
+    contagious = contagion >= CONTAGION_FLAG_MIN
+    flags = [
+        sorted(
+            {*f}
+            | ({FLAG_EARLY_WARNING} if b else set())
+            | ({FLAG_DOWNGRADE} if d else set())
+            | ({FLAG_CONTAGION} if c else set())
+        )
+        for f, b, d, c in zip(rule_flags, breaker, downgrade, contagious, strict=True)
+    ]
+    core = decided.features["is_core_enterprise"].to_numpy(dtype=bool)
+    full = (outcome == "decline") | (pd_ >= HIGH_RISK_PD) | breaker
+    partial = np.clip(np.nan_to_num(notches, nan=0.0) / DISTRESS_FULL_NOTCHES, 0.0, 1.0)
+    distress = np.where(core, np.where(full, 1.0, partial), 0.0)
+    results = pd.DataFrame(
+        {
+            "enterprise_id": ids.to_numpy(dtype=np.int64),
+            "pd": pd_,
+            "grade": grade,
+            "outcome": outcome,
+            "stage": rules["stage"].astype(str).to_numpy(dtype=object),
+            "flags": flags,
+            "contagion_score": contagion,
+            "pd_standalone": pd_,
+            "grade_standalone": grade,
+            "previous_grade": prev.to_numpy(dtype=object),
+            "notches": notches,
+            "distress": distress,
+        }
+    )
+    stats: dict[str, Any] = {"seconds": decided.seconds, "rows": len(ids)}
+    stats["psi_counts"] = _bin_counts(decided.features, pd_, psi_bins or {})
+    stats["early_warnings"] = _early_warnings(decided.features, breaker)
+    return ChunkResult(results, stats)
+
+
+def _bin_counts(
+    features: pd.DataFrame, pd_: np.ndarray, bins: Mapping[str, Mapping[str, Any]]
+) -> dict[str, list[int]]:
+    """Counts per baseline bin (the last bin: missing), summable over chunks for PSI."""
+    out: dict[str, list[int]] = {}
+    for name, baseline in bins.items():
+        if name == "score":
+            values = pd_
+        elif name in features.columns:
+            values = features[name].to_numpy(dtype=np.float64, na_value=np.nan)
+        else:
+            continue
+        edges = np.asarray(baseline["edges"], dtype=np.float64)
+        idx = np.searchsorted(edges, values, side="right")
+        idx[np.isnan(values)] = len(edges) + 1
+        out[name] = [int(c) for c in np.bincount(idx, minlength=len(edges) + 2)]
+    return out
+
+
+def _early_warnings(features: pd.DataFrame, breaker: np.ndarray) -> dict[str, Any]:
+    """Count and the largest jumps (downtime, cancellations) among circuit-breaker firms."""
+    hit = features.loc[breaker, ["downtime_jump", "cancellation_jump"]]
+    jump = hit.max(axis=1, skipna=True).fillna(0.0)
+    top = hit.assign(jump=jump).sort_values(["jump"], ascending=False, kind="stable")
+    top = top.head(EARLY_WARNING_TOP)
+    return {
+        "count": int(breaker.sum()),
+        "top": [
+            {"enterprise_id": int(eid), "downtime_jump": _num(d), "cancellation_jump": _num(c)}
+            for eid, d, c in zip(
+                top.index.to_numpy(np.int64),
+                top["downtime_jump"].to_numpy(np.float64),
+                top["cancellation_jump"].to_numpy(np.float64),
+                strict=True,
+            )
+        ],
+    }
+
+
+def _num(value: Any) -> float | None:
+    v = float(value)
+    return None if np.isnan(v) else round(v, 6)

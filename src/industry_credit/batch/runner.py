@@ -1,0 +1,365 @@
+"""Run (or resume) the nightly rescoring of one as-of date.
+
+Phases, each made of chunks whose results and checkpoint commit in one transaction:
+
+1. standalone: every eligible enterprise, chunk by chunk (chunks fixed at run start);
+2. contagion: suppliers of distressed core enterprises, rescored with this run's PDs as their
+   counterparty risk and given a contagion score (chunk numbers continue after phase 1);
+3. finish: review cases, the report, status 'succeeded' and the audit entry, in one transaction.
+
+A resumed run skips the chunks that have a checkpoint; every input of a chunk is fixed by the
+run's stored plan and by results that committed before it, so the final result set equals that
+of an uninterrupted run.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import psycopg
+from sqlalchemy import Connection, create_engine
+from sqlalchemy.orm import Session
+from sqlalchemy.pool import NullPool
+
+from industry_credit.batch import runs
+from industry_credit.batch.compute import score_chunk
+from industry_credit.batch.contagion import contagion_scores
+from industry_credit.batch.engine import BatchEngine
+from industry_credit.batch.progress import Progress
+from industry_credit.batch.reader import ChunkInput, read_chunk
+from industry_credit.batch.report import build_report
+from industry_credit.batch.report_html import render_html
+from industry_credit.batch.scope import Ids, Plan, build_plan, chunk_bounds
+from industry_credit.batch.store import done_chunks, write_chunk
+
+log = logging.getLogger("industry_credit.batch")
+
+# Test hook (documented in docs/batch.md): sleep inside chunk N (or 'finish') before its commit,
+# so a test can kill -9 the process at a known point. Read here, not in Settings, because it
+# must never be set in a deployment's configuration.
+PAUSE_ENV = "INDUSTRY_CREDIT_BATCH_TEST_PAUSE_AFTER_CHUNK"
+PAUSE_SECONDS_ENV = "INDUSTRY_CREDIT_BATCH_TEST_PAUSE_SECONDS"
+
+EngineLoader = Callable[[Session, str | None, str | None], BatchEngine]
+
+
+@dataclass(frozen=True)
+class Options:
+    as_of: date
+    chunk_size: int = 20_000
+    resume: bool = False
+    dry_run: bool = False
+    force: bool = False
+    report_dir: Path | None = None
+
+
+@dataclass
+class Outcome:
+    status: str  # succeeded | noop | dry_run
+    run_id: str | None
+    enterprises: int = 0
+    chunks: int = 0
+    resumed_chunks: int = 0
+    flagged: int = 0
+    review_cases: int = 0
+    contagion: int = 0
+    seconds: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def summary(self, as_of: date) -> str:
+        parts = [
+            f"rescore {as_of.isoformat()}: {self.status}",
+            f"run={self.run_id or '-'}",
+            f"enterprises={self.enterprises}",
+            f"chunks={self.chunks}",
+            f"skipped_chunks={self.resumed_chunks}",
+            f"flagged={self.flagged}",
+            f"review_cases={self.review_cases}",
+            f"contagion={self.contagion}",
+            *(f"{k}={v}" for k, v in self.extra.items()),
+            f"seconds={self.seconds:.1f}",
+        ]
+        return " ".join(parts)
+
+
+def _raw(conn: Connection) -> psycopg.Connection[Any]:
+    """The psycopg connection under SQLAlchemy's, for COPY (same session, same lock)."""
+    raw = conn.connection.driver_connection
+    assert isinstance(raw, psycopg.Connection)
+    return raw
+
+
+def _pause(point: str) -> None:
+    if os.environ.get(PAUSE_ENV) == point:
+        log.warning("test pause before commit", extra={"pause_point": point})
+        time.sleep(float(os.environ.get(PAUSE_SECONDS_ENV, "60")))
+
+
+def rescore(options: Options, *, database_url: str, load: EngineLoader) -> Outcome:
+    """Rescore ``options.as_of``; raises on failure (the run is then marked 'failed')."""
+    started = time.perf_counter()
+    sa_engine = create_engine(database_url, poolclass=NullPool)
+    try:
+        with sa_engine.connect() as conn:
+            if not runs.try_lock(conn, options.as_of):
+                raise runs.BatchLockedError(
+                    f"another rescore of {options.as_of} is running (advisory lock held)"
+                )
+            try:
+                outcome = _run(conn, options, load)
+            finally:
+                runs.unlock(conn, options.as_of)
+    finally:
+        sa_engine.dispose()
+    outcome.seconds = time.perf_counter() - started
+    return outcome
+
+
+def _engine(conn: Connection, load: EngineLoader, run: runs.RunRow | None) -> BatchEngine:
+    session = Session(bind=conn)
+    try:
+        if run is None:
+            return load(session, None, None)
+        return load(session, run.model_version, run.ruleset_version)
+    finally:
+        session.close()
+        conn.commit()
+
+
+def _run(conn: Connection, options: Options, load: EngineLoader) -> Outcome:
+    existing = runs.latest_run(conn, options.as_of)
+    if options.dry_run:
+        return _dry_run(conn, options, _engine(conn, load, None))
+    if existing is not None and not options.force:
+        if existing.status == "succeeded":
+            log.info("already rescored", extra={"run_id": existing.id})
+            return Outcome("noop", existing.id, enterprises=existing.params.get("enterprises", 0))
+        if not options.resume:
+            raise runs.InterruptedRunError(
+                f"run {existing.id} for {options.as_of} is {existing.status};"
+                " use --resume to finish it or --force to start over"
+            )
+    run: runs.RunRow
+    if existing is not None and options.resume and not options.force:
+        run = existing
+        engine = _engine(conn, load, run)
+        runs.reopen_run(conn, run)
+        log.info("resuming run", extra={"run_id": run.id})
+    else:
+        engine = _engine(conn, load, None)
+        with conn.begin():
+            plan = build_plan(
+                _raw(conn),
+                options.as_of,
+                options.chunk_size,
+                datetime.now(UTC),
+            )
+        run = runs.start_run(
+            conn,
+            plan=plan,
+            chunk_size=options.chunk_size,
+            model_version=engine.model_version,
+            ruleset_version=engine.ruleset.version,
+            supersede=existing is not None,
+        )
+        log.info("started run", extra={"run_id": run.id, "enterprises": plan.total})
+    try:
+        return _phases(conn, options, run, engine)
+    except BaseException as exc:
+        runs.fail_run(conn, run.id, f"{type(exc).__name__}: {exc}")
+        raise
+
+
+def _chunk(
+    conn: Connection,
+    ids: Ids,
+    *,
+    run: runs.RunRow,
+    plan: Plan,
+    engine: BatchEngine,
+    chunk_no: int,
+    contagion: pd.DataFrame | None = None,
+) -> int:
+    """Read, compute, write and checkpoint one chunk in one transaction.
+
+    ``contagion`` (enterprise_id, contagion_score) marks the second pass: counterparty risk then
+    includes this run's standalone PDs, and only the decision columns are replaced.
+    """
+    second_pass = contagion is not None
+    t0 = time.perf_counter()
+    raw = _raw(conn)
+    with conn.begin(), raw.cursor() as cur:
+        inp = read_chunk(
+            cur,
+            ids,
+            as_of=plan.as_of,
+            cutoff=plan.cutoff,
+            previous_run_id=plan.previous_run_id,
+            previous_cutoff=plan.previous_cutoff,
+            this_run_id=run.id if second_pass else None,
+        )
+        if contagion is not None:
+            inp = ChunkInput(inp.frames, inp.previous, inp.exposure, contagion=contagion)
+        t1 = time.perf_counter()
+        result = score_chunk(
+            inp,
+            as_of=plan.as_of,
+            scorer=engine.scorer,
+            ruleset=engine.ruleset,
+            psi_bins=None if second_pass else engine.psi_baseline,
+        )
+        t2 = time.perf_counter()
+        write_chunk(
+            cur,
+            result.results,
+            as_of=plan.as_of,
+            run_id=run.id,
+            chunk_no=chunk_no,
+            seconds=0.0,
+            stats=result.stats
+            | {"read": t1 - t0, "compute": t2 - t1, "phase": 2 if second_pass else 1},
+            second_pass=second_pass,
+        )
+        t3 = time.perf_counter()
+        cur.execute(
+            "UPDATE batch_checkpoints SET seconds = %s,"
+            " stats = stats || jsonb_build_object('write', %s::float8)"
+            " WHERE run_id = %s AND chunk_no = %s",
+            (t3 - t0, t3 - t2, run.id, chunk_no),
+        )
+        _pause(str(chunk_no))
+    log.info(
+        "chunk committed",
+        extra={
+            "run_id": run.id,
+            "chunk": chunk_no,
+            "rows": len(result.results),
+            "seconds": round(t3 - t0, 3),
+        },
+    )
+    return len(result.results)
+
+
+def _phases(conn: Connection, options: Options, run: runs.RunRow, engine: BatchEngine) -> Outcome:
+    plan = Plan.from_params(run.params)
+    raw = _raw(conn)
+    with conn.begin(), raw.cursor() as cur:
+        done = done_chunks(cur, run.id)
+    n1 = len(plan.chunks)
+    progress = Progress(n1, f"rescore {plan.as_of}")
+    progress.advance(len([c for c in done if c < n1]))
+    for chunk_no in range(n1):
+        if chunk_no not in done:
+            _chunk(
+                conn, plan.chunk_ids(chunk_no), run=run, plan=plan, engine=engine, chunk_no=chunk_no
+            )
+            progress.advance()
+    progress.close()
+
+    # Phase 2: deterministic from phase-1 results (standalone distress) and the links.
+    with conn.begin(), raw.cursor() as cur:
+        scores = contagion_scores(cur, as_of=plan.as_of, run_id=run.id, cutoff=plan.cutoff)
+    targets = scores["enterprise_id"].to_numpy()
+    bounds = chunk_bounds(targets, run.chunk_size)
+    params = dict(run.params) | {"contagion_targets": len(targets), "contagion_chunks": len(bounds)}
+    if run.params.get("contagion_chunks") != len(bounds):
+        runs.update_params(conn, run.id, params, n1 + len(bounds))
+    for k, (lo, hi) in enumerate(bounds):
+        if n1 + k not in done:
+            part = scores[(targets >= lo) & (targets <= hi)]
+            _chunk(
+                conn,
+                part["enterprise_id"].to_numpy(np.int64),
+                run=run,
+                plan=plan,
+                engine=engine,
+                chunk_no=n1 + k,
+                contagion=part,
+            )
+
+    # Phase 3: queue, report, status and audit commit together.
+    with conn.begin(), raw.cursor() as cur:
+        cases = runs.enqueue_review_cases(conn, run.id)
+        report = build_report(cur, run_id=run.id, plan=plan, engine=engine, params=params)
+        report["counts"]["review_cases_created"] = cases
+        html = render_html(report)
+        runs.finish_run(
+            conn,
+            run.id,
+            report=report,
+            report_html=html,
+            audit_payload={
+                "as_of": plan.as_of.isoformat(),
+                "enterprises": report["counts"]["enterprises"],
+                "flagged": report["counts"]["flagged"],
+                "review_cases": cases,
+                "contagion_flagged": report["counts"]["contagion_flagged"],
+            },
+        )
+        _pause("finish")
+    if options.report_dir is not None:
+        options.report_dir.mkdir(parents=True, exist_ok=True)
+        stem = f"rescore-{plan.as_of.isoformat()}"
+        (options.report_dir / f"{stem}.json").write_text(
+            json.dumps(report, indent=2, ensure_ascii=False, allow_nan=False) + "\n",
+            encoding="utf-8",
+        )
+        (options.report_dir / f"{stem}.html").write_text(html, encoding="utf-8")
+    counts = report["counts"]
+    return Outcome(
+        "succeeded",
+        run.id,
+        enterprises=counts["enterprises"],
+        chunks=n1 + len(bounds),
+        resumed_chunks=len(done),
+        flagged=counts["flagged"],
+        review_cases=cases,
+        contagion=counts["contagion_flagged"],
+        extra={"psi_score": report["psi"].get("score", {}).get("psi", "-")},
+    )
+
+
+def _dry_run(conn: Connection, options: Options, engine: BatchEngine) -> Outcome:
+    """Plan and score the first chunk without writing anything."""
+    raw = _raw(conn)
+    scored = 0
+    tx = conn.begin()
+    try:
+        plan = build_plan(raw, options.as_of, options.chunk_size, datetime.now(UTC))
+        if plan.chunks:
+            with raw.cursor() as cur:
+                inp = read_chunk(
+                    cur,
+                    plan.chunk_ids(0),
+                    as_of=plan.as_of,
+                    cutoff=plan.cutoff,
+                    previous_run_id=plan.previous_run_id,
+                    previous_cutoff=plan.previous_cutoff,
+                )
+            result = score_chunk(
+                inp, as_of=plan.as_of, scorer=engine.scorer, ruleset=engine.ruleset
+            )
+            scored = len(result.results)
+    finally:
+        tx.rollback()
+    return Outcome(
+        "dry_run",
+        None,
+        enterprises=plan.total,
+        chunks=len(plan.chunks),
+        extra={
+            "first_chunk_scored": scored,
+            "model": engine.model_version[:12],
+            "ruleset": engine.ruleset.version[:12],
+        },
+    )

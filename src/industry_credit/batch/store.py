@@ -1,0 +1,99 @@
+"""Write one chunk's results: COPY into a temporary staging table, then upsert, then checkpoint.
+
+The caller runs all three in one transaction, so a chunk is either fully written with its
+checkpoint row or not at all; a crash anywhere leaves the database as if the chunk never ran.
+The upsert (``ON CONFLICT (as_of, enterprise_id) DO UPDATE``) makes writing a chunk twice
+harmless, which a forced rerun relies on.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import date
+from typing import Any
+
+import pandas as pd
+import psycopg
+
+RESULT_COLUMNS = (
+    "as_of",
+    "enterprise_id",
+    "run_id",
+    "pd",
+    "grade",
+    "outcome",
+    "stage",
+    "flags",
+    "contagion_score",
+    "pd_standalone",
+    "grade_standalone",
+    "previous_grade",
+    "notches",
+    "distress",
+)
+# The second (contagion) pass replaces the decision and keeps the standalone figures.
+SECOND_PASS_COLUMNS = ("pd", "grade", "outcome", "stage", "flags", "contagion_score", "notches")
+STAGING = "rescore_staging"
+
+_CREATE_STAGING = (
+    f"CREATE TEMP TABLE IF NOT EXISTS {STAGING}"
+    " (LIKE rescore_results INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
+)
+_COPY = f"COPY {STAGING} ({', '.join(RESULT_COLUMNS)}) FROM STDIN WITH (FORMAT csv)"
+_UPSERT = (
+    f"INSERT INTO rescore_results ({', '.join(RESULT_COLUMNS)})"
+    f" SELECT {', '.join(RESULT_COLUMNS)} FROM {STAGING}"
+    " ON CONFLICT (as_of, enterprise_id) DO UPDATE SET "
+    + ", ".join(f"{c} = EXCLUDED.{c}" for c in RESULT_COLUMNS[2:])
+)
+_UPDATE = (
+    "UPDATE rescore_results r SET "
+    + ", ".join(f"{c} = s.{c}" for c in SECOND_PASS_COLUMNS)
+    + f" FROM {STAGING} s"
+    " WHERE r.as_of = s.as_of AND r.enterprise_id = s.enterprise_id AND r.run_id = s.run_id"
+)
+
+
+def _pg_text_array(values: pd.Series) -> pd.Series:
+    # Flag codes are identifiers ([a-z0-9_]), so they need no quoting inside the array literal.
+    return values.map(lambda items: "{" + ",".join(items) + "}")
+
+
+def to_csv(results: pd.DataFrame, *, as_of: date, run_id: str) -> bytes:
+    """The result frame as CSV in ``RESULT_COLUMNS`` order (floats round-trip exactly)."""
+    frame = results.assign(as_of=as_of.isoformat(), run_id=run_id)
+    frame["flags"] = _pg_text_array(frame["flags"])
+    frame["notches"] = frame["notches"].round().astype("Int64")
+    buf = io.StringIO()
+    frame.loc[:, list(RESULT_COLUMNS)].to_csv(buf, index=False, header=False, na_rep="")
+    return buf.getvalue().encode("utf-8")
+
+
+def write_chunk(
+    cur: psycopg.Cursor[Any],
+    results: pd.DataFrame,
+    *,
+    as_of: date,
+    run_id: str,
+    chunk_no: int,
+    seconds: float,
+    stats: dict[str, Any],
+    second_pass: bool,
+) -> None:
+    """Stage, upsert and checkpoint one chunk; the caller commits."""
+    cur.execute(_CREATE_STAGING)
+    with cur.copy(_COPY) as copy:
+        copy.write(to_csv(results, as_of=as_of, run_id=run_id))
+    cur.execute(_UPDATE if second_pass else _UPSERT)
+    cur.execute(
+        "INSERT INTO batch_checkpoints (run_id, chunk_no, rows_scored, seconds, stats)"
+        " VALUES (%s, %s, %s, %s, %s::jsonb)",
+        (run_id, chunk_no, len(results), seconds, json.dumps(stats, allow_nan=False)),
+    )
+    cur.execute(f"TRUNCATE {STAGING}")
+
+
+def done_chunks(cur: psycopg.Cursor[Any], run_id: str) -> set[int]:
+    cur.execute("SELECT chunk_no FROM batch_checkpoints WHERE run_id = %s", (run_id,))
+    return {int(row[0]) for row in cur.fetchall()}

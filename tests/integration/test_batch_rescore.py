@@ -1,0 +1,119 @@
+"""End to end: rescore a small synthetic portfolio in a real PostgreSQL database."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from industry_credit.batch.compute import REVIEW_FLAGS
+from industry_credit.batch.runs import InterruptedRunError
+from tests.integration import test_batch_support as support
+from tests.integration.test_batch_support import AS_OF, CHUNK, BatchEnv, results, run, sql
+
+batch_env = support.batch_env  # the session fixture, shared by the batch test modules
+
+
+@pytest.fixture(scope="module")
+def done(batch_env: BatchEnv) -> tuple[str, Any]:
+    url = batch_env.database()
+    return url, run(url)
+
+
+def test_rescores_every_eligible_enterprise_once(done: tuple[str, Any]) -> None:
+    url, outcome = done
+    assert outcome.status == "succeeded"
+    eligible = sql(url, "SELECT count(*) FROM enterprises WHERE in_portfolio OR exposure > 0")
+    rows = results(url)
+    assert len(rows) == eligible[0][0] == outcome.enterprises > 0
+    assert len({r[0] for r in rows}) == len(rows)
+    assert all(0 <= r[1] <= 1 and r[3] in ("approve", "refer", "decline") for r in rows)
+    run_row = sql(url, "SELECT status, total_chunks, finished_at IS NOT NULL FROM batch_runs")
+    assert run_row[0][0] == "succeeded"
+    assert run_row[0][2]
+    (chunks,) = sql(url, "SELECT count(*) FROM batch_checkpoints")[0]
+    assert chunks == run_row[0][1] >= -(-outcome.enterprises // CHUNK)
+
+
+def test_flagged_enterprises_become_one_review_case_each(done: tuple[str, Any]) -> None:
+    url, outcome = done
+    flagged = {r[0] for r in results(url) if set(r[5]) & REVIEW_FLAGS}
+    cases = sql(
+        url,
+        "SELECT enterprise_id, source, status, batch_run_id::text, flags FROM review_cases",
+    )
+    assert {c[0] for c in cases} == flagged
+    assert len(cases) == len(flagged) == outcome.review_cases
+    assert all(c[1] == "batch_flag" and c[2] == "open" and c[3] == outcome.run_id for c in cases)
+
+
+def test_report_is_stored_with_its_sections(done: tuple[str, Any]) -> None:
+    url, outcome = done
+    report, html = sql(url, "SELECT report, report_html FROM batch_runs")[0]
+    assert report["counts"]["enterprises"] == outcome.enterprises
+    for key in (
+        "timings",
+        "grade_migration",
+        "downgrades",
+        "early_warnings",
+        "contagion",
+        "psi",
+        "exposure",
+    ):
+        assert key in report
+    assert sum(map(sum, report["grade_migration"]["matrix"])) == outcome.enterprises
+    assert sum(r["enterprises"] for r in report["exposure"]) == outcome.enterprises
+    assert "score" in report["psi"]
+    assert report["psi"]["features"]
+    assert html.startswith("<!DOCTYPE html>")
+    assert "<svg" in html
+    assert "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
+
+
+def test_audit_records_start_and_finish(done: tuple[str, Any]) -> None:
+    url, outcome = done
+    actions = sql(
+        url, "SELECT action FROM audit_log WHERE entity_id = :r ORDER BY id", r=outcome.run_id
+    )
+    assert [a[0] for a in actions] == ["batch_run.start", "batch_run.finish"]
+
+
+def test_rerun_is_a_noop_and_force_replaces(done: tuple[str, Any]) -> None:
+    url, first = done
+    before = results(url)
+    again = run(url)
+    assert again.status == "noop"
+    assert again.run_id == first.run_id
+    assert results(url) == before
+    forced = run(url, force=True)
+    assert forced.status == "succeeded"
+    assert forced.run_id != first.run_id
+    statuses = dict(sql(url, "SELECT id::text, status FROM batch_runs"))
+    assert statuses == {first.run_id: "superseded", forced.run_id: "succeeded"}
+    assert results(url) == before  # same data, same model: the same results
+    assert {r[0] for r in sql(url, "SELECT DISTINCT run_id::text FROM rescore_results")} == {
+        forced.run_id
+    }
+
+
+def test_unfinished_run_needs_resume_or_force(batch_env: BatchEnv) -> None:
+    url = batch_env.database()
+    sql(
+        url,
+        "INSERT INTO batch_runs (id, as_of, status, chunk_size, model_version, ruleset_version,"
+        " params) SELECT gen_random_uuid(), :d, 'running', 10, m.version, r.version,"
+        " '{}'::jsonb FROM model_versions m, ruleset_versions r",
+        d=AS_OF,
+    )
+    with pytest.raises(InterruptedRunError):
+        run(url)
+
+
+def test_dry_run_writes_nothing(batch_env: BatchEnv) -> None:
+    url = batch_env.database()
+    outcome = run(url, dry_run=True)
+    assert outcome.status == "dry_run"
+    assert outcome.enterprises > 0
+    assert outcome.extra["first_chunk_scored"] == min(CHUNK, outcome.enterprises)
+    assert sql(url, "SELECT count(*) FROM batch_runs")[0][0] == 0
+    assert sql(url, "SELECT count(*) FROM rescore_results")[0][0] == 0
