@@ -18,6 +18,7 @@ from industry_credit.db import migrate
 from industry_credit.db.engine import build_engine, resolve_database_url
 from industry_credit.errors import install_error_handlers
 from industry_credit.health import router as health_router
+from industry_credit.review.endpoints import router as review_router
 
 
 def create_app(
@@ -49,6 +50,7 @@ def create_app(
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
     install_error_handlers(app)
     app.include_router(health_router)
+    app.include_router(review_router)
 
     @app.get("/metrics", include_in_schema=False)
     def prometheus(request: Request) -> Response:

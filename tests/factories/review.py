@@ -14,10 +14,14 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from fastapi import FastAPI
+from sqlalchemy import create_engine, select
+from sqlalchemy.orm import Session, sessionmaker
 
+from industry_credit.api.ratelimit import RateLimiter
+from industry_credit.auth.tokens import issue_token
 from industry_credit.canonical import content_sha256
+from industry_credit.config import Settings
 from industry_credit.db.models import (
     AlternativeDataMonthly,
     Decision,
@@ -30,6 +34,8 @@ from industry_credit.db.models import (
     SupplyLink,
     User,
 )
+from industry_credit.errors import install_error_handlers
+from industry_credit.review.endpoints import router as review_router
 from industry_credit.uscc import ALPHABET, check_digit
 
 MODEL_VERSION = "review-test-model"
@@ -353,3 +359,23 @@ def referred_case(
     session.add(case)
     session.flush()
     return CaseRows(case=case, application=application, decision=decision, enterprise=ent)
+
+
+def review_app(database_url: str, **settings: Any) -> FastAPI:
+    """The review routers on a bare app: the same state ``create_app`` sets, without the model
+    artifact that ``create_app`` loads, so that review tests run before a model exists."""
+    conf = Settings(env="test", **settings)
+    app = FastAPI()
+    engine = create_engine(database_url)
+    app.state.settings = conf
+    app.state.engine = engine
+    app.state.sessionmaker = sessionmaker(bind=engine, expire_on_commit=False)
+    app.state.rate_limiter = RateLimiter(conf.rate_limit_per_minute)
+    install_error_handlers(app)
+    app.include_router(review_router)
+    return app
+
+
+def bearer(app: FastAPI, username: str, role: str) -> dict[str, str]:
+    token = issue_token(app.state.settings, subject=username, role=role)
+    return {"Authorization": f"Bearer {token}"}
