@@ -17,6 +17,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from industry_credit.rules.ruleset import Rule, Ruleset
+from industry_credit.vocabulary import PRODUCT_CODES
+
 Mask = npt.NDArray[np.bool_]
 _WORD_BITS = 63  # keep the sign bit clear so the words factorise as plain int64
 
@@ -113,6 +116,48 @@ def built_list_column(
     ]
     out: npt.NDArray[np.object_] = per_pattern[codes] if n else np.empty(0, dtype=object)
     return out
+
+
+def products_column(
+    ruleset: Ruleset,
+    eligible: npt.NDArray[np.bool_],
+    position: npt.NDArray[np.int16],
+    sector: npt.NDArray[np.int16],
+    n: int,
+) -> npt.NDArray[np.object_]:
+    def build(row: int, idx: list[int]) -> list[dict[str, Any]]:
+        ordered = sorted(idx, key=lambda j: int(position[row, j]))
+        specs = [ruleset.products[PRODUCT_CODES[j]] for j in ordered]
+        return [
+            {
+                "code": s.code,
+                "rank": k,
+                "rationale_zh": s.rationale_zh,
+                "rationale_en": s.rationale_en,
+            }
+            for k, s in enumerate(specs, start=1)
+        ]
+
+    masks = [eligible[:, j] for j in range(eligible.shape[1])]
+    return built_list_column(masks, n, build, extra=[sector])
+
+
+def texts_column(ruleset: Ruleset, conditions: dict[str, Mask], n: int) -> npt.NDArray[np.object_]:
+    texts = [f"{ruleset.conditions[c][0]} / {ruleset.conditions[c][1]}" for c in conditions]
+    return list_column(list(conditions.values()), texts, n)
+
+
+def hits_column(ruleset: Ruleset, hits: list[tuple[Rule, Mask]], n: int) -> npt.NDArray[np.object_]:
+    items = [
+        {
+            "rule_id": r.id,
+            "effect": r.effect_text,
+            "seed_ref": r.seed_ref,
+            "ruleset_version": ruleset.version,
+        }
+        for r, _ in hits
+    ]
+    return list_column([m for _, m in hits], items, n)
 
 
 def _plain(value: Any) -> Any:

@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from industry_credit.rules.assemble import built_list_column, list_column
+from industry_credit.rules.assemble import hits_column, list_column, products_column, texts_column
 from industry_credit.rules.columns import (
     BOOLEAN_FEATURES,
     CATEGORICAL_FEATURES,
@@ -150,7 +150,7 @@ def evaluate(ruleset: Ruleset, scored: pd.DataFrame) -> pd.DataFrame:
             "stage_derived": frame["stage_derived"],
             "stage_disagreement": (declared >= 0) & (declared != derived),
             "outcome": _coded(outcome, OUTCOME_CODES),
-            "products": _products_column(ruleset, eligible, position, sector, n),
+            "products": products_column(ruleset, eligible, position, sector, n),
             "top_product": frame["top_product"],
             "limit_amount": limit,
             "limit_binding": _coded(limit_binding, LIMIT_BINDINGS),
@@ -161,9 +161,9 @@ def evaluate(ruleset: Ruleset, scored: pd.DataFrame) -> pd.DataFrame:
             "green_discount": green_discount,
             "interest_subsidy": interest_subsidy,
             "rate": rate,
-            "conditions": _texts_column(ruleset, conditions, n),
+            "conditions": texts_column(ruleset, conditions, n),
             "flags": list_column(list(flags.values()), list(flags), n),
-            "rule_hits": _hits_column(ruleset, hits, n),
+            "rule_hits": hits_column(ruleset, hits, n),
             "cutoff_approve": frame["cutoff_approve"],
             "cutoff_decline": frame["cutoff_decline"],
             "cutoff_relaxation": relaxation,
@@ -355,47 +355,3 @@ def _tenor(
     months = np.where(declined, 0, months).astype(np.int16)
     binding = np.where(declined, TENOR_BINDINGS.index("declined"), binding).astype(np.int8)
     return months, binding
-
-
-def _products_column(
-    ruleset: Ruleset,
-    eligible: npt.NDArray[np.bool_],
-    position: npt.NDArray[np.int16],
-    sector: npt.NDArray[np.int16],
-    n: int,
-) -> npt.NDArray[np.object_]:
-    def build(row: int, idx: list[int]) -> list[dict[str, Any]]:
-        ordered = sorted(idx, key=lambda j: int(position[row, j]))
-        specs = [ruleset.products[PRODUCT_CODES[j]] for j in ordered]
-        return [
-            {
-                "code": s.code,
-                "rank": k,
-                "rationale_zh": s.rationale_zh,
-                "rationale_en": s.rationale_en,
-            }
-            for k, s in enumerate(specs, start=1)
-        ]
-
-    masks = [eligible[:, j] for j in range(eligible.shape[1])]
-    return built_list_column(masks, n, build, extra=[sector])
-
-
-def _texts_column(ruleset: Ruleset, conditions: dict[str, Mask], n: int) -> npt.NDArray[np.object_]:
-    texts = [f"{ruleset.conditions[c][0]} / {ruleset.conditions[c][1]}" for c in conditions]
-    return list_column(list(conditions.values()), texts, n)
-
-
-def _hits_column(
-    ruleset: Ruleset, hits: list[tuple[Rule, Mask]], n: int
-) -> npt.NDArray[np.object_]:
-    items = [
-        {
-            "rule_id": r.id,
-            "effect": r.effect_text,
-            "seed_ref": r.seed_ref,
-            "ruleset_version": ruleset.version,
-        }
-        for r, _ in hits
-    ]
-    return list_column([m for _, m in hits], items, n)
