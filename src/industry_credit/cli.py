@@ -25,6 +25,9 @@ app.command("rescore")(rescore)
 from industry_credit.synth.cli import seed  # noqa: E402
 
 app.command("seed")(seed)
+from industry_credit.ml.cli import train  # noqa: E402
+
+app.command("train")(train)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,49 @@
+"""``industry-credit train``: fit, evaluate and save the industry-credit model."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import typer
+
+
+def train(
+    data: Path = typer.Option(
+        ..., "--data", help="synthetic Parquet directory or a Parquet/CSV/ARFF table"
+    ),
+    target: str = typer.Option(..., "--target", help="binary target column (e.g. defaulted_12m)"),
+    out: Path = typer.Option(..., "--out", help="directory for the artifact and report"),
+    cv: int | None = typer.Option(
+        None, "--cv", min=2, help="K-fold CV: out-of-fold metrics, refit on all"
+    ),
+    holdout_by: str | None = typer.Option(
+        None, "--holdout-by", help="hold out whole groups of this column"
+    ),
+    as_of: str | None = typer.Option(
+        None, "--as-of", help="feature date YYYY-MM-DD (synthetic; default from the data)"
+    ),
+    trials: int = typer.Option(
+        20, "--trials", min=1, help="optuna trials per fit (bounded search)"
+    ),
+    tune_rows: int = typer.Option(60_000, "--tune-rows", help="max rows used by each tuning trial"),
+) -> None:
+    """Train the PD model; write report.json, report.html and the versioned artifact to --out."""
+    from industry_credit.ml.data import TrainingDataError
+    from industry_credit.ml.fit import FitConfig
+    from industry_credit.ml.train import train as run
+
+    try:
+        run(
+            data,
+            target,
+            out,
+            cv=cv,
+            holdout_by=holdout_by,
+            as_of=date.fromisoformat(as_of) if as_of else None,
+            cfg=FitConfig(n_trials=trials, tune_rows=tune_rows),
+            progress=lambda msg: typer.echo(msg, err=True),
+        )
+    except TrainingDataError as exc:
+        typer.echo(f"industry-credit train: {exc}", err=True)
+        raise typer.Exit(2) from None

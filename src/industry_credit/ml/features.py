@@ -1,0 +1,306 @@
+"""``build_features``: the one pure, vectorized feature function for one application or a million.
+
+Aggregations over child tables use ``np.bincount`` on each row's enterprise position rather than
+``groupby``: it is O(rows), has no per-group Python cost and keeps the single-application path
+cheap. Every ratio goes through :func:`safe_div` (NaN when the denominator is 0 or missing, never
+inf); LightGBM routes NaN to the learned missing branch, so "unknown" is a value of its own.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from industry_credit.ml.feature_docs import FEATURE_DOCS
+from industry_credit.ml.frames import EnterpriseFrames, months_between
+from industry_credit.vocabulary import SUBSIDY_KINDS
+
+__all__ = [
+    "BOOL_FEATURES",
+    "CATEGORICAL_FEATURES",
+    "FEATURE_DOCS",
+    "HIGH_RISK_PD",
+    "NUMERIC_FEATURES",
+    "build_features",
+    "safe_div",
+]
+
+# A counterparty whose latest PD is at least this is "distressed" (grade CCC and worse on the
+# master scale in ``grades.py``), for the contagion features.
+HIGH_RISK_PD = 0.135
+HARD_COLLATERAL = ("real_estate_mortgage", "equipment_mortgage", "receivables_pledge")
+GUARANTEES = ("guarantee_fund", "third_party_guarantee")
+
+CATEGORICAL_FEATURES = ("sector", "district", "tech_route", "declared_stage", "purpose")
+BOOL_FEATURES = (
+    "specialized_sme",
+    "little_giant",
+    "is_core_enterprise",
+    "guidance_fund_equity",
+    "vc_backed",
+    "trade_in_subsidy_eligible",
+    "compliance_violation",
+    "has_core_buyer",
+    "has_guarantee",
+    "has_hard_collateral",
+)
+NUMERIC_FEATURES = tuple(
+    name for name in FEATURE_DOCS if name not in CATEGORICAL_FEATURES and name not in BOOL_FEATURES
+)
+
+
+def safe_div(num: np.ndarray | pd.Series, den: np.ndarray | pd.Series) -> np.ndarray:
+    """``num / den`` as float64, NaN where ``den`` is 0 or NaN or the result is not finite."""
+    n = np.asarray(num, dtype=np.float64)
+    d = np.asarray(den, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = n / d
+    out[~np.isfinite(out) | (d == 0)] = np.nan
+    return out
+
+
+class _Agg:
+    """Per-enterprise sums of a child table via bincount on the parent row position."""
+
+    def __init__(self, ids: pd.Index, child_ids: pd.Series, mask: np.ndarray | None = None):
+        pos = ids.get_indexer(pd.Index(child_ids))
+        keep = pos >= 0 if mask is None else (pos >= 0) & mask
+        self.pos = pos[keep]
+        self.keep = keep
+        self.n = len(ids)
+
+    def sum(self, values: np.ndarray | pd.Series) -> np.ndarray:
+        v = np.asarray(values, dtype=np.float64)[self.keep]
+        return np.bincount(self.pos, weights=np.nan_to_num(v), minlength=self.n)
+
+    def count(self) -> np.ndarray:
+        return np.bincount(self.pos, minlength=self.n).astype(np.float64)
+
+    def max(self, values: np.ndarray | pd.Series) -> np.ndarray:
+        out = np.full(self.n, np.nan)
+        v = np.asarray(values, dtype=np.float64)[self.keep]
+        ok = ~np.isnan(v)
+        np.fmax.at(out, self.pos[ok], v[ok])
+        return out
+
+
+def _one_per_enterprise(ids: pd.Index, frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Align a one-row-per-enterprise table to ``ids`` (missing firms get NaN)."""
+    dedup = frame.drop_duplicates("enterprise_id", keep="last").set_index("enterprise_id")
+    return dedup[columns].reindex(ids)
+
+
+def _flag(values: pd.Series) -> np.ndarray:
+    return values.fillna(False).to_numpy(dtype=bool)
+
+
+def _financials(out: dict[str, Any], ids: pd.Index, fs: pd.DataFrame, as_of: date) -> None:
+    fs = fs[fs["fiscal_year"].to_numpy() <= as_of.year]
+    fs = fs.sort_values(["enterprise_id", "fiscal_year"], kind="stable")
+    rank = fs.groupby("enterprise_id", sort=False).cumcount(ascending=False).to_numpy()
+    cols = [
+        "revenue",
+        "net_profit",
+        "total_assets",
+        "total_liabilities",
+        "current_assets",
+        "current_liabilities",
+        "operating_cash_flow",
+        "rd_expense",
+        "receivables",
+    ]
+    subsidy_cols = [f"subsidy_{k}" for k in SUBSIDY_KINDS]
+    latest = _one_per_enterprise(ids, fs[rank == 0], [*cols, *subsidy_cols])
+    prior_rev = _one_per_enterprise(ids, fs[rank == 1], ["revenue"])["revenue"].to_numpy()
+    v = {c: latest[c].to_numpy(dtype=np.float64) for c in cols}
+    subsidy = latest[subsidy_cols].to_numpy(dtype=np.float64).sum(axis=1)
+    profit_net = v["net_profit"] - subsidy
+    out.update(
+        revenue=v["revenue"],
+        revenue_growth_yoy=safe_div(v["revenue"] - prior_rev, prior_rev),
+        net_profit=v["net_profit"],
+        net_margin=safe_div(v["net_profit"], v["revenue"]),
+        roa=safe_div(v["net_profit"], v["total_assets"]),
+        subsidy_ratio=safe_div(subsidy, v["revenue"]),
+        ocf_to_liabilities=safe_div(v["operating_cash_flow"], v["total_liabilities"]),
+        subsidy_total=subsidy,
+        profit_net_of_subsidies=profit_net,
+        margin_net_of_subsidies=safe_div(profit_net, v["revenue"]),
+        operating_cash_flow=v["operating_cash_flow"],
+        ocf_net_of_subsidies=v["operating_cash_flow"] - subsidy,
+        cash_flow_coverage=safe_div(v["operating_cash_flow"], v["current_liabilities"]),
+        total_assets=v["total_assets"],
+        total_liabilities=v["total_liabilities"],
+        equity=v["total_assets"] - v["total_liabilities"],
+        leverage=safe_div(v["total_liabilities"], v["total_assets"]),
+        current_ratio=safe_div(v["current_assets"], v["current_liabilities"]),
+        rd_intensity=safe_div(v["rd_expense"], v["revenue"]),
+        receivables=v["receivables"],
+    )
+
+
+def _supply(
+    out: dict[str, Any], ids: pd.Index, links: pd.DataFrame, risk: pd.DataFrame | None
+) -> None:
+    role = links["role"].to_numpy()
+    share = links["share"].to_numpy(dtype=np.float64)
+    core = _flag(links["is_core_enterprise"])
+    buyers = _Agg(ids, links["enterprise_id"], role == "buyer")
+    suppliers = _Agg(ids, links["enterprise_id"], role == "supplier")
+    b_share = buyers.sum(share)
+    core_share = buyers.sum(share * core)
+    out["n_buyers"] = buyers.count()
+    out["n_suppliers"] = suppliers.count()
+    out["buyer_hhi"] = np.where(out["n_buyers"] > 0, buyers.sum(share**2), np.nan)
+    out["top_buyer_share"] = buyers.max(share)
+    out["core_buyer_share"] = np.where(out["n_buyers"] > 0, core_share, np.nan)
+    out["has_core_buyer"] = buyers.sum(core.astype(np.float64)) > 0
+    out["core_buyer_receivables"] = out["receivables"] * out["core_buyer_share"]
+    delivery = links["on_time_delivery_rate"].to_numpy(dtype=np.float64)
+    days = links["avg_payment_days"].to_numpy(dtype=np.float64)
+    imported = links["imported_component_share"].to_numpy(dtype=np.float64)
+    out["on_time_delivery_rate"] = safe_div(buyers.sum(share * delivery), b_share)
+    out["buyer_payment_days"] = safe_div(buyers.sum(share * days), b_share)
+    out["supplier_payment_days"] = safe_div(suppliers.sum(share * days), suppliers.sum(share))
+    out["imported_component_share"] = safe_div(
+        suppliers.sum(share * imported), suppliers.sum(share)
+    )
+    if risk is None or len(risk) == 0:
+        # Without counterparty PDs the contagion features are unknown, not zero.
+        out["counterparty_distress_share"] = np.full(len(ids), np.nan)
+        out["core_buyer_distress"] = np.full(len(ids), np.nan)
+        return
+    pd_map = risk.drop_duplicates("counterparty_uscc", keep="last").set_index("counterparty_uscc")
+    cp_pd = pd_map["pd"].reindex(links["counterparty_uscc"].to_numpy()).to_numpy(np.float64)
+    known = ~np.isnan(cp_pd)
+    both = _Agg(ids, links["enterprise_id"], known)
+    distressed = (cp_pd >= HIGH_RISK_PD).astype(np.float64)
+    out["counterparty_distress_share"] = safe_div(both.sum(share * distressed), both.sum(share))
+    core_buyers = _Agg(ids, links["enterprise_id"], (role == "buyer") & core & known)
+    out["core_buyer_distress"] = np.where(
+        core_buyers.count() > 0, core_buyers.sum(share * cp_pd), np.nan
+    )
+
+
+def _alternative(out: dict[str, Any], ids: pd.Index, alt: pd.DataFrame, as_of: date) -> None:
+    # Month 0 is the month of as_of, possibly still being reported: windows start at month 1.
+    age = months_between(as_of, alt["month"]) if len(alt) else np.zeros(0, dtype=np.int64)
+    eid = alt["enterprise_id"]
+    recent = _Agg(ids, eid, (age >= 1) & (age <= 12))
+    prior = _Agg(ids, eid, (age >= 13) & (age <= 24))
+    last6 = _Agg(ids, eid, (age >= 1) & (age <= 6))
+    year_before6 = _Agg(ids, eid, (age >= 13) & (age <= 18))
+    last3 = _Agg(ids, eid, (age >= 1) & (age <= 3))
+    prev9 = _Agg(ids, eid, (age >= 4) & (age <= 12))
+    n_rec, n_pri = recent.count(), prior.count()
+
+    def trend(col: str) -> tuple[np.ndarray, np.ndarray]:
+        x = alt[col].to_numpy(dtype=np.float64)
+        mean_rec = safe_div(recent.sum(x), n_rec)
+        yoy = safe_div(mean_rec, safe_div(prior.sum(x), n_pri)) - 1.0
+        var = safe_div(recent.sum(x * x), n_rec) - mean_rec**2
+        vol = safe_div(np.sqrt(np.clip(var, 0.0, None)), mean_rec)
+        return yoy, vol
+
+    out["electricity_yoy"], out["electricity_volatility"] = trend("electricity_kwh")
+    out["tax_invoice_yoy"], out["tax_invoice_volatility"] = trend("tax_invoice_amount")
+    for col, name in (("electricity_kwh", "electricity"), ("tax_invoice_amount", "tax_invoice")):
+        x = alt[col].to_numpy(dtype=np.float64)
+        # Same six calendar months a year apart: seasonality (Chinese New Year, Q4) cancels.
+        out[f"{name}_yoy_6m"] = (
+            safe_div(
+                safe_div(last6.sum(x), last6.count()),
+                safe_div(year_before6.sum(x), year_before6.count()),
+            )
+            - 1.0
+        )
+    out["cancellation_6m"] = safe_div(
+        last6.sum(alt["order_cancellation_rate"].to_numpy(np.float64)), last6.count()
+    )
+    out["headcount_yoy"] = trend("social_insurance_headcount")[0]
+    out["export_yoy"] = trend("customs_export_amount")[0]
+    for col, name in (
+        ("equipment_downtime_rate", "downtime"),
+        ("order_cancellation_rate", "cancellation"),
+    ):
+        x = alt[col].to_numpy(dtype=np.float64)
+        rec = safe_div(last3.sum(x), last3.count())
+        out[f"{name}_recent"] = rec
+        out[f"{name}_jump"] = rec - safe_div(prev9.sum(x), prev9.count())
+
+
+def _loan(out: dict[str, Any], ids: pd.Index, loans: pd.DataFrame) -> None:
+    loan = _one_per_enterprise(ids, loans, ["amount", "tenor_months", "purpose", "collateral"])
+    out["purpose"] = loan["purpose"].to_numpy(dtype=object)
+    out["amount"] = loan["amount"].to_numpy(dtype=np.float64)
+    out["tenor_months"] = loan["tenor_months"].to_numpy(dtype=np.float64)
+    items = loan["collateral"].explode()
+    items = items[items.notna() & (items != "none")]
+    agg = _Agg(ids, pd.Series(items.index))
+    values = items.to_numpy(dtype=object)
+    out["collateral_count"] = agg.count()
+    out["has_guarantee"] = agg.sum(np.isin(values, GUARANTEES)) > 0
+    out["has_hard_collateral"] = agg.sum(np.isin(values, HARD_COLLATERAL)) > 0
+
+
+def build_features(frames: EnterpriseFrames, as_of: date) -> pd.DataFrame:
+    """One row per enterprise (index ``enterprise_id``) with every column of ``FEATURE_DOCS``."""
+    ent = frames.enterprises
+    ids = pd.Index(ent["id"].to_numpy(), name="enterprise_id")
+    out: dict[str, Any] = {}
+    for col in ("sector", "district", "tech_route", "declared_stage"):
+        out[col] = ent[col].to_numpy(dtype=object)
+    for col in ("specialized_sme", "little_giant", "is_core_enterprise"):
+        out[col] = _flag(ent[col])
+    founded = pd.to_datetime(ent["founded_on"]).to_numpy().astype("datetime64[D]")
+    age_days = (np.datetime64(as_of, "D") - founded).astype(np.float64)
+    out["firm_age_years"] = age_days / 365.25
+    employees = ent["employees"].to_numpy(dtype=np.float64)
+    out["employees"] = employees
+
+    _financials(out, ids, frames.financial_statements, as_of)
+    _supply(out, ids, frames.supply_links, frames.counterparty_risk)
+    _alternative(out, ids, frames.alternative_data_monthly, as_of)
+
+    ip = _one_per_enterprise(
+        ids, frames.intellectual_property, ["patents", "software_copyrights", "ip_valuation"]
+    )
+    out["patents"] = ip["patents"].fillna(0).to_numpy(dtype=np.float64)
+    out["software_copyrights"] = ip["software_copyrights"].fillna(0).to_numpy(dtype=np.float64)
+    out["ip_valuation"] = ip["ip_valuation"].fillna(0).to_numpy(dtype=np.float64)
+    out["ip_per_employee"] = safe_div(out["ip_valuation"], employees)
+
+    pol_cols = ["guidance_fund_equity", "vc_backed", "trade_in_subsidy_eligible"]
+    pol = _one_per_enterprise(ids, frames.policy_support, [*pol_cols, "special_fund_grant"])
+    for col in pol_cols:
+        out[col] = _flag(pol[col])
+    out["special_fund_grant"] = pol["special_fund_grant"].fillna(0).to_numpy(dtype=np.float64)
+
+    green = _one_per_enterprise(
+        ids, frames.green_data, ["compliance_violation", "carbon_intensity_vs_sector"]
+    )
+    out["compliance_violation"] = _flag(green["compliance_violation"])
+    out["carbon_intensity_vs_sector"] = green["carbon_intensity_vs_sector"].to_numpy(np.float64)
+
+    plan_cols = ["break_even_units", "annual_capacity_units", "planned_sales_units"]
+    plan = _one_per_enterprise(ids, frames.market_plans, plan_cols)
+    for col in plan_cols:
+        out[col] = plan[col].to_numpy(dtype=np.float64)
+    sellable = np.fmin(out["annual_capacity_units"], out["planned_sales_units"])
+    out["break_even_coverage"] = safe_div(sellable, out["break_even_units"])
+    out["sales_plan_coverage"] = safe_div(out["planned_sales_units"], out["break_even_units"])
+
+    _loan(out, ids, frames.loan_requests)
+    tech_life = ent["core_product_tech_life_months"].to_numpy(dtype=np.float64)
+    out["core_product_tech_life_months"] = tech_life
+    out["tenor_to_tech_life"] = safe_div(out["tenor_months"], tech_life)
+    out["loan_to_revenue"] = safe_div(out["amount"], out["revenue"])
+    out["loan_to_equity"] = safe_div(out["amount"], np.fmax(out["equity"], 0.0))
+
+    frame = pd.DataFrame({name: out[name] for name in FEATURE_DOCS}, index=ids, copy=False)
+    for col in CATEGORICAL_FEATURES:
+        frame[col] = frame[col].astype(object)
+    return frame

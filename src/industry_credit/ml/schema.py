@@ -1,0 +1,180 @@
+"""The model's explicit input schema, validated before every score.
+
+Each feature is ``numeric`` (float64; NaN = unknown), ``bool`` (0/1) or ``category`` (a fixed,
+ordered list of codes seen in training, encoded as 0..k-1 floats). Bad input raises
+:class:`FeatureSchemaError` naming the column and the offending rows. A category never seen in
+training is *not* an error (a new district code must not stop lending): it is encoded as NaN,
+which LightGBM routes down the same branch as a missing value, and it is reported back to the
+caller per row (``unseen``) so that the decision can show it. ``strict=True`` makes it an error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+Kind = Literal["numeric", "bool", "category"]
+_MAX_ROWS_IN_MESSAGE = 10
+# Small inputs (the API) encode categories through a dict; large ones through a pandas Index.
+_DICT_LOOKUP_MAX_ROWS = 64
+
+
+class FeatureSchemaError(ValueError):
+    def __init__(self, column: str, rows: Sequence[Any], problem: str):
+        self.column = column
+        self.rows = list(rows)
+        shown = ", ".join(str(r) for r in self.rows[:_MAX_ROWS_IN_MESSAGE])
+        more = f" and {len(self.rows) - _MAX_ROWS_IN_MESSAGE} more" if len(self.rows) > 10 else ""
+        super().__init__(f"column {column!r}: {problem} (rows: {shown}{more})")
+
+
+@dataclass(frozen=True)
+class FeatureSpec:
+    name: str
+    kind: Kind
+    categories: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": self.name, "kind": self.kind}
+        if self.kind == "category":
+            out["categories"] = list(self.categories)
+        return out
+
+
+@dataclass
+class Encoded:
+    """The float64 model matrix and, per column, the row positions with an unseen category."""
+
+    matrix: np.ndarray
+    unseen: dict[str, dict[int, str]] = field(default_factory=dict)
+
+    def unseen_by_row(self, n: int) -> np.ndarray:
+        """Per row, ``"column=value; ..."`` for the unseen categories it carried ('' if none)."""
+        notes = np.full(n, "", dtype=object)
+        for column, rows in self.unseen.items():
+            for pos, value in rows.items():
+                sep = "; " if notes[pos] else ""
+                notes[pos] = f"{notes[pos]}{sep}{column}={value}"
+        return notes
+
+
+class FeatureSchema:
+    def __init__(self, specs: Sequence[FeatureSpec]):
+        self.specs = tuple(specs)
+        self.names = [s.name for s in self.specs]
+        # Precomputed once: serving never re-derives a category map.
+        self._code_maps = {
+            s.name: {c: float(i) for i, c in enumerate(s.categories)}
+            for s in self.specs
+            if s.kind == "category"
+        }
+        self._code_index = {
+            s.name: pd.Index(list(s.categories), dtype=object)
+            for s in self.specs
+            if s.kind == "category"
+        }
+
+    @property
+    def categorical_indices(self) -> list[int]:
+        return [i for i, s in enumerate(self.specs) if s.kind == "category"]
+
+    @classmethod
+    def infer(
+        cls,
+        frame: pd.DataFrame,
+        categorical: Iterable[str] = (),
+        boolean: Iterable[str] = (),
+        categories: dict[str, Sequence[str]] | None = None,
+    ) -> FeatureSchema:
+        """Schema of a training frame; category lists are given or taken as sorted values seen."""
+        cats, bools = set(categorical), set(boolean)
+        specs = []
+        for name in frame.columns:
+            if name in cats:
+                given = (categories or {}).get(name)
+                values = given if given is not None else sorted(frame[name].dropna().unique())
+                specs.append(FeatureSpec(name, "category", tuple(str(v) for v in values)))
+            elif name in bools:
+                specs.append(FeatureSpec(name, "bool"))
+            else:
+                specs.append(FeatureSpec(name, "numeric"))
+        return cls(specs)
+
+    def to_json(self) -> list[dict[str, Any]]:
+        return [s.to_json() for s in self.specs]
+
+    @classmethod
+    def from_json(cls, data: list[dict[str, Any]]) -> FeatureSchema:
+        return cls(
+            [FeatureSpec(d["name"], d["kind"], tuple(d.get("categories", ()))) for d in data]
+        )
+
+    def encode(self, frame: pd.DataFrame, strict: bool = False) -> Encoded:
+        """Validate ``frame`` and build the float64 model matrix in schema column order."""
+        missing = [n for n in self.names if n not in frame.columns]
+        if missing:
+            raise FeatureSchemaError(missing[0], list(frame.index), "column is missing")
+        n = len(frame)
+        matrix = np.empty((n, len(self.specs)), dtype=np.float64)
+        result = Encoded(matrix)
+        for j, spec in enumerate(self.specs):
+            col = frame[spec.name]
+            if spec.kind == "category":
+                matrix[:, j] = self._encode_category(spec.name, col, result, strict)
+            elif spec.kind == "bool":
+                matrix[:, j] = _encode_bool(spec.name, col)
+            else:
+                matrix[:, j] = _encode_numeric(spec.name, col)
+        return result
+
+    def _encode_category(
+        self, name: str, col: pd.Series, result: Encoded, strict: bool
+    ) -> np.ndarray:
+        values = col.to_numpy(dtype=object)
+        present = pd.notna(values)
+        bad = present & np.array([not isinstance(v, str) for v in values], dtype=bool)
+        if bad.any():
+            raise FeatureSchemaError(name, list(col.index[bad]), "category codes must be strings")
+        if len(values) <= _DICT_LOOKUP_MAX_ROWS:
+            lookup = self._code_maps[name]
+            codes = np.array([lookup.get(v, -1.0) for v in values], dtype=np.float64)
+        else:
+            codes = self._code_index[name].get_indexer(pd.Index(values)).astype(np.float64)
+        unseen = present & (codes < 0)
+        if unseen.any():
+            if strict:
+                raise FeatureSchemaError(
+                    name, list(col.index[unseen]), "category not seen in training"
+                )
+            positions = np.flatnonzero(unseen).tolist()
+            result.unseen[name] = dict(zip(positions, values[unseen], strict=True))
+        codes[codes < 0] = np.nan
+        return codes
+
+
+def _encode_numeric(name: str, col: pd.Series) -> np.ndarray:
+    if col.dtype.kind in "fiub":
+        values = col.to_numpy(dtype=np.float64, na_value=np.nan)
+    else:
+        values = pd.to_numeric(col, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+        bad = np.isnan(values) & col.notna().to_numpy()
+        if bad.any():
+            raise FeatureSchemaError(name, list(col.index[bad]), "value is not a number")
+    inf = np.isinf(values)
+    if inf.any():
+        raise FeatureSchemaError(name, list(col.index[inf]), "value is infinite")
+    return values
+
+
+def _encode_bool(name: str, col: pd.Series) -> np.ndarray:
+    if col.dtype.kind == "b":
+        return col.to_numpy(dtype=np.float64)
+    values = pd.to_numeric(col, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    bad = ~np.isin(values, (0.0, 1.0))
+    if bad.any():
+        raise FeatureSchemaError(name, list(col.index[bad]), "value is not a boolean")
+    return values

@@ -1,0 +1,128 @@
+"""Serving: features -> validated float matrix -> booster -> calibrated PD -> grade (+ reasons).
+
+One call for one application and for a million enterprises. The booster and the category maps
+are built once at load; a call builds the float64 matrix itself and hands it to
+``Booster.predict`` (no pandas categoricals on the hot path). Predictions are deterministic:
+each row's raw score is the sum of its leaf values in tree order, independent of threading.
+Reason codes come from TreeSHAP (``pred_contrib``) on the log-odds scale: the at most ``top_k``
+features with the largest positive contributions, i.e. that pushed the PD up the most.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import lightgbm as lgb
+import numpy as np
+import pandas as pd
+
+from industry_credit.ml.artifact import ModelArtifact, artifact_from_bytes, load_artifact
+from industry_credit.ml.fit import calibrate
+from industry_credit.ml.grades import GradeScale
+from industry_credit.ml.reasons import render
+
+DEFAULT_ARTIFACT_DIR = Path(__file__).resolve().parents[3] / "data" / "model"
+MAX_REASONS = 4
+
+
+class Scorer:
+    def __init__(self, artifact: ModelArtifact, num_threads: int = 2):
+        self.artifact = artifact
+        self.model_version = artifact.model_version
+        self.schema = artifact.schema
+        self.features = list(self.schema.names)
+        self.booster = lgb.Booster(model_str=artifact.model_text)
+        self.calibration = artifact.calibration
+        self.grades = GradeScale(artifact.grade_scale)
+        self.num_threads = num_threads
+
+    @classmethod
+    def from_artifact(
+        cls, source: ModelArtifact | str | Path | bytes | None = None, num_threads: int = 2
+    ) -> Scorer:
+        """From an artifact object, directory, tar bytes, or (None) the committed default."""
+        if isinstance(source, ModelArtifact):
+            artifact = source
+        elif isinstance(source, bytes):
+            artifact = artifact_from_bytes(source)
+        else:
+            artifact = load_artifact(DEFAULT_ARTIFACT_DIR if source is None else source)
+        return cls(artifact, num_threads=num_threads)
+
+    def _threads(self, n: int) -> int:
+        # Thread start-up costs more than it saves below a few thousand rows.
+        return 1 if n < 5000 else self.num_threads
+
+    def predict_matrix(self, x: np.ndarray) -> np.ndarray:
+        """Calibrated PD for an already encoded float64 matrix in schema order."""
+        raw = self.booster.predict(x, num_threads=self._threads(len(x)))
+        return calibrate(np.asarray(raw, dtype=np.float64), self.calibration)
+
+    def score(
+        self, features: pd.DataFrame, with_shap: bool = False, strict: bool = False
+    ) -> pd.DataFrame:
+        """PD, grade and unseen-category notes per row; ``reasons`` when ``with_shap``.
+
+        Raises ``FeatureSchemaError`` (column and rows) on invalid input; categories not seen in
+        training are scored as missing and listed in ``unseen`` (``strict`` refuses them).
+        """
+        encoded = self.schema.encode(features, strict=strict)
+        x = encoded.matrix
+        pd_values = self.predict_matrix(x)
+        out: dict[str, Any] = {
+            "pd": pd_values,
+            "grade": self.grades.grade(pd_values),
+            "unseen": encoded.unseen_by_row(len(x)),
+        }
+        if with_shap:
+            out["reasons"] = self.reasons(features, x)
+        return pd.DataFrame(out, index=features.index, copy=False)
+
+    def contributions(self, x: np.ndarray) -> np.ndarray:
+        """TreeSHAP contributions (log-odds), one column per feature plus the bias last."""
+        contrib = self.booster.predict(x, pred_contrib=True, num_threads=self._threads(len(x)))
+        return np.asarray(contrib, dtype=np.float64)
+
+    def reasons(
+        self, features: pd.DataFrame, x: np.ndarray, top_k: int = MAX_REASONS
+    ) -> list[list[dict[str, Any]]]:
+        contrib = self.contributions(x)[:, : len(self.features)]
+        k = min(top_k, contrib.shape[1])
+        # Top-k per row without a full sort: partition, then order the k survivors.
+        part = np.argpartition(-contrib, k - 1, axis=1)[:, :k]
+        part_vals = np.take_along_axis(contrib, part, axis=1)
+        order = np.argsort(-part_vals, axis=1, kind="stable")
+        top = np.take_along_axis(part, order, axis=1)
+        top_vals = np.take_along_axis(part_vals, order, axis=1)
+        columns = {j: features[self.features[j]].to_numpy() for j in np.unique(top)}
+        result: list[list[dict[str, Any]]] = []
+        for i in range(len(x)):
+            row = []
+            for j, c in zip(top[i], top_vals[i], strict=True):
+                if c <= 0:
+                    break
+                value = columns[j][i]
+                zh, en = render(self.features[j], value)
+                row.append(
+                    {
+                        "feature": self.features[j],
+                        "contribution": round(float(c), 6),
+                        "value": _plain(value),
+                        "zh": zh,
+                        "en": en,
+                    }
+                )
+            result.append(row)
+        return result
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-friendly scalar (NaN -> None, numpy scalars -> Python)."""
+    if value is None:
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and np.isnan(value):
+        return None
+    return value

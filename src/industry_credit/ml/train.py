@@ -1,0 +1,255 @@
+"""Model development: split, (two-stage contagion), fit, evaluate on held-out rows, report, artifact.
+
+Protocol. Held-out rows never reach tuning, calibration or early stopping: with ``cv=K`` every
+row is scored by the model of the fold that did not train on it (metrics are out of fold over
+all K folds) and the committed model is refitted on all rows; without ``cv`` a stratified 20%
+holdout (or whole groups of ``holdout_by``) is scored by the model trained on the other 80%,
+which is the model that is saved.
+
+Counterparty distress on the synthetic population (two-stage): the population's firms are each
+other's buyers and suppliers, but their PDs are what we are learning. Stage 1 fits a quick
+model *without* the contagion features (fixed parameters) on the training rows only, scores
+training rows out of fold and held-out rows with the average of the fold models; those PDs
+become ``counterparty_risk`` (by USCC) and the features are rebuilt. Serving gets the same
+frame from the nightly batch's latest PDs. External tables skip this.
+"""
+
+from __future__ import annotations
+
+import platform
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import lightgbm as lgb
+import numpy as np
+import optuna
+import pandas as pd
+import sklearn
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import (
+    GroupShuffleSplit,
+    StratifiedGroupKFold,
+    StratifiedKFold,
+    StratifiedShuffleSplit,
+)
+
+from industry_credit.ml.artifact import ModelArtifact, save_artifact
+from industry_credit.ml.data import TrainingData, load, synthetic_schema
+from industry_credit.ml.evaluate import (
+    calibration_table,
+    curves,
+    grade_table,
+    metrics,
+    psi,
+    psi_baseline,
+)
+from industry_credit.ml.features import build_features
+from industry_credit.ml.fit import FitConfig, FittedModel, fit_model
+from industry_credit.ml.grades import GradeScale
+from industry_credit.ml.monotone import constraint_table
+from industry_credit.ml.report import write_report
+
+Progress = Callable[[str], None]
+CONTAGION = ("counterparty_distress_share", "core_buyer_distress")
+STAGE1_PARAMS: dict[str, Any] = {
+    "objective": "binary",
+    "verbosity": -1,
+    "learning_rate": 0.1,
+    "num_leaves": 15,
+    "min_child_samples": 50,
+    "max_bin": 63,
+    "num_threads": 2,
+    "seed": 7,
+    "deterministic": True,
+}
+PSI_TOP_FEATURES = 15
+
+
+def library_versions() -> dict[str, str]:
+    return {
+        "python": platform.python_version(),
+        "lightgbm": lgb.__version__,
+        "scikit-learn": sklearn.__version__,
+        "optuna": optuna.__version__,
+        "numpy": np.__version__,
+        "pandas": pd.__version__,
+    }
+
+
+def _splits(data: TrainingData, cv: int | None, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    x0, y, groups = np.zeros(len(data.y)), data.y, data.groups
+    if cv:
+        if groups is not None:
+            gkf = StratifiedGroupKFold(cv, shuffle=True, random_state=seed)
+            return list(gkf.split(x0, y, groups))
+        return list(StratifiedKFold(cv, shuffle=True, random_state=seed).split(x0, y))
+    if groups is not None:
+        return list(GroupShuffleSplit(1, test_size=0.2, random_state=seed).split(x0, y, groups))
+    return list(StratifiedShuffleSplit(1, test_size=0.2, random_state=seed).split(x0, y))
+
+
+def _stage1_counterparty_risk(
+    data: TrainingData, splits: list[tuple[np.ndarray, np.ndarray]], progress: Progress
+) -> pd.DataFrame | None:
+    """Stage-1 PDs for every firm, without contagion features and without held-out labels."""
+    assert data.frames is not None
+    ent = data.frames.enterprises
+    known = set(data.frames.supply_links["counterparty_uscc"].unique())
+    if not known & set(ent["uscc"]):
+        progress("stage 1 skipped: no counterparty is a firm of the population")
+        return None
+    cols = [c for c in data.features.columns if c not in CONTAGION]
+    schema = synthetic_schema(data.features[cols])
+    x = schema.encode(data.features[cols]).matrix
+    cat = schema.categorical_indices
+    pd1 = np.zeros(len(x))
+    for k, (train, test) in enumerate(splits):
+        progress(f"stage 1 (contagion PDs): split {k + 1}/{len(splits)}")
+        inner = StratifiedKFold(3, shuffle=True, random_state=k).split(train, data.y[train])
+        test_sum = np.zeros(len(test))
+        for tr, va in inner:
+            rows = train[tr]
+            booster = lgb.train(
+                STAGE1_PARAMS, lgb.Dataset(x[rows], data.y[rows], categorical_feature=cat), 150
+            )
+            if len(splits) == 1:
+                pd1[train[va]] = np.asarray(booster.predict(x[train[va]]))
+            test_sum += np.asarray(booster.predict(x[test])) / 3
+        pd1[test] = test_sum
+    uscc = ent.set_index("id")["uscc"].reindex(data.features.index)
+    return pd.DataFrame({"counterparty_uscc": uscc.to_numpy(), "pd": pd1})
+
+
+def _with_contagion(data: TrainingData, risk: pd.DataFrame | None) -> TrainingData:
+    if risk is None or data.frames is None or data.as_of is None:
+        return data
+    frames = data.frames.with_counterparty_risk(risk)
+    return replace(data, frames=frames, features=build_features(frames, data.as_of))
+
+
+def _importance(model: FittedModel, x: np.ndarray, names: list[str]) -> list[dict[str, Any]]:
+    gain = model.booster.feature_importance(importance_type="gain")
+    sample = x[: min(len(x), 20_000)]
+    contrib = np.asarray(model.booster.predict(sample, pred_contrib=True))[:, : len(names)]
+    shap = np.abs(contrib).mean(axis=0)
+    total = float(gain.sum()) or 1.0
+    rows = [
+        {"feature": n, "gain": float(g), "gain_share": float(g) / total, "mean_abs_shap": float(s)}
+        for n, g, s in zip(names, gain, shap, strict=True)
+    ]
+    return sorted(rows, key=lambda r: -r["gain"])
+
+
+def train(
+    data_path: Path,
+    target: str,
+    out: Path,
+    cv: int | None = None,
+    holdout_by: str | None = None,
+    as_of: date | None = None,
+    cfg: FitConfig | None = None,
+    progress: Progress = print,
+) -> dict[str, Any]:
+    """Train, evaluate held out, write ``report.json``/``report.html`` and the artifact to ``out``."""
+    started = time.perf_counter()
+    cfg = cfg or FitConfig()
+    progress(f"loading {data_path}")
+    data = load(data_path, target, as_of, holdout_by)
+    progress(
+        f"{len(data.y)} rows, {int(data.y.sum())} positives, {len(data.schema.names)} features"
+    )
+    splits = _splits(data, cv, cfg.seed)
+    if data.kind == "synthetic":
+        data = _with_contagion(data, _stage1_counterparty_risk(data, splits, progress))
+    x = data.schema.encode(data.features).matrix
+    cat, names = data.schema.categorical_indices, data.schema.names
+    held = np.zeros(len(x))
+    base = np.full(len(x), np.nan)
+    model: FittedModel | None = None
+    for k, (tr, te) in enumerate(splits):
+        progress(f"fold {k + 1}/{len(splits)}: tuning on {len(tr)} rows ({cfg.n_trials} trials)")
+        model = fit_model(x[tr], data.y[tr], cat, data.monotone, cfg, progress)
+        held[te] = model.predict(x[te])
+        if data.kind == "external":
+            clf = lgb.LGBMClassifier(n_jobs=cfg.n_jobs, verbose=-1)
+            clf.fit(x[tr], data.y[tr], categorical_feature=cat or "auto")
+            base[te] = np.asarray(clf.predict_proba(x[te]))[:, 1]
+    evaluated = np.concatenate([te for _, te in splits])
+    if cv:
+        progress(f"refitting the committed model on all {len(x)} rows")
+        model = fit_model(x, data.y, cat, data.monotone, cfg, progress)
+    assert model is not None
+    y_h, p_h = data.y[evaluated], held[evaluated]
+    result: dict[str, Any] = dict(metrics(y_h, p_h))
+    if data.kind == "external":
+        result["baseline_auc"] = float(roc_auc_score(y_h, base[evaluated]))
+        result["baseline"] = "lightgbm.LGBMClassifier() defaults, same folds"
+    if data.true_pd is not None:
+        result["oracle_auc"] = float(roc_auc_score(y_h, data.true_pd[evaluated]))
+        result["model_oracle_ratio"] = result["auc"] / result["oracle_auc"]
+
+    # PSI: training rows vs held-out rows of the first split, for the score and each feature.
+    tr0, te0 = splits[0]
+    score_train = model.predict(x[tr0])
+    score_base = psi_baseline(score_train)
+    feature_psi = {n: psi(psi_baseline(x[tr0, j]), x[te0, j]) for j, n in enumerate(names)}
+    importance = _importance(model, x[evaluated], names)
+    top = [r["feature"] for r in importance[:PSI_TOP_FEATURES]]
+    scale = GradeScale()
+    grades = scale.grade(p_h)
+    seconds = time.perf_counter() - started
+    training = {
+        "kind": data.kind,
+        "target": target,
+        "data": str(data_path),
+        "as_of": data.as_of.isoformat() if data.as_of else None,
+        "protocol": f"{cv}-fold CV, out-of-fold metrics" if cv else "80/20 holdout",
+        "holdout_by": holdout_by,
+        "rows": len(x),
+        "params": {k: v for k, v in model.params.items() if k != "monotone_constraints"},
+        "num_rounds": model.num_rounds,
+        "tuning": model.tuning,
+        "seconds": round(seconds, 1),
+        **data.notes,
+    }
+    artifact = ModelArtifact(
+        model_text=model.booster.model_to_string(),
+        schema=data.schema,
+        calibration=model.calib,
+        grade_scale=scale.to_json(),
+        monotone=constraint_table(names),
+        metrics={k: v for k, v in result.items() if not isinstance(v, str)},
+        data_sha256=data.sha256,
+        library_versions=library_versions(),
+        psi_baseline={
+            "score": score_base,
+            "features": {n: psi_baseline(x[tr0, names.index(n)]) for n in top},
+        },
+        training=training,
+    )
+    save_artifact(artifact, out)
+    report = {
+        "model_version": artifact.model_version,
+        "metrics": result,
+        "calibration": calibration_table(y_h, p_h),
+        "curves": curves(y_h, p_h),
+        "grades": grade_table(y_h, p_h, grades, list(scale.names)),
+        "importance": importance,
+        "psi": {"score": psi(score_base, model.predict(x[te0])), "features": feature_psi},
+        "monotone_constraints": artifact.monotone,
+        "data_sha256": data.sha256,
+        "library_versions": artifact.library_versions,
+        "training": training,
+    }
+    write_report(report, out)
+    progress(
+        f"done in {seconds:.0f}s: auc {result['auc']:.4f}"
+        + (f" (baseline {result['baseline_auc']:.4f})" if "baseline_auc" in result else "")
+        + (f" (oracle {result['oracle_auc']:.4f})" if "oracle_auc" in result else "")
+        + f"; model {artifact.model_version} in {out}"
+    )
+    return report
