@@ -321,7 +321,7 @@ def _drivers_from_tables(pop: dict[str, pd.DataFrame]) -> pd.DataFrame:
 
 
 def test_true_pd_is_observable_drivers_plus_modest_noise(pop: dict[str, pd.DataFrame]) -> None:
-    """logit(true_pd) minus the table-computed score is the documented N(0, 0.45) noise."""
+    """logit(true_pd) minus the table-computed score is the documented N(0, 0.3) noise."""
     e = pop["enterprises"].set_index("id")
     x = _drivers_from_tables(pop)
     systematic = logit_without_intercept(x)

@@ -21,7 +21,7 @@ How it is made (details in each module's docstring and docs/synth.md):
    liquidity, profitability, cash-flow coverage, growth, delivery, buyers' payment record,
    concentration, the firm's own paying, activity trends, downtime and cancellation jumps,
    subsidy dependence, import dependence, market plan, compliance, guidance funds, sector,
-   technology route, and contagion from distressed core buyers) plus N(0, 0.45) unobserved
+   technology route, and contagion from distressed core buyers) plus N(0, 0.3) unobserved
    noise; the intercept is calibrated by bisection to the target default rate and
    ``defaulted_12m`` is drawn from the PD. ``true_pd`` is the oracle: training never reads it.
 """

@@ -4,7 +4,7 @@ The PD is a function of quantities anyone can compute from the generated tables 
 *drivers*, ``DRIVER_DOCS``), plus a modest unobserved noise term, so a model trained on the
 tables can learn it. With x the drivers of a firm:
 
-    logit PD = a + SCALE * score(x) + eps,   SCALE = 0.3,  eps ~ N(0, 0.45) unobserved
+    logit PD = a + SCALE * score(x) + eps,   SCALE = 0.3,  eps ~ N(0, 0.3) unobserved
 
     score(x) = sector[s] + route[r]
              + 1.2 (lev - 0.55) + 5 max(lev - 0.8, 0)                    leverage, convex
@@ -47,7 +47,7 @@ import pandas as pd
 from industry_credit.synth.config import SECTOR_PARAMS
 from industry_credit.vocabulary import SECTORS, TECH_ROUTES
 
-NOISE_SD: Final[float] = 0.45
+NOISE_SD: Final[float] = 0.3
 SCALE: Final[float] = 0.3
 SECTOR_EFFECT: Final[np.ndarray] = np.array([SECTOR_PARAMS[s].pd_effect for s in SECTORS])
 # Technology-route risk [000 §(四)1]: RISC-V and exotic routes carry ecosystem risk.
