@@ -1,0 +1,239 @@
+"""Nightly rescoring: end-to-end time against raw I/O + raw predict, and bounded memory.
+
+Figures (each next to a baseline measured in the same run, on the same data):
+
+* ``rescore_e2e_seconds``: ``rescore`` of ``size`` enterprises (all in the portfolio; chunked
+  COPY out, features, score, rules, contagion pass, COPY in with upsert and checkpoints, review
+  queue, report) against the sum of a raw ``COPY`` out of the same input tables, a raw
+  ``Booster.predict`` on the feature matrix and a raw ``COPY`` in of the result rows.
+* ``rescore_peak_rss_large``: peak RSS of a ``rescore`` process over ``size`` enterprises,
+  against the same command over ``size // 10`` (``rescore_peak_rss_small``, itself against a
+  process that only imports the command). With a fixed chunk size the two should be close.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import lightgbm as lgb
+import numpy as np
+import psycopg
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session
+
+from bench.report import figure
+from industry_credit.auth.users import ensure_user
+from industry_credit.batch.cli import _load
+from industry_credit.batch.runner import Options, rescore
+from industry_credit.batch.store import RESULT_COLUMNS
+from industry_credit.config import get_settings
+from industry_credit.db import migrate
+from industry_credit.db.admin import create_fresh_database, drop_database
+from industry_credit.db.engine import resolve_database_url
+from industry_credit.db.models import ModelVersion
+from industry_credit.ml.artifact import (
+    ArtifactError,
+    ModelArtifact,
+    artifact_to_bytes,
+    load_artifact,
+)
+from industry_credit.ml.data import synthetic_schema
+from industry_credit.ml.evaluate import psi_baseline
+from industry_credit.ml.features import build_features
+from industry_credit.ml.frames import TABLES, EnterpriseFrames
+from industry_credit.ml.grades import MASTER_SCALE
+from industry_credit.ml.scorer import Scorer
+from industry_credit.rules.loading import DEFAULT_RULESET_PATH
+from industry_credit.rules.versions import activate_ruleset_version, load_ruleset_version
+from industry_credit.synth.config import SynthConfig
+from industry_credit.synth.generate import generate
+from industry_credit.synth.load import libpq_url, load_population
+
+AS_OF = date(2026, 10, 31)
+CHUNK = 5_000
+INPUT_TABLES = [t for t in TABLES if t != "loan_requests"]
+_IMPORT_ONLY = (
+    "import resource, industry_credit.cli, industry_credit.batch.runner, lightgbm;"
+    "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+)
+
+
+def _artifact(frames: EnterpriseFrames) -> ModelArtifact:
+    """The configured model artifact, or (none built yet) a small LightGBM on these frames."""
+    try:
+        return load_artifact(get_settings().model_dir)
+    except ArtifactError:
+        pass
+    features = build_features(frames, AS_OF)
+    schema = synthetic_schema(features)
+    x = schema.encode(features).matrix
+    y = frames.enterprises.set_index("id")["defaulted_12m"].reindex(features.index)
+    params = {"objective": "binary", "num_leaves": 31, "verbose": -1, "seed": 1, "num_threads": 2}
+    booster = lgb.train(params, lgb.Dataset(x, label=y.to_numpy(np.float64)), num_boost_round=200)
+    raw = booster.predict(x)
+    return ModelArtifact(
+        model_text=booster.model_to_string(),
+        schema=schema,
+        calibration=(1.0, 0.0),
+        grade_scale=[[n, u] for n, u in MASTER_SCALE],
+        psi_baseline={"score": psi_baseline(raw)},
+    )
+
+
+def _database(
+    server: str, size: int, out: Path, artifact: ModelArtifact | None
+) -> tuple[str, ModelArtifact]:
+    generate(SynthConfig(enterprises=size, seed=20261031, portfolio_share=1.0), out)
+    url = create_fresh_database(server, prefix="ic_bench")
+    migrate.upgrade(url)
+    load_population(out, url)
+    artifact = artifact or _artifact(EnterpriseFrames.from_parquet_dir(out))
+    blob = artifact_to_bytes(artifact)
+    engine = create_engine(url)
+    try:
+        with Session(engine) as session, session.begin():
+            ensure_user(session=session, username="bench", role="admin", display_name="bench")
+            loaded = load_ruleset_version(session=session, path_or_text=DEFAULT_RULESET_PATH)
+            activate_ruleset_version(session=session, version=loaded.version, actor="bench")
+            session.add(
+                ModelVersion(
+                    version=artifact.model_version,
+                    manifest=artifact.manifest(),
+                    artifact=blob,
+                    artifact_sha256=hashlib.sha256(blob).hexdigest(),
+                    is_active=True,
+                )
+            )
+    finally:
+        engine.dispose()
+    return url, artifact
+
+
+def _raw_baseline(url: str, population: Path, artifact: ModelArtifact) -> dict[str, float]:
+    """Raw COPY out of the inputs + raw Booster.predict + raw COPY in of the results."""
+    out: dict[str, float] = {}
+    with psycopg.connect(libpq_url(url)) as conn, conn.cursor() as cur:
+        started = time.perf_counter()
+        for table in INPUT_TABLES:
+            with cur.copy(f"COPY {table} TO STDOUT WITH (FORMAT csv)") as copy:
+                for _ in copy:
+                    pass
+        out["copy_out"] = time.perf_counter() - started
+        buf = io.BytesIO()
+        cols = ", ".join(RESULT_COLUMNS)
+        with cur.copy(
+            f"COPY (SELECT {cols} FROM rescore_results) TO STDOUT WITH (FORMAT csv)"
+        ) as c:
+            for data in c:
+                buf.write(data)
+        cur.execute("CREATE TEMP TABLE raw_results (LIKE rescore_results)")
+        started = time.perf_counter()
+        with cur.copy(f"COPY raw_results ({cols}) FROM STDIN WITH (FORMAT csv)") as copy:
+            copy.write(buf.getvalue())
+        out["copy_in"] = time.perf_counter() - started
+        conn.rollback()
+    scorer = Scorer.from_artifact(artifact)
+    frames = EnterpriseFrames.from_parquet_dir(population)
+    x = scorer.schema.encode(build_features(frames, AS_OF)).matrix
+    started = time.perf_counter()
+    scorer.booster.predict(x, num_threads=scorer.num_threads)
+    out["predict"] = time.perf_counter() - started
+    return out
+
+
+def _child_maxrss_mb(args: list[str], url: str) -> float:
+    env = dict(os.environ, DATABASE_URL=url)
+    proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{args} exited with {proc.returncode}")
+    return usage.ru_maxrss / 1024.0  # KiB on Linux
+
+
+def _rescore_args() -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "industry_credit.cli",
+        "rescore",
+        "--as-of",
+        AS_OF.isoformat(),
+        "--chunk-size",
+        str(CHUNK),
+        "--force",
+    ]
+
+
+def run(size: int) -> list[dict[str, Any]]:
+    size = max(size, 500)
+    small = max(size // 10, 100)
+    server = resolve_database_url(get_settings())
+    urls: list[str] = []
+    records = []
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            big_url, artifact = _database(server, size, Path(tmp) / "big", None)
+            urls.append(big_url)
+            small_url, _ = _database(server, small, Path(tmp) / "small", artifact)
+            urls.append(small_url)
+
+            started = time.perf_counter()
+            outcome = rescore(
+                Options(as_of=AS_OF, chunk_size=CHUNK), database_url=big_url, load=_load
+            )
+            e2e = time.perf_counter() - started
+            raw = _raw_baseline(big_url, Path(tmp) / "big", artifact)
+            records.append(
+                figure(
+                    "rescore_e2e_seconds",
+                    e2e,
+                    "s",
+                    "raw COPY out + predict + COPY in",
+                    sum(raw.values()),
+                    size=size,
+                    enterprises=outcome.enterprises,
+                    chunks=outcome.chunks,
+                    chunk_size=CHUNK,
+                    baseline_parts=raw,
+                    rows_per_s=outcome.enterprises / e2e,
+                )
+            )
+            rss_import = _child_maxrss_mb([sys.executable, "-c", _IMPORT_ONLY], small_url)
+            rss_small = _child_maxrss_mb(_rescore_args(), small_url)
+            rss_large = _child_maxrss_mb(_rescore_args(), big_url)
+            records.append(
+                figure(
+                    "rescore_peak_rss_small",
+                    rss_small,
+                    "MB",
+                    "imports only",
+                    rss_import,
+                    size=small,
+                    chunk_size=CHUNK,
+                )
+            )
+            records.append(
+                figure(
+                    "rescore_peak_rss_large",
+                    rss_large,
+                    "MB",
+                    f"rescore of {small}",
+                    rss_small,
+                    size=size,
+                    chunk_size=CHUNK,
+                )
+            )
+        finally:
+            for url in urls:
+                drop_database(url)
+    return records
