@@ -32,19 +32,14 @@ NO_CAPACITY = {
 # rule id -> (overrides under which it fires, overrides under which it does not)
 CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "STG-TRANSITION": (
-        {
-            "revenue_growth_yoy": -0.2,
-            "net_margin": -0.05,
-            "net_profit": -1e7,
-            "profit_net_of_subsidies": -1.1e7,
-        },
         {"revenue_growth_yoy": -0.2},
+        {"revenue_growth_yoy": -0.2, "firm_age_years": 5.0},
     ),
-    "STG-MATURE": (
-        {"revenue": 800e6},
-        {"revenue": 800e6, "net_profit": -1e6, "profit_net_of_subsidies": -2e6},
+    "STG-MATURE": ({"revenue": 800e6}, {"revenue": 800e6, "revenue_growth_yoy": 0.35}),
+    "STG-STARTUP": (
+        {"firm_age_years": 4.0, "revenue": 8e6},
+        {"firm_age_years": 7.0, "revenue": 8e6},
     ),
-    "STG-STARTUP": ({"firm_age_years": 2.0}, {}),
     "RLX-GUIDANCE-FUND": ({"guidance_fund_equity": True}, {}),
     "RLX-SPECIAL-FUND": ({"special_fund_grant": 2e6}, {}),
     "KO-GREEN-COMPLIANCE": ({"compliance_violation": True}, {}),
@@ -74,7 +69,7 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
         {"sector": "robot", "break_even_coverage": 0.8},
         {"sector": "industrial_terminal", "break_even_coverage": 0.8},
     ),
-    "REF-CIRCUIT-DOWNTIME": ({"downtime_jump": 0.10}, {"downtime_jump": 0.04}),
+    "REF-CIRCUIT-DOWNTIME": ({"downtime_jump": 0.15}, {"downtime_jump": 0.10}),
     "REF-CIRCUIT-CANCELLATION": ({"cancellation_jump": 0.10}, {"cancellation_jump": -0.2}),
     "REF-TECH-ROUTE": (
         {"sector": "edge_ai_chip", "tech_route": "other"},
@@ -305,6 +300,41 @@ def test_tenor_records_its_binding_bound(
     overrides: dict[str, Any], months: int, binding: str
 ) -> None:
     assert decide(**overrides)["tenor"] == {"months": months, "binding": binding}
+
+
+@pytest.mark.parametrize(
+    ("overrides", "stage"),
+    [
+        ({"firm_age_years": 2.5, "revenue": 100e6}, "startup"),  # young, whatever its sales
+        ({"firm_age_years": 5.0, "revenue": float("nan")}, "startup"),
+        ({"revenue": 400e6, "revenue_growth_yoy": 0.05}, "mature"),
+        ({"revenue": 400e6, "net_profit": -1.0, "profit_net_of_subsidies": -2.0}, "growth"),
+        ({"firm_age_years": 20.0, "revenue": 400e6, "revenue_growth_yoy": -0.12}, "transition"),
+        ({}, "growth"),
+    ],
+)
+def test_stage_derivation(overrides: dict[str, Any], stage: str) -> None:
+    assert decide(**overrides)["_row"]["stage_derived"] == stage
+
+
+def test_requested_product_comes_first_when_policy_allows_it() -> None:
+    assert decide()["products"][0]["code"] == "working_capital_loan"
+    asked = decide(requested_product="ip_pledge_loan")
+    assert [p["code"] for p in asked["products"]][:2] == ["ip_pledge_loan", "working_capital_loan"]
+    # Not eligible (no equity investor): the request changes nothing.
+    assert decide(requested_product="warrant_loan")["products"] == decide()["products"]
+
+
+def test_rows_with_the_same_products_but_different_ranking_keep_their_own_order() -> None:
+    records = [
+        application(),
+        application(requested_product="supply_chain_finance"),
+        application(amount=250e6),
+    ]
+    out = evaluate(default_ruleset(), scored_frame(records))
+    tops = [row[0]["code"] for row in out["products"]]
+    # CNY 250M is beyond the working-capital and supply-chain maxima: the syndicated loan leads.
+    assert tops == ["working_capital_loan", "supply_chain_finance", "syndicated_loan"]
 
 
 def test_rule_hits_name_the_version() -> None:

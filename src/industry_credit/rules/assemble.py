@@ -122,9 +122,12 @@ def products_column(
     ruleset: Ruleset,
     eligible: npt.NDArray[np.bool_],
     position: npt.NDArray[np.int16],
-    sector: npt.NDArray[np.int16],
+    order_keys: Sequence[npt.NDArray[np.int64]],
     n: int,
 ) -> npt.NDArray[np.object_]:
+    """Ranked products with their rationale; rows share a list when they share the eligible
+    set and every key the ranking depends on (``order_keys``)."""
+
     def build(row: int, idx: list[int]) -> list[dict[str, Any]]:
         ordered = sorted(idx, key=lambda j: int(position[row, j]))
         specs = [ruleset.products[PRODUCT_CODES[j]] for j in ordered]
@@ -139,7 +142,7 @@ def products_column(
         ]
 
     masks = [eligible[:, j] for j in range(eligible.shape[1])]
-    return built_list_column(masks, n, build, extra=[sector])
+    return built_list_column(masks, n, build, extra=order_keys)
 
 
 def texts_column(ruleset: Ruleset, conditions: dict[str, Mask], n: int) -> npt.NDArray[np.object_]:

@@ -41,6 +41,7 @@ ENGINE_COLUMNS = (
     "ocf_net_of_subsidies",
     "core_buyer_receivables",
     "ip_valuation",
+    "requested_product",  # optional: absent means no product was asked for
 )
 CAPACITY_SOURCES = ("revenue", "cash_flow", "core_receivables", "ip_valuation")
 LIMIT_BINDINGS = ("requested", "product_max", *CAPACITY_SOURCES, "declined")
@@ -119,7 +120,10 @@ def evaluate(ruleset: Ruleset, scored: pd.DataFrame) -> pd.DataFrame:
     sector = np.asarray(_cat(frame["sector"]).codes, dtype=np.int16)
     sector = np.where(sector < 0, _OTHER, sector)
     requested = np.asarray(frame["amount"])
-    eligible, position = _eligibility(ruleset, sector, stage, requested, excluded, declined)
+    asked = np.asarray(_cat(frame["requested_product"]).codes, dtype=np.int16)
+    eligible, position, order_keys = _eligibility(
+        ruleset, sector, stage, requested, asked, excluded, declined
+    )
     n_products = eligible.sum(axis=1) if n else np.zeros(0, dtype=np.int64)
     ranked_pos = np.where(eligible, position, np.iinfo(np.int16).max)
     top = np.where(n_products > 0, ranked_pos.argmin(axis=1) if n else 0, -1).astype(np.int16)
@@ -150,7 +154,7 @@ def evaluate(ruleset: Ruleset, scored: pd.DataFrame) -> pd.DataFrame:
             "stage_derived": frame["stage_derived"],
             "stage_disagreement": (declared >= 0) & (declared != derived),
             "outcome": _coded(outcome, OUTCOME_CODES),
-            "products": products_column(ruleset, eligible, position, sector, n),
+            "products": products_column(ruleset, eligible, position, order_keys, n),
             "top_product": frame["top_product"],
             "limit_amount": limit,
             "limit_binding": _coded(limit_binding, LIMIT_BINDINGS),
@@ -279,14 +283,17 @@ def _eligibility(
     sector: npt.NDArray[np.int16],
     stage: npt.NDArray[np.int8],
     requested: Floats,
+    asked: npt.NDArray[np.int16],
     excluded: dict[str, Mask],
     declined: Mask,
-) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.int16]]:
-    """(n x products) eligibility and each product's rank position for the row.
+) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.int16], list[npt.NDArray[np.int64]]]:
+    """(n x products) eligibility, each product's rank position, and the keys the order uses.
 
-    The rank is the playbook order, except that products whose maximum cannot carry the
-    requested amount go after those that can: a CNY 450M request leads with the syndicated
-    loan even where the playbook lists supply-chain finance first.
+    The rank is the playbook order, except that (a) products whose maximum cannot carry the
+    requested amount go after those that can: a CNY 450M request leads with the syndicated loan
+    even where the playbook lists supply-chain finance first; and (b) the product the RM asked
+    for, when policy allows it, comes first. The order depends on the sector, on which
+    products are too small and on the product asked for, hence those three keys.
     """
     n_p = len(PRODUCT_CODES)
     big = np.iinfo(np.int16).max
@@ -304,10 +311,16 @@ def _eligibility(
     in_playbook = pos_table[sector] < big
     too_small = requested[:, None] > max_amount[None, :]  # NaN requests compare False
     position = np.where(in_playbook, pos_table[sector] + too_small * n_p, big).astype(np.int16)
+    rows = np.flatnonzero(asked >= 0)
+    position[rows, asked[rows]] = -1
     eligible = in_playbook & stage_table[stage]
     for j, product in enumerate(PRODUCT_CODES):
         eligible[:, j] &= ~excluded[product] & ~declined
-    return eligible, position
+    small_word = np.zeros(len(sector), dtype=np.int64)
+    for j in range(n_p):
+        small_word |= (too_small[:, j] & eligible[:, j]).astype(np.int64) << j
+    keys = [sector.astype(np.int64), small_word, np.where(asked >= 0, asked, -1).astype(np.int64)]
+    return eligible, position, keys
 
 
 def _limit(
