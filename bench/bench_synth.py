@@ -8,7 +8,7 @@ Figures (each next to a baseline measured in the same run):
   population, against the same process that only imports the generator.
 * ``synth_load_rows_per_s``: ``load_population`` (constrained tables, foreign keys, indexes,
   sequences) against a raw ``COPY`` of the same CSV-rendered Parquet into bare temporary tables
-  (``LIKE`` the target, no constraints or indexes), in the same process and connection. The load
+  (``LIKE`` the target with its defaults, no constraints or indexes), in the same process and connection. The load
   uses at most ``LOAD_CAP`` enterprises so a million-firm run stays within minutes.
 """
 
@@ -80,7 +80,7 @@ def _raw_copy_rate(src: Path, url: str) -> float:
         rows = 0
         for table in DB_TABLES:
             cur.execute(
-                sql.SQL("CREATE TEMP TABLE {} (LIKE {})").format(
+                sql.SQL("CREATE TEMP TABLE {} (LIKE {} INCLUDING DEFAULTS)").format(
                     sql.Identifier(f"raw_{table}"), sql.Identifier(table)
                 )
             )
