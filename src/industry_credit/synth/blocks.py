@@ -160,8 +160,10 @@ def _tables(
     }
 
     month_days = np.array([(m - _EPOCH).days for m in months], dtype=np.int32)
-    reported = np.array(
-        [_utc_us(date(m.year + m.month // 12, m.month % 12 + 1, 10)) for m in months]
+    # Monthly data arrive on the 10th of the following month, never after the as-of date.
+    reported = np.minimum(
+        np.array([_utc_us(date(m.year + m.month // 12, m.month % 12 + 1, 10)) for m in months]),
+        as_of_us,
     )
     monthly: dict[str, pa.Array | np.ndarray] = {
         "enterprise_id": np.repeat(f.ids, t_count),

@@ -91,6 +91,7 @@ def build_skeleton(cfg: SynthConfig) -> Skeleton:
         k: [] for k in ("sector", "district", "stage", "logrev", "core_buyer", "core_share")
     }
     names: list[pa.Array] = []
+    codes: list[pa.Array] = []
     for b in range(n_blocks(n)):
         rng = block_rng(cfg.seed, STREAM_SKELETON, b)
         ids = np.arange(b * BLOCK_SIZE + 1, min((b + 1) * BLOCK_SIZE, n) + 1, dtype=np.int64)
@@ -117,6 +118,8 @@ def build_skeleton(cfg: SynthConfig) -> Skeleton:
         core_buyer = np.where(supplies & ~core, core_buyer, 0)
         large = logrev > np.log(1e9)
         names.append(company_names(rng, sector.astype(np.int64), district.astype(np.int64), large))
+        # Codes per block keep the (n, 18) digit matrix small; they depend on id and district only.
+        codes.append(uscc_codes(ids, district.astype(np.int64), cfg.seed))
         for key, arr in (
             ("sector", sector),
             ("district", district),
@@ -144,7 +147,7 @@ def build_skeleton(cfg: SynthConfig) -> Skeleton:
         is_core=is_core,
         core_buyer=np.concatenate(parts["core_buyer"]).astype(np.int64),
         core_share=np.concatenate(parts["core_share"]),
-        uscc=uscc_codes(ids_all, district_all.astype(np.int64), cfg.seed),
+        uscc=pa.concat_arrays(codes),
         name=pa.concat_arrays(names),
         attach_cdf=np.cumsum(weight),
     )
