@@ -17,11 +17,12 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from industry_credit.synth.activity import month_starts
 from industry_credit.synth.blocks import Block, generate_block
-from industry_credit.synth.config import STREAM_LABEL, SynthConfig, block_rng
+from industry_credit.synth.config import BLOCK_SIZE, STREAM_LABEL, SynthConfig, block_rng
 from industry_credit.synth.network import CoreState
 from industry_credit.synth.skeleton import Skeleton, build_skeleton, n_blocks
 from industry_credit.synth.tables import ALL_TABLES, SCHEMAS
@@ -171,7 +172,7 @@ def _write_enterprises(
     path: Path,
 ) -> None:
     declared = np.concatenate(parts.declared).astype(np.int64)
-    stage = pa.compute.if_else(
+    stage = pc.if_else(
         pa.array(declared >= 0),
         _codes(STAGES, np.maximum(declared, 0)),
         pa.nulls(len(declared), pa.string()),
@@ -200,6 +201,6 @@ def _write_enterprises(
     schema = SCHEMAS["enterprises"]
     table = pa.Table.from_arrays([columns[f.name] for f in schema], schema=schema)
     with parquet_writer(path, schema) as w:
-        step = cfg.chunk_blocks * 8192
+        step = cfg.chunk_blocks * BLOCK_SIZE
         for start in range(0, table.num_rows, step):
             w.write_table(table.slice(start, step))
