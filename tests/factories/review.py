@@ -36,6 +36,7 @@ from industry_credit.db.models import (
 )
 from industry_credit.errors import install_error_handlers
 from industry_credit.review.endpoints import router as review_router
+from industry_credit.review.web import router as review_ui_router
 from industry_credit.uscc import ALPHABET, check_digit
 
 MODEL_VERSION = "review-test-model"
@@ -275,21 +276,20 @@ class CaseRows:
     enterprise: Enterprise
 
 
-def referred_case(
+def decided(
     session: Session,
     *,
     rm: User,
+    ent: Enterprise,
     amount: Decimal = Decimal(5_000_000),
     outcome: str = "refer",
     pd: float = 0.021,
     grade: str = "BB",
-    source: str = "refer",
-    ent: Enterprise | None = None,
-    enqueued_at: datetime | None = None,
-    **enterprise_fields: Any,
-) -> CaseRows:
+    status: str = "in_review",
+    decided_at: datetime | None = None,
+) -> tuple[LoanApplication, Decision]:
+    """An application and its decision, as the submission service stores them."""
     versions(session)
-    ent = ent or enterprise(session, **enterprise_fields)
     application_id, decision_id = uuid.uuid4(), uuid.uuid4()
     document = {
         "enterprise": {"uscc": ent.uscc, "name": ent.name},
@@ -303,14 +303,14 @@ def referred_case(
         tenor_months=24,
         purpose="working_capital",
         collateral=["receivables_pledge"],
-        status="in_review" if source in ("refer", "qc_sample") else "decided",
+        status=status,
         document=document,
         document_sha256=content_sha256(document),
     )
     session.add(application)
     session.flush()
     doc = decision_document(outcome=outcome, pd=pd, grade=grade, amount=amount, uscc=ent.uscc)
-    decided_at = datetime.now(UTC) - timedelta(hours=1)
+    decided_at = decided_at or datetime.now(UTC) - timedelta(hours=1)
     doc.update(
         decision_id=str(decision_id),
         application_id=str(application_id),
@@ -346,13 +346,33 @@ def referred_case(
     )
     session.add(decision)
     session.flush()
+    return application, decision
+
+
+def referred_case(
+    session: Session,
+    *,
+    rm: User,
+    amount: Decimal = Decimal(5_000_000),
+    outcome: str = "refer",
+    pd: float = 0.021,
+    grade: str = "BB",
+    source: str = "refer",
+    ent: Enterprise | None = None,
+    enqueued_at: datetime | None = None,
+    **enterprise_fields: Any,
+) -> CaseRows:
+    ent = ent or enterprise(session, **enterprise_fields)
+    application, decision = decided(
+        session, rm=rm, ent=ent, amount=amount, outcome=outcome, pd=pd, grade=grade
+    )
     case = ReviewCase(
         enterprise_id=ent.id,
-        application_id=application_id,
-        decision_id=decision_id,
+        application_id=application.id,
+        decision_id=decision.id,
         source=source,
         status="open",
-        flags=list(doc["flags"]),
+        flags=list(decision.flags),
     )
     if enqueued_at is not None:
         case.enqueued_at = enqueued_at
@@ -373,6 +393,7 @@ def review_app(database_url: str, **settings: Any) -> FastAPI:
     app.state.rate_limiter = RateLimiter(conf.rate_limit_per_minute)
     install_error_handlers(app)
     app.include_router(review_router)
+    app.include_router(review_ui_router)
     return app
 
 

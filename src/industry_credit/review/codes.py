@@ -35,3 +35,12 @@ DIRECTIONS: Final[tuple[str, ...]] = ("up", "down", "mixed", "neutral")
 
 ACTIONS: Final[tuple[str, ...]] = ("approve", "decline", "override", "request_info", "answer_info")
 OPEN_STATUSES: Final[tuple[str, ...]] = ("open", "awaiting_second")
+
+# Thresholds of the portfolio views (case neighbourhood, panorama). They only colour and group
+# what officers look at; no decision depends on them. A PD of 10% is around grade B- on the
+# master scale, where a counterparty is treated as distressed.
+DISTRESS_PD: Final[float] = 0.10
+# Risk is "rising" when the latest PD is at least 25% above the previous one and by at least
+# 20 bp, so that noise on very small PDs does not light up the map.
+RISING_PD_RATIO: Final[float] = 1.25
+RISING_PD_MIN_STEP: Final[float] = 0.002

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy.orm import Session
@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from industry_credit.api.deps import DbSession, require_roles
 from industry_credit.applications.schemas import District, Sector
 from industry_credit.db.models import ReviewCase, User
-from industry_credit.review import repository, service
+from industry_credit.review import panorama, repository, service
 from industry_credit.review.codes import OPEN_STATUSES
 from industry_credit.review.presenters import case_out, summary_out
 from industry_credit.review.reports import current_month, override_report
@@ -68,6 +68,15 @@ def load_case_out(
     )
 
 
+def committed_case_out(*, session: Session, case_id: int, policy: ReviewPolicy) -> CaseOut:
+    """Commit the action before answering. The request session would commit only after the
+    response is sent, so a client reading the case right after a 200 could miss the action,
+    and a failing commit would follow a 200 the client already believed."""
+    out = load_case_out(session=session, case_id=case_id, policy=policy)
+    session.commit()
+    return out
+
+
 @router.get("/reports/overrides", response_model=OverrideReport)
 def overrides_report(
     session: DbSession,
@@ -78,6 +87,17 @@ def overrides_report(
     stricter) and by reason code, for one Shanghai calendar month (default: this month)."""
     del user
     return override_report(session=session, month=month or current_month(datetime.now(UTC)))
+
+
+@router.get("/reports/panorama")
+def panorama_report(
+    session: DbSession, user: Officer, grade: Annotated[str | None, Query(max_length=8)] = None
+) -> dict[str, Any]:
+    """The industry-chain panorama as figures: exposure and average PD by district × sector ×
+    grade, concentration on core enterprises, clusters of connected firms with rising risk and
+    the contagion paths through them."""
+    del user
+    return panorama.as_json(panorama.build(session=session, grade=grade))
 
 
 @router.get("", response_model=QueuePage)
@@ -159,7 +179,7 @@ def approve(
         reason_codes=tuple(body.reason_codes),
         policy=policy,
     )
-    return load_case_out(session=session, case_id=case_id, policy=policy)
+    return committed_case_out(session=session, case_id=case_id, policy=policy)
 
 
 @router.post("/{case_id}/decline", response_model=CaseOut, responses=FOUR_EYES_RESPONSES)
@@ -176,7 +196,7 @@ def decline(
         reason_codes=tuple(body.reason_codes),
         policy=policy,
     )
-    return load_case_out(session=session, case_id=case_id, policy=policy)
+    return committed_case_out(session=session, case_id=case_id, policy=policy)
 
 
 @router.post("/{case_id}/override", response_model=CaseOut, responses=FOUR_EYES_RESPONSES)
@@ -200,7 +220,7 @@ def override(
         reason_codes=tuple(body.reason_codes),
         policy=policy,
     )
-    return load_case_out(session=session, case_id=case_id, policy=policy)
+    return committed_case_out(session=session, case_id=case_id, policy=policy)
 
 
 @router.post("/{case_id}/request_info", response_model=CaseOut, responses=FOUR_EYES_RESPONSES)
@@ -212,7 +232,7 @@ def request_info(
     service.request_info(
         session=session, user=user, case_id=case_id, question=body.question, policy=policy
     )
-    return load_case_out(session=session, case_id=case_id, policy=policy)
+    return committed_case_out(session=session, case_id=case_id, policy=policy)
 
 
 @router.post(
@@ -226,4 +246,6 @@ def request_info(
 def answer(case_id: int, body: AnswerIn, session: DbSession, user: Submitter) -> dict[str, object]:
     """The submitting RM answers the officer's question; the case re-enters the queue."""
     case = service.answer_info(session=session, user=user, case_id=case_id, answer=body.answer)
-    return {"case_id": case.id, "status": case.status, "source": case.source}
+    answer = {"case_id": case.id, "status": case.status, "source": case.source}
+    session.commit()
+    return answer

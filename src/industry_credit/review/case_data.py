@@ -1,0 +1,142 @@
+"""What the case page reads about an enterprise beyond the case itself: statements, monthly
+alternative data, its supply-chain links in both directions, and its sector's PDs."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+from typing import Any
+
+from sqlalchemy import or_, select, text
+from sqlalchemy.orm import Session
+
+from industry_credit.db.models import (
+    AlternativeDataMonthly,
+    Enterprise,
+    FinancialStatement,
+    SupplyLink,
+)
+from industry_credit.decisions.repository import counterparty_risk
+from industry_credit.decisions.types import DecisionInput
+
+log = logging.getLogger(__name__)
+
+
+def financials(*, session: Session, enterprise_id: int, years: int = 3) -> list[FinancialStatement]:
+    """The latest ``years`` fiscal years, oldest first (the order a trend is read in)."""
+    rows = session.execute(
+        select(FinancialStatement)
+        .where(FinancialStatement.enterprise_id == enterprise_id)
+        .order_by(FinancialStatement.fiscal_year.desc())
+        .limit(years)
+    ).scalars()
+    return sorted(rows, key=lambda r: r.fiscal_year)
+
+
+def monthly(
+    *, session: Session, enterprise_id: int, months: int = 24
+) -> list[AlternativeDataMonthly]:
+    rows = session.execute(
+        select(AlternativeDataMonthly)
+        .where(AlternativeDataMonthly.enterprise_id == enterprise_id)
+        .order_by(AlternativeDataMonthly.month.desc())
+        .limit(months)
+    ).scalars()
+    return sorted(rows, key=lambda r: r.month)
+
+
+@dataclass(frozen=True)
+class Neighbour:
+    uscc: str
+    name: str
+    role: str  # what the neighbour is to the firm: buyer or supplier
+    is_core: bool
+    share: float
+    pd: float | None
+    inbound: bool  # the neighbour named this firm, rather than the firm naming it
+
+
+def neighbourhood(*, session: Session, enterprise: Enterprise, limit: int = 14) -> list[Neighbour]:
+    """Links the firm declared, plus firms that declared it as their counterparty (with the
+    role inverted), each with the latest PD the bank knows for the counterparty."""
+    out_links = session.execute(
+        select(SupplyLink)
+        .where(SupplyLink.enterprise_id == enterprise.id)
+        .order_by(SupplyLink.share.desc())
+        .limit(limit)
+    ).scalars()
+    in_links = session.execute(
+        select(SupplyLink, Enterprise)
+        .join(Enterprise, Enterprise.id == SupplyLink.enterprise_id)
+        .where(
+            or_(
+                SupplyLink.counterparty_id == enterprise.id,
+                SupplyLink.counterparty_uscc == enterprise.uscc,
+            )
+        )
+        .order_by(SupplyLink.share.desc())
+        .limit(limit)
+    ).all()
+    found: dict[str, Neighbour] = {}
+    for link in out_links:
+        found[link.counterparty_uscc] = Neighbour(
+            uscc=link.counterparty_uscc,
+            name=link.counterparty_name,
+            role=link.role,
+            is_core=link.is_core_enterprise,
+            share=float(link.share),
+            pd=None,
+            inbound=False,
+        )
+    for link, other in in_links:
+        if other.uscc in found:
+            continue
+        found[other.uscc] = Neighbour(
+            uscc=other.uscc,
+            name=other.name,
+            role="supplier" if link.role == "buyer" else "buyer",
+            is_core=other.is_core_enterprise,
+            share=float(link.share),
+            pd=None,
+            inbound=True,
+        )
+    risk = dict(counterparty_risk(session=session, usccs=list(found)))
+    return [replace(n, pd=risk.get(n.uscc)) for n in list(found.values())[:limit]]
+
+
+_SECTOR_PDS = text(
+    """
+    SELECT DISTINCT ON (d.enterprise_id) d.pd
+    FROM decisions d JOIN enterprises e ON e.id = d.enterprise_id
+    WHERE e.sector = :sector
+    ORDER BY d.enterprise_id, d.decided_at DESC
+    LIMIT 20000
+    """
+)
+
+
+def sector_pds(*, session: Session, sector: str) -> list[float]:
+    """The latest decided PD of every firm in the sector (the segment the case is compared to)."""
+    return [float(v) for v in session.execute(_SECTOR_PDS, {"sector": sector}).scalars()]
+
+
+def explanation(app_state: Any, decision: Any) -> dict[str, Any] | None:
+    """The full SHAP explanation from the engine that made the decision, when that engine can
+    be rebuilt here. The page must render without it (no model loaded, an old version), so
+    any failure degrades to the decision's own four reasons."""
+    registry = getattr(app_state, "engine_registry", None)
+    if registry is None or decision is None:
+        return None
+    try:
+        engine = registry.for_versions(
+            model_version=decision.model_version, ruleset_version=decision.ruleset_version
+        )
+        result: dict[str, Any] = engine.explain(
+            DecisionInput.from_snapshot(decision.input_snapshot)
+        )
+    except Exception as exc:
+        log.info("explanation unavailable for decision %s: %s", decision.id, exc)
+        return None
+    if not isinstance(result.get("contributions"), dict):
+        return None
+    return result

@@ -1,0 +1,180 @@
+"""The case page and its action form. The form calls the same service as the REST API, so the
+four-eyes rules, the review row and the audit entry are identical whichever way an officer acts."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from industry_credit.api.deps import DbSession
+from industry_credit.db.models import ReviewCase
+from industry_credit.errors import DomainError, NotFoundError
+from industry_credit.review import casepage, repository, service
+from industry_credit.review.codes import REASON_CODES
+from industry_credit.review.endpoints import load_case_out
+from industry_credit.review.messages import translator
+from industry_credit.review.service import OverrideTerms
+from industry_credit.review.templating import render
+from industry_credit.review.ui import guarded, policy_of
+from industry_credit.review.uiauth import UiSession, csrf_ok
+from industry_credit.vocabulary import PRODUCT_CODES
+
+router = APIRouter(prefix="/ui", include_in_schema=False)
+
+ACTIONS = ("approve", "decline", "override", "request_info")
+
+
+def case_page(
+    request: Request,
+    session: Session,
+    ui: UiSession,
+    case_id: int,
+    *,
+    error: dict[str, str] | None = None,
+    form: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> Response:
+    try:
+        case = load_case_out(session=session, case_id=case_id, policy=policy_of(request))
+    except NotFoundError:
+        return render(
+            request, "error.html", {"message_key": "error.not_found"}, ui=ui, status_code=404
+        )
+    case_row = session.get(ReviewCase, case_id)
+    assert case_row is not None
+    file = repository.case_file(session=session, case=case_row)
+    view = casepage.build(
+        session=session,
+        case=case,
+        file=file,
+        app_state=request.app.state,
+        lang=ui.lang,
+        t=translator(ui.lang),
+    )
+    context = {
+        "view": view,
+        "case": case,
+        "error": error,
+        "form": form or {},
+        "done": request.query_params.get("done"),
+        "actions": ACTIONS,
+        "reason_codes": REASON_CODES,
+        "products": PRODUCT_CODES,
+        "threshold": float(policy_of(request).four_eyes_threshold),
+        "can_act": ui.user.role == "risk_officer" and case.status in ("open", "awaiting_second"),
+        "age_text": casepage.age_text,
+        "when": casepage.when,
+        "latest_batch": repository.latest_batch_run(session=session),
+    }
+    return render(request, "case.html", context, ui=ui, status_code=status_code)
+
+
+@router.get("/cases/{case_id}")
+def show_case(case_id: int, request: Request, session: DbSession) -> Response:
+    return guarded(request, session, lambda ui: case_page(request, session, ui, case_id))
+
+
+def _amount(value: str) -> Decimal | None:
+    try:
+        return Decimal(value.replace(",", "")) if value.strip() else None
+    except InvalidOperation:
+        return None
+
+
+@router.post("/cases/{case_id}/act")
+def act(
+    case_id: int,
+    request: Request,
+    session: DbSession,
+    action: Annotated[str, Form()],
+    reason: Annotated[str, Form()] = "",
+    csrf: Annotated[str, Form()] = "",
+    reason_codes: Annotated[list[str] | None, Form()] = None,
+    outcome: Annotated[str, Form()] = "approve",
+    limit_amount: Annotated[str, Form()] = "",
+    tenor_months: Annotated[str, Form()] = "",
+    products: Annotated[list[str] | None, Form()] = None,
+) -> Response:
+    form = {
+        "action": action,
+        "reason": reason,
+        "reason_codes": reason_codes or [],
+        "outcome": outcome,
+        "limit_amount": limit_amount,
+        "tenor_months": tenor_months,
+        "products": products or [],
+    }
+
+    def page(ui: UiSession) -> Response:
+        if not csrf_ok(ui, csrf):
+            error = {"code": "csrf", "message": ""}
+            return case_page(request, session, ui, case_id, error=error, form=form, status_code=403)
+        try:
+            _apply(request, session, ui, case_id, form)
+        except DomainError as exc:
+            # The service refused (four-eyes, state, validation): nothing of this action is kept.
+            session.rollback()
+            error = {"code": exc.code, "message": exc.message}
+            return case_page(
+                request, session, ui, case_id, error=error, form=form, status_code=exc.status_code
+            )
+        # Commit before redirecting: the request session commits only after the response is
+        # sent, and the browser's follow-up GET must see the action.
+        session.commit()
+        return RedirectResponse(f"/ui/cases/{case_id}?done={action}", status_code=303)
+
+    return guarded(request, session, page)
+
+
+def _apply(
+    request: Request, session: Session, ui: UiSession, case_id: int, form: dict[str, Any]
+) -> None:
+    policy = policy_of(request)
+    codes = tuple(c for c in form["reason_codes"] if c in REASON_CODES)
+    action = form["action"]
+    if action == "approve":
+        service.approve(
+            session=session,
+            user=ui.user,
+            case_id=case_id,
+            reason=form["reason"],
+            reason_codes=codes,
+            policy=policy,
+        )
+    elif action == "decline":
+        service.decline(
+            session=session,
+            user=ui.user,
+            case_id=case_id,
+            reason=form["reason"],
+            reason_codes=codes,
+            policy=policy,
+        )
+    elif action == "request_info":
+        service.request_info(
+            session=session, user=ui.user, case_id=case_id, question=form["reason"], policy=policy
+        )
+    elif action == "override":
+        tenor = form["tenor_months"].strip()
+        change = OverrideTerms(
+            outcome="decline" if form["outcome"] == "decline" else "approve",
+            limit_amount=_amount(form["limit_amount"]),
+            tenor_months=int(tenor) if tenor.isdigit() else None,
+            products=tuple(p for p in form["products"] if p in PRODUCT_CODES) or None,
+        )
+        service.override(
+            session=session,
+            user=ui.user,
+            case_id=case_id,
+            change=change,
+            reason=form["reason"],
+            reason_codes=codes,
+            policy=policy,
+        )
+    else:
+        raise NotFoundError(f"unknown action {action!r}")
+    session.flush()

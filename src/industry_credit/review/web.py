@@ -1,0 +1,12 @@
+"""The workbench's routers as one, for ``create_app`` to include."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from industry_credit.review import ui, ui_case, ui_panorama
+
+router = APIRouter()
+router.include_router(ui.router)
+router.include_router(ui_case.router)
+router.include_router(ui_panorama.router)
