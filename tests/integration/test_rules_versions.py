@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
+from industry_credit.db.models.audit import AuditEntry
 from industry_credit.db.models.decisions import RulesetVersion
 from industry_credit.db.models.users import User
 from industry_credit.rules import (
@@ -125,3 +132,55 @@ def test_unknown_versions_and_invalid_rulesets(db_session: Session) -> None:
     with pytest.raises(RulesetError, match="REF-BUYER-CONCENTRATION: duplicate rule id"):
         load_ruleset_version(session=db_session, path_or_text=duplicate)
     assert count(db_session) == before
+
+
+# The rules sub-app alone: the full CLI imports every domain, which costs seconds per call.
+RULES_CLI = "from industry_credit.rules.cli import rules_app; rules_app(prog_name='rules')"
+
+
+def _cli(url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DATABASE_URL": url}
+    return subprocess.run(
+        [sys.executable, "-c", RULES_CLI, *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_cli_load_activate_list_and_audit(
+    fresh_database: Callable[[], str], tmp_path: Path
+) -> None:
+    url = fresh_database()
+    engine = create_engine(url)
+    try:
+        with Session(engine) as session, session.begin():
+            user(session, "policy_admin", "admin")
+            user(session, "rm_wang", "rm")
+        version = default_ruleset().version
+        first = _cli(url, "load", str(DEFAULT_RULESET_PATH), "--by", "rm_wang")
+        assert first.returncode == 0, first.stderr
+        assert f"loaded: smart-terminal-default {version}" in first.stdout
+        refused = _cli(url, "activate", version[:12], "--actor", "rm_wang")
+        assert refused.returncode == 3
+        assert "needs an active admin" in refused.stderr
+        done = _cli(url, "activate", version[:12], "--actor", "policy_admin")
+        assert done.returncode == 0, done.stderr
+        listed = _cli(url, "list")
+        assert f"* {version}" in listed.stdout
+        candidate = tmp_path / "candidate.yaml"
+        candidate.write_text(EDITED, encoding="utf-8")
+        # No decisions stored yet: nothing to replay against the active ruleset.
+        empty = _cli(url, "simulate", "--ruleset", str(candidate))
+        assert empty.returncode == 1
+        assert "no rows to replay" in empty.stderr
+        with Session(engine) as session:
+            actions = session.scalars(
+                select(AuditEntry.action)
+                .where(AuditEntry.entity_id == version)
+                .order_by(AuditEntry.id)
+            ).all()
+        assert actions == ["ruleset.load", "ruleset.activate"]
+    finally:
+        engine.dispose()
