@@ -11,7 +11,14 @@ from hypothesis import strategies as st
 
 from industry_credit.rules import decision_fields, default_ruleset, evaluate
 from industry_credit.rules.sample import application, random_scored_frame, scored_frame
-from industry_credit.vocabulary import DISTRICTS, PURPOSES, SECTORS, STAGES, TECH_ROUTES
+from industry_credit.vocabulary import (
+    DISTRICTS,
+    PRODUCT_CODES,
+    PURPOSES,
+    SECTORS,
+    STAGES,
+    TECH_ROUTES,
+)
 
 money = st.one_of(st.just(0.0), st.floats(1e5, 5e9), st.just(float("nan")))
 share = st.floats(0.0, 1.0)
@@ -22,6 +29,7 @@ record = st.fixed_dictionaries(
         "tech_route": st.sampled_from(TECH_ROUTES),
         "declared_stage": st.one_of(st.none(), st.sampled_from(STAGES)),
         "purpose": st.sampled_from(PURPOSES),
+        "requested_product": st.one_of(st.none(), st.sampled_from(PRODUCT_CODES)),
         "guidance_fund_equity": st.booleans(),
         "vc_backed": st.booleans(),
         "trade_in_subsidy_eligible": st.booleans(),
@@ -83,6 +91,10 @@ def test_offer_respects_every_bound(records: list[dict[str, Any]]) -> None:
         if d["outcome"] == "decline":
             assert d["products"] == []
             assert d["limit"]["amount"] == 0
+        assert [p["rank"] for p in d["products"]] == list(range(1, len(d["products"]) + 1))
+        asked = inp["requested_product"]
+        if isinstance(asked, str) and asked in {p["code"] for p in d["products"]}:
+            assert d["products"][0]["code"] == asked
         for product in d["products"]:
             assert product["code"] in rs.playbooks[inp["sector"]]
             assert product["code"] in rs.stage_products[d["stage"]]

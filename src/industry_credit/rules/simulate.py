@@ -124,12 +124,14 @@ def simulate(
     }
 
 
-def _pct(x: float | None) -> str:
-    return "-" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{100 * x:.2f}%"
+def _pct(x: float | None, sign: str = "") -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "-"
+    return f"{100 * x:{sign}.2f}%"
 
 
-def _money(x: float) -> str:
-    return f"{x / 1e6:,.1f}M"
+def _money(x: float, sign: str = "") -> str:
+    return f"{x / 1e6:{sign},.1f}M"
 
 
 def format_report(report: dict[str, Any]) -> str:
@@ -144,16 +146,16 @@ def format_report(report: dict[str, Any]) -> str:
     ]
     for o in OUTCOME_CODES:
         lines.append(
-            f"{o + ' rate':<28}{_pct(base['rates'][o]):>16}{_pct(cand['rates'][o]):>16}{_pct(chg['rates'][o]):>16}"
+            f"{o + ' rate':<28}{_pct(base['rates'][o]):>16}{_pct(cand['rates'][o]):>16}{_pct(chg['rates'][o], '+'):>16}"
         )
     for key in ("limit_total_approved", "limit_total_offered"):
         label = key.replace("_", " ")
         lines.append(
-            f"{label:<28}{_money(base[key]):>16}{_money(cand[key]):>16}{_money(chg[key]):>16}"
+            f"{label:<28}{_money(base[key]):>16}{_money(cand[key]):>16}{_money(chg[key], '+'):>16}"
         )
     lines.append(
         f"{'default rate (approved)':<28}{_pct(base['default_rate_approved']):>16}"
-        f"{_pct(cand['default_rate_approved']):>16}{_pct(chg['default_rate_approved']):>16}"
+        f"{_pct(cand['default_rate_approved']):>16}{_pct(chg['default_rate_approved'], '+'):>16}"
     )
     products = sorted(
         set(base["product_mix"]) | set(cand["product_mix"]),
