@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -97,13 +98,28 @@ def page(chromium: Any) -> Iterator[Any]:
 
 def shoot(page: Any, name: str) -> Path:
     """Full-page PNG into the git-ignored artifacts; with UPDATE_DOC_SCREENSHOTS=1 also into
-    docs/screenshots, the set committed with the code."""
+    docs/screenshots, the set committed with the code (compressed with pngquant if present)."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     if os.environ.get("UPDATE_DOC_SCREENSHOTS") == "1":
         DOC_SHOTS.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, DOC_SHOTS / f"{name}.png")
+        target = DOC_SHOTS / f"{name}.png"
+        shutil.copyfile(path, target)
+        # Committed images stay small: a palette PNG is a third of the size and looks the same.
+        if shutil.which("pngquant"):
+            subprocess.run(
+                [
+                    "pngquant",
+                    "--quality=70-90",
+                    "--speed=1",
+                    "--force",
+                    "--output",
+                    str(target),
+                    str(path),
+                ],
+                check=False,
+            )
     return path
 
 

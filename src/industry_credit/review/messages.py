@@ -191,6 +191,7 @@ _PAIRS: Final[dict[str, tuple[str, str]]] = {
     "case.history": ("审查记录", "Review history"),
     "case.decisions": ("历史决策", "Decision history"),
     "case.audit": ("审计日志", "Audit trail"),
+    "case.versions": ("模型 / 规则版本", "Model / ruleset version"),
     "case.when": ("时间", "When"),
     "case.who": ("操作人", "Who"),
     "case.what": ("操作", "Action"),

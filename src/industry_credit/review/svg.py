@@ -36,7 +36,7 @@ class TrendChart:
     height: int
     lines: list[Line]
     zero_y: float | None
-    x_labels: list[tuple[float, str]]
+    x_labels: list[tuple[float, str, str]]
     low: float
     high: float
 
@@ -50,7 +50,7 @@ def trend_chart(
     label_every: int = 1,
 ) -> TrendChart:
     """Lines over shared x positions; ``series`` is (name, css class, values)."""
-    pad_x, pad_top, pad_bottom = 8.0, 8.0, 18.0
+    pad_x, pad_top, pad_bottom = 6.0, 8.0, 18.0
     values = [v for _, _, vs in series for v in vs if v is not None]
     low, high = (min(values), max(values)) if values else (0.0, 1.0)
     if low > 0 and high > 0 and low > 0.5 * high:
@@ -77,10 +77,12 @@ def trend_chart(
         for name, css, vs in series
     ]
     zero_y = y_of(0.0) if low < 0 < high else None
+    last = len(labels) - 1
+    # The outermost labels hang inwards so that they are never cut at the chart's edge.
     x_labels = [
-        (x_of(i), lab)
+        (x_of(i), lab, "start" if i == 0 and last else "end" if i == last and last else "middle")
         for i, lab in enumerate(labels)
-        if i % label_every == 0 or i == len(labels) - 1
+        if i % label_every == 0 or i == last
     ]
     return TrendChart(width, height, lines, zero_y, x_labels, low, high)
 
@@ -243,7 +245,7 @@ class Histogram:
     height: int
     bars: list[Bar]
     marker_x: float | None
-    ticks: list[tuple[float, str]]
+    ticks: list[tuple[float, str, str]]
 
 
 def pd_histogram(
@@ -275,5 +277,13 @@ def pd_histogram(
     def x_of(v: float) -> float:
         return 8 + plot_w * (math.log10(max(v, 1e-4)) - lo) / (hi - lo)
 
-    ticks = [(x_of(10**d), f"{10**d:.2%}".replace(".00%", "%")) for d in range(-4, 1)]
+    decades = range(int(lo), int(hi) + 1)
+    ticks = [
+        (
+            x_of(10**d),
+            f"{10**d:.2%}".replace(".00%", "%"),
+            "start" if d == lo else "end" if d == hi else "middle",
+        )
+        for d in decades
+    ]
     return Histogram(width, height, bars, x_of(marker) if marker is not None else None, ticks)
