@@ -219,3 +219,11 @@ def test_version_is_the_hash_of_canonical_content() -> None:
 def test_not_yaml_is_refused() -> None:
     with pytest.raises(RulesetError, match="not valid YAML"):
         load_ruleset("rules: [\n  - {id: X")
+
+
+def test_non_json_values_are_refused() -> None:
+    text = DEFAULT_RULESET_PATH.read_text(encoding="utf-8").replace(
+        "name: smart-terminal-default", "name: smart-terminal-default\nreviewed_on: 2026-11-21", 1
+    )
+    with pytest.raises(RulesetError, match="plain JSON data"):
+        load_ruleset(text)

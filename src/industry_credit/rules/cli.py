@@ -43,7 +43,7 @@ def load(
     by: str | None = typer.Option(None, "--by", help="username of the person loading it"),
 ) -> None:
     """Validate FILE and store it as an immutable version (same content: same version)."""
-    from industry_credit.audit.service import Actor, record
+    from industry_credit.audit.service import SYSTEM, Actor, record
     from industry_credit.db.engine import session_scope
     from industry_credit.db.models.users import User
     from industry_credit.rules.versions import load_ruleset_version
@@ -53,7 +53,7 @@ def load(
             loaded = load_ruleset_version(session=session, path_or_text=file, loaded_by=by)
             if loaded.created:
                 who = session.get(User, loaded.loaded_by) if loaded.loaded_by is not None else None
-                actor = Actor(who.username, who.role) if who is not None else Actor("cli", "system")
+                actor = Actor(who.username, who.role) if who is not None else SYSTEM
                 record(
                     session=session,
                     actor=actor,

@@ -7,7 +7,6 @@ parameter does. Validation happens here, once, at load: the engine trusts a ``Ru
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Mapping
@@ -16,6 +15,8 @@ from typing import Any
 
 import yaml
 
+from industry_credit.canonical import canonical_json as project_canonical_json
+from industry_credit.canonical import sha256_hex
 from industry_credit.rules.columns import Phase
 from industry_credit.rules.conditions import Condition, parse_condition
 from industry_credit.rules.errors import RulesetError
@@ -92,12 +93,15 @@ class Ruleset:
 
 
 def canonical_json(content: Mapping[str, Any]) -> str:
-    """The one serialisation the version hash is taken over."""
-    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    """The serialisation the version hash is taken over: the project's canonical JSON, but
+    refusing anything that is not plain JSON data (a YAML date would otherwise become a string
+    and come back from the database as something else)."""
+    json.dumps(content)  # raises TypeError on dates, sets and other non-JSON values
+    return project_canonical_json(content)
 
 
 def content_version(content: Mapping[str, Any]) -> str:
-    return hashlib.sha256(canonical_json(content).encode("utf-8")).hexdigest()
+    return sha256_hex(canonical_json(content))
 
 
 def parse_ruleset_text(text: str) -> Ruleset:
