@@ -68,7 +68,9 @@ def test_two_officers_at_once_close_the_case_together(fresh_database: Callable[[
         assert case is not None
         assert case.status == "closed"
         assert case.final_terms is not None
-        assert sorted(case.final_terms["agreed_by"]) == ["race_a", "race_b"]
+        agreed = case.final_terms["agreed_by"]
+        assert isinstance(agreed, list)
+        assert sorted(agreed) == ["race_a", "race_b"]
         statuses = [
             r.after["status"]
             for r in s.execute(
