@@ -38,11 +38,13 @@ def test_report_has_required_content(trained: Path) -> None:
     assert len(report["calibration"]) == 10
     assert {r["grade"] for r in report["grades"]} >= {"AAA", "BBB", "C"}
     assert report["importance"][0]["mean_abs_shap"] >= 0
-    assert "score" in report["psi"] and "leverage" in report["psi"]["features"]
+    assert "score" in report["psi"]
+    assert "leverage" in report["psi"]["features"]
     assert report["monotone_constraints"]["leverage"]["direction"] == 1
     assert len(report["data_sha256"]) == 64
     html = (trained / "report.html").read_text()
-    assert html.count("<svg") == 3 and "Calibration" in html
+    assert html.count("<svg") == 3
+    assert "Calibration" in html
 
 
 def test_monotone_features_never_lower_pd(artifact: ModelArtifact, features: pd.DataFrame) -> None:
@@ -99,9 +101,12 @@ def test_reasons_are_specific_and_push_pd_up(
     worst = scored.sort_values("pd").iloc[-1]["reasons"]
     assert worst, "the riskiest firm must have reasons"
     contribs = [r["contribution"] for r in worst]
-    assert contribs == sorted(contribs, reverse=True) and min(contribs) > 0
+    assert contribs == sorted(contribs, reverse=True)
+    assert min(contribs) > 0
     for r in worst:
-        assert r["zh"] and r["en"] and r["feature"] in features.columns
+        assert r["zh"]
+        assert r["en"]
+        assert r["feature"] in features.columns
         assert r["en"] != r["feature"]
 
 
@@ -109,7 +114,8 @@ def test_unseen_category_is_reported(artifact: ModelArtifact, features: pd.DataF
     rows = features.iloc[:3].copy()
     rows.iloc[0, rows.columns.get_loc("district")] = "hongkou"
     out = Scorer(artifact).score(rows)
-    assert out["unseen"].iloc[0] == "district=hongkou" and out["unseen"].iloc[1] == ""
+    assert out["unseen"].iloc[0] == "district=hongkou"
+    assert out["unseen"].iloc[1] == ""
 
 
 def test_artifact_round_trips_and_verifies(artifact: ModelArtifact, tmp_path: Path) -> None:
@@ -123,7 +129,7 @@ def test_artifact_round_trips_and_verifies(artifact: ModelArtifact, tmp_path: Pa
     with pytest.raises(ArtifactError, match="SHA-256"):
         load_artifact(tmp_path / "a")
     (tmp_path / "a" / "manifest.json").unlink()
-    with pytest.raises(ArtifactError, match="manifest.json is missing"):
+    with pytest.raises(ArtifactError, match=r"manifest\.json is missing"):
         load_artifact(tmp_path / "a")
     with pytest.raises(ArtifactError, match="does not exist"):
         load_artifact(tmp_path / "nowhere")

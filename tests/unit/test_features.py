@@ -122,7 +122,8 @@ def test_statement_ratios_use_latest_fiscal_year() -> None:
 
 def test_supply_chain_weighting() -> None:
     f = _features(_doc()).iloc[0]
-    assert f["n_buyers"] == 2 and f["n_suppliers"] == 1
+    assert f["n_buyers"] == 2
+    assert f["n_suppliers"] == 1
     assert f["buyer_hhi"] == pytest.approx(0.36 + 0.04)
     assert f["top_buyer_share"] == pytest.approx(0.6)
     assert f["core_buyer_share"] == pytest.approx(0.6)
@@ -161,14 +162,16 @@ def test_loan_and_collateral() -> None:
     assert f["purpose"] == "rd"
     assert f["tenor_to_tech_life"] == pytest.approx(48 / 36)
     assert f["collateral_count"] == 2
-    assert bool(f["has_guarantee"]) and not bool(f["has_hard_collateral"])
+    assert bool(f["has_guarantee"])
+    assert not bool(f["has_hard_collateral"])
     assert f["break_even_coverage"] == pytest.approx(2.0)
     assert f["ip_per_employee"] == pytest.approx(100.0)
 
 
 def test_safe_division_never_inf() -> None:
     out = safe_div(np.array([1.0, 0.0, -1.0, np.nan, 1.0]), np.array([0.0, 0.0, 0.0, 1.0, 2.0]))
-    assert np.isnan(out[:4]).all() and out[4] == 0.5
+    assert np.isnan(out[:4]).all()
+    assert out[4] == 0.5
     doc = _doc()
     latest = doc["financials"][1]
     latest.update(revenue=0, current_liabilities=0, total_assets=0, total_liabilities=0,

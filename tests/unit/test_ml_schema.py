@@ -66,10 +66,12 @@ def test_unseen_category_maps_to_nan_and_is_reported(n: int) -> None:
     frame = pd.concat([_frame(sector=["robot", "quantum_toaster", None])] * (n // 3))
     frame.index = pd.RangeIndex(n)
     enc = SCHEMA.encode(frame)
-    assert np.isnan(enc.matrix[1, 2]) and enc.matrix[0, 2] == 1.0
+    assert np.isnan(enc.matrix[1, 2])
+    assert enc.matrix[0, 2] == 1.0
     assert enc.unseen["sector"][1] == "quantum_toaster"
     notes = enc.unseen_by_row(n)
-    assert notes[1] == "sector=quantum_toaster" and notes[0] == ""
+    assert notes[1] == "sector=quantum_toaster"
+    assert notes[0] == ""
     with pytest.raises(FeatureSchemaError, match="not seen in training"):
         SCHEMA.encode(frame, strict=True)
 
