@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from industry_credit.batch.runner import PAUSE_ENV, PAUSE_SECONDS_ENV
+from industry_credit.batch.chunks import PAUSE_ENV, PAUSE_SECONDS_ENV
 from industry_credit.batch.runs import BatchLockedError
 from tests.integration import test_batch_support as support
 from tests.integration.test_batch_support import AS_OF, CHUNK, BatchEnv, results, run, sql

@@ -85,16 +85,17 @@ def test_distressed_core_flags_its_suppliers_and_not_an_unrelated_firm(
 def test_downgrades_are_measured_against_the_previous_run(batch_env: BatchEnv) -> None:
     url = batch_env.database()
     first = run(url, as_of=date(2026, 9, 30))
+    # The previous run rated the victim AAA (as if it had been the best firm of the book): the
+    # test measures the batch's comparison with the previous run, not the model's sensitivity.
     (victim,) = sql(
         url,
         "SELECT enterprise_id FROM rescore_results WHERE as_of = '2026-09-30'"
-        " AND outcome = 'approve' AND distress = 0 ORDER BY pd LIMIT 1",
+        " AND distress = 0 AND grade NOT IN ('AAA', 'AA+', 'AA') ORDER BY enterprise_id LIMIT 1",
     )[0]
-    _circuit_breaker(url, victim)
     sql(
         url,
-        "UPDATE financial_statements SET net_profit = -revenue, operating_cash_flow = -revenue,"
-        " total_liabilities = total_assets * 3 WHERE enterprise_id = :e",
+        "UPDATE rescore_results SET grade = 'AAA', pd = 0.0002"
+        " WHERE as_of = '2026-09-30' AND enterprise_id = :e",
         e=victim,
     )
     second = run(url)

@@ -39,17 +39,14 @@ SELECT enterprise_id, distress FROM rescore_results
 WHERE as_of = %(as_of)s AND run_id = %(run_id)s::uuid AND distress > 0 ORDER BY enterprise_id
 """
 
-# Trade links (either direction) between two firms flagged in this run.
-FLAGGED_EDGES_SQL = """
-WITH flagged AS (
-    SELECT r.enterprise_id, e.uscc FROM rescore_results r JOIN enterprises e ON e.id = r.enterprise_id
-    WHERE r.as_of = %(as_of)s AND r.run_id = %(run_id)s::uuid AND r.flags && %(review_flags)s::varchar[]
-)
-SELECT l.enterprise_id AS a, f.enterprise_id AS b
-FROM supply_links l JOIN flagged f ON f.uscc = l.counterparty_uscc
-WHERE l.received_at < %(cutoff)s
-  AND l.enterprise_id IN (SELECT enterprise_id FROM flagged) AND l.enterprise_id <> f.enterprise_id
+# Trade links out of the firms flagged in this run; the join to the flagged counterparties is a
+# pandas merge (the planner has no statistics yet for rows this run just wrote).
+FLAGGED_LINKS_SQL = """
+SELECT l.enterprise_id AS a, l.counterparty_uscc AS uscc
+FROM supply_links l
+WHERE l.enterprise_id = ANY(%(ids)s) AND l.received_at < %(cutoff)s
 """
+FLAGGED_USCC_SQL = "SELECT id AS b, uscc FROM enterprises WHERE id = ANY(%(ids)s)"
 
 
 def propagate(links: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
@@ -117,14 +114,11 @@ def clusters(nodes: np.ndarray, edges: pd.DataFrame, min_size: int = 2) -> list[
 
 
 def flagged_clusters(
-    cur: psycopg.Cursor[Any],
-    *,
-    as_of: date,
-    run_id: str,
-    cutoff: datetime,
-    flagged: np.ndarray,
-    review_flags: list[str],
+    cur: psycopg.Cursor[Any], *, cutoff: datetime, flagged: np.ndarray
 ) -> list[list[int]]:
-    params = {"as_of": as_of, "run_id": run_id, "cutoff": cutoff, "review_flags": review_flags}
-    edges = copy_frame(cur, FLAGGED_EDGES_SQL, params)
-    return clusters(flagged, edges)
+    """Clusters of flagged firms connected by a trade link in either direction."""
+    params = {"ids": [int(i) for i in flagged], "cutoff": cutoff}
+    links = copy_frame(cur, FLAGGED_LINKS_SQL, params)
+    uscc = copy_frame(cur, FLAGGED_USCC_SQL, params)
+    edges = links.merge(uscc, on="uscc", how="inner")[["a", "b"]]
+    return clusters(flagged, edges[edges["a"] != edges["b"]])

@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 
 from industry_credit.batch.compute import ChunkScorer
 from industry_credit.db.models import ModelVersion
+from industry_credit.ml.artifact import artifact_from_bytes
+from industry_credit.ml.scorer import Scorer
 from industry_credit.rules.ruleset import Ruleset
 from industry_credit.rules.versions import get_active_ruleset, get_ruleset_version
 
@@ -58,10 +60,6 @@ def load_engine(
     session: Session, *, model_version: str | None = None, ruleset_version: str | None = None
 ) -> BatchEngine:
     """The active engine, or the recorded versions of a run being resumed."""
-    # Imported here: the artifact format belongs to the model package and is heavy to import.
-    from industry_credit.ml.artifact import artifact_from_bytes
-    from industry_credit.ml.scorer import Scorer
-
     if model_version is None:
         row = session.scalars(select(ModelVersion).where(ModelVersion.is_active)).one_or_none()
     else:

@@ -161,14 +161,7 @@ def _contagion(
         " AND flags && %(review)s::varchar[] ORDER BY enterprise_id",
         p,
     )["enterprise_id"].to_numpy(np.int64)
-    comps = flagged_clusters(
-        cur,
-        as_of=plan.as_of,
-        run_id=run_id,
-        cutoff=plan.cutoff,
-        flagged=flagged,
-        review_flags=sorted(REVIEW_FLAGS),
-    )
+    comps = flagged_clusters(cur, cutoff=plan.cutoff, flagged=flagged)
     clusters = []
     for members in comps[:TOP_CLUSTERS]:
         rows = _rows(

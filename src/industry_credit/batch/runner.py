@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,30 +24,28 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
-import psycopg
 from sqlalchemy import Connection, create_engine
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
 from industry_credit.batch import runs
+from industry_credit.batch.chunks import (
+    pause,
+    raw_connection,
+    run_chunk,
+    run_standalone,
+)
 from industry_credit.batch.compute import score_chunk
 from industry_credit.batch.contagion import contagion_scores
 from industry_credit.batch.engine import BatchEngine
 from industry_credit.batch.progress import Progress
-from industry_credit.batch.reader import ChunkInput, read_chunk
+from industry_credit.batch.reader import read_chunk
 from industry_credit.batch.report import build_report
 from industry_credit.batch.report_html import render_html
-from industry_credit.batch.scope import Ids, Plan, build_plan, chunk_bounds
-from industry_credit.batch.store import done_chunks, write_chunk
+from industry_credit.batch.scope import Plan, build_plan, chunk_bounds
+from industry_credit.batch.store import done_chunks
 
 log = logging.getLogger("industry_credit.batch")
-
-# Test hook (documented in docs/batch.md): sleep inside chunk N (or 'finish') before its commit,
-# so a test can kill -9 the process at a known point. Read here, not in Settings, because it
-# must never be set in a deployment's configuration.
-PAUSE_ENV = "INDUSTRY_CREDIT_BATCH_TEST_PAUSE_AFTER_CHUNK"
-PAUSE_SECONDS_ENV = "INDUSTRY_CREDIT_BATCH_TEST_PAUSE_SECONDS"
 
 EngineLoader = Callable[[Session, str | None, str | None], BatchEngine]
 
@@ -90,19 +87,6 @@ class Outcome:
             f"seconds={self.seconds:.1f}",
         ]
         return " ".join(parts)
-
-
-def _raw(conn: Connection) -> psycopg.Connection[Any]:
-    """The psycopg connection under SQLAlchemy's, for COPY (same session, same lock)."""
-    raw = conn.connection.driver_connection
-    assert isinstance(raw, psycopg.Connection)
-    return raw
-
-
-def _pause(point: str) -> None:
-    if os.environ.get(PAUSE_ENV) == point:
-        log.warning("test pause before commit", extra={"pause_point": point})
-        time.sleep(float(os.environ.get(PAUSE_SECONDS_ENV, "60")))
 
 
 def rescore(options: Options, *, database_url: str, load: EngineLoader) -> Outcome:
@@ -159,7 +143,7 @@ def _run(conn: Connection, options: Options, load: EngineLoader) -> Outcome:
         engine = _engine(conn, load, None)
         with conn.begin():
             plan = build_plan(
-                _raw(conn),
+                raw_connection(conn),
                 options.as_of,
                 options.chunk_size,
                 datetime.now(UTC),
@@ -180,96 +164,33 @@ def _run(conn: Connection, options: Options, load: EngineLoader) -> Outcome:
         raise
 
 
-def _chunk(
-    conn: Connection,
-    ids: Ids,
-    *,
-    run: runs.RunRow,
-    plan: Plan,
-    engine: BatchEngine,
-    chunk_no: int,
-    contagion: pd.DataFrame | None = None,
-) -> int:
-    """Read, compute, write and checkpoint one chunk in one transaction.
-
-    ``contagion`` (enterprise_id, contagion_score) marks the second pass: counterparty risk then
-    includes this run's standalone PDs, and only the decision columns are replaced.
-    """
-    second_pass = contagion is not None
-    t0 = time.perf_counter()
-    raw = _raw(conn)
-    with conn.begin(), raw.cursor() as cur:
-        inp = read_chunk(
-            cur,
-            ids,
-            as_of=plan.as_of,
-            cutoff=plan.cutoff,
-            previous_run_id=plan.previous_run_id,
-            previous_cutoff=plan.previous_cutoff,
-            this_run_id=run.id if second_pass else None,
-        )
-        if contagion is not None:
-            inp = ChunkInput(inp.frames, inp.previous, inp.exposure, contagion=contagion)
-        t1 = time.perf_counter()
-        result = score_chunk(
-            inp,
-            as_of=plan.as_of,
-            scorer=engine.scorer,
-            ruleset=engine.ruleset,
-            psi_bins=None if second_pass else engine.psi_baseline,
-        )
-        t2 = time.perf_counter()
-        write_chunk(
-            cur,
-            result.results,
-            as_of=plan.as_of,
-            run_id=run.id,
-            chunk_no=chunk_no,
-            seconds=0.0,
-            stats=result.stats
-            | {"read": t1 - t0, "compute": t2 - t1, "phase": 2 if second_pass else 1},
-            second_pass=second_pass,
-        )
-        t3 = time.perf_counter()
-        cur.execute(
-            "UPDATE batch_checkpoints SET seconds = %s,"
-            " stats = stats || jsonb_build_object('write', %s::float8)"
-            " WHERE run_id = %s AND chunk_no = %s",
-            (t3 - t0, t3 - t2, run.id, chunk_no),
-        )
-        _pause(str(chunk_no))
-    log.info(
-        "chunk committed",
-        extra={
-            "run_id": run.id,
-            "chunk": chunk_no,
-            "rows": len(result.results),
-            "seconds": round(t3 - t0, 3),
-        },
-    )
-    return len(result.results)
-
-
 def _phases(conn: Connection, options: Options, run: runs.RunRow, engine: BatchEngine) -> Outcome:
     plan = Plan.from_params(run.params)
-    raw = _raw(conn)
+    raw = raw_connection(conn)
     with conn.begin(), raw.cursor() as cur:
         done = done_chunks(cur, run.id)
     n1 = len(plan.chunks)
     progress = Progress(n1, f"rescore {plan.as_of}")
     progress.advance(len([c for c in done if c < n1]))
-    for chunk_no in range(n1):
-        if chunk_no not in done:
-            _chunk(
-                conn, plan.chunk_ids(chunk_no), run=run, plan=plan, engine=engine, chunk_no=chunk_no
-            )
-            progress.advance()
+    todo = [c for c in range(n1) if c not in done]
+    reader = conn.engine.connect()
+    try:
+        run_standalone(conn, reader, (run, plan, engine), todo, progress)
+    finally:
+        reader.close()
     progress.close()
 
     # Phase 2: deterministic from phase-1 results (standalone distress) and the links.
+    t0 = time.perf_counter()
     with conn.begin(), raw.cursor() as cur:
+        # Fresh statistics for the rows phase 1 wrote, so the joins below get sane plans.
+        cur.execute("ANALYZE rescore_results")
         scores = contagion_scores(cur, as_of=plan.as_of, run_id=run.id, cutoff=plan.cutoff)
     targets = scores["enterprise_id"].to_numpy()
+    log.info(
+        "contagion propagated",
+        extra={"run_id": run.id, "targets": len(targets), "seconds": time.perf_counter() - t0},
+    )
     bounds = chunk_bounds(targets, run.chunk_size)
     params = dict(run.params) | {"contagion_targets": len(targets), "contagion_chunks": len(bounds)}
     if run.params.get("contagion_chunks") != len(bounds):
@@ -277,7 +198,7 @@ def _phases(conn: Connection, options: Options, run: runs.RunRow, engine: BatchE
     for k, (lo, hi) in enumerate(bounds):
         if n1 + k not in done:
             part = scores[(targets >= lo) & (targets <= hi)]
-            _chunk(
+            run_chunk(
                 conn,
                 part["enterprise_id"].to_numpy(np.int64),
                 run=run,
@@ -288,6 +209,7 @@ def _phases(conn: Connection, options: Options, run: runs.RunRow, engine: BatchE
             )
 
     # Phase 3: queue, report, status and audit commit together.
+    t0 = time.perf_counter()
     with conn.begin(), raw.cursor() as cur:
         cases = runs.enqueue_review_cases(conn, run.id)
         report = build_report(cur, run_id=run.id, plan=plan, engine=engine, params=params)
@@ -306,7 +228,8 @@ def _phases(conn: Connection, options: Options, run: runs.RunRow, engine: BatchE
                 "contagion_flagged": report["counts"]["contagion_flagged"],
             },
         )
-        _pause("finish")
+        pause("finish")
+    log.info("run finished", extra={"run_id": run.id, "seconds": time.perf_counter() - t0})
     if options.report_dir is not None:
         options.report_dir.mkdir(parents=True, exist_ok=True)
         stem = f"rescore-{plan.as_of.isoformat()}"
@@ -331,7 +254,7 @@ def _phases(conn: Connection, options: Options, run: runs.RunRow, engine: BatchE
 
 def _dry_run(conn: Connection, options: Options, engine: BatchEngine) -> Outcome:
     """Plan and score the first chunk without writing anything."""
-    raw = _raw(conn)
+    raw = raw_connection(conn)
     scored = 0
     tx = conn.begin()
     try:

@@ -1,0 +1,161 @@
+"""Running chunks: read, compute, write and checkpoint each one in its own transaction."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+import pandas as pd
+import psycopg
+from sqlalchemy import Connection
+
+from industry_credit.batch.compute import score_chunk
+from industry_credit.batch.engine import BatchEngine
+from industry_credit.batch.progress import Progress
+from industry_credit.batch.reader import ChunkInput, read_chunk
+from industry_credit.batch.runs import RunRow
+from industry_credit.batch.scope import Ids, Plan
+from industry_credit.batch.store import write_chunk
+
+log = logging.getLogger("industry_credit.batch")
+
+# Test hook (documented in docs/batch.md): sleep inside chunk N (or 'finish') before its commit,
+# so a test can kill -9 the process at a known point. Read here, not in Settings, because it
+# must never be set in a deployment's configuration.
+PAUSE_ENV = "INDUSTRY_CREDIT_BATCH_TEST_PAUSE_AFTER_CHUNK"
+PAUSE_SECONDS_ENV = "INDUSTRY_CREDIT_BATCH_TEST_PAUSE_SECONDS"
+
+
+def raw_connection(conn: Connection) -> psycopg.Connection[Any]:
+    """The psycopg connection under SQLAlchemy's, for COPY (same session, same lock)."""
+    raw = conn.connection.driver_connection
+    assert isinstance(raw, psycopg.Connection)
+    return raw
+
+
+def pause(point: str) -> None:
+    if os.environ.get(PAUSE_ENV) == point:
+        log.warning("test pause before commit", extra={"pause_point": point})
+        time.sleep(float(os.environ.get(PAUSE_SECONDS_ENV, "60")))
+
+
+def run_chunk(
+    conn: Connection,
+    ids: Ids,
+    *,
+    run: RunRow,
+    plan: Plan,
+    engine: BatchEngine,
+    chunk_no: int,
+    contagion: pd.DataFrame | None = None,
+    prefetched: Future[ChunkInput] | None = None,
+) -> int:
+    """Read, compute, write and checkpoint one chunk in one transaction.
+
+    ``contagion`` (enterprise_id, contagion_score) marks the second pass: counterparty risk then
+    includes this run's standalone PDs, and only the decision columns are replaced.
+    ``prefetched``: the chunk's input, already being read on the prefetch connection.
+    """
+    second_pass = contagion is not None
+    t0 = time.perf_counter()
+    raw = raw_connection(conn)
+    with conn.begin(), raw.cursor() as cur:
+        if prefetched is not None:
+            inp = prefetched.result()
+        else:
+            inp = read_input(cur, ids, plan, run.id if second_pass else None)
+        if contagion is not None:
+            inp = ChunkInput(inp.frames, inp.previous, inp.exposure, contagion=contagion)
+        t1 = time.perf_counter()
+        result = score_chunk(
+            inp,
+            as_of=plan.as_of,
+            scorer=engine.scorer,
+            ruleset=engine.ruleset,
+            psi_bins=None if second_pass else engine.psi_baseline,
+        )
+        t2 = time.perf_counter()
+        write_chunk(
+            cur,
+            result.results,
+            as_of=plan.as_of,
+            run_id=run.id,
+            chunk_no=chunk_no,
+            seconds=0.0,
+            stats=result.stats
+            | {"read": t1 - t0, "compute": t2 - t1, "phase": 2 if second_pass else 1},
+            second_pass=second_pass,
+        )
+        t3 = time.perf_counter()
+        cur.execute(
+            "UPDATE batch_checkpoints SET seconds = %s,"
+            " stats = stats || jsonb_build_object('write', %s::float8)"
+            " WHERE run_id = %s AND chunk_no = %s",
+            (t3 - t0, t3 - t2, run.id, chunk_no),
+        )
+        pause(str(chunk_no))
+    log.info(
+        "chunk committed",
+        extra={
+            "run_id": run.id,
+            "chunk": chunk_no,
+            "rows": len(result.results),
+            "seconds": round(t3 - t0, 3),
+        },
+    )
+    return len(result.results)
+
+
+def read_input(
+    cur: psycopg.Cursor[Any], ids: Ids, plan: Plan, this_run_id: str | None
+) -> ChunkInput:
+    return read_chunk(
+        cur,
+        ids,
+        as_of=plan.as_of,
+        cutoff=plan.cutoff,
+        previous_run_id=plan.previous_run_id,
+        previous_cutoff=plan.previous_cutoff,
+        this_run_id=this_run_id,
+    )
+
+
+def run_standalone(
+    conn: Connection,
+    reader: Connection,
+    ctx: tuple[RunRow, Plan, BatchEngine],
+    todo: list[int],
+    progress: Progress,
+) -> None:
+    """Phase 1, reading the next chunk on a second connection while this one computes.
+
+    A thread blocked in COPY releases the GIL; phase-1 inputs do not depend on one another and
+    a read changes nothing, so prefetching cannot alter what any chunk commits.
+    """
+    run, plan, engine = ctx
+    rraw = raw_connection(reader)
+
+    def read(chunk_no: int) -> ChunkInput:
+        with rraw.cursor() as cur:
+            inp = read_input(cur, plan.chunk_ids(chunk_no), plan, None)
+        rraw.rollback()
+        return inp
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="rescore-read") as pool:
+        pending = pool.submit(read, todo[0]) if todo else None
+        for i, chunk_no in enumerate(todo):
+            current = pending
+            pending = pool.submit(read, todo[i + 1]) if i + 1 < len(todo) else None
+            run_chunk(
+                conn,
+                plan.chunk_ids(chunk_no),
+                run=run,
+                plan=plan,
+                engine=engine,
+                chunk_no=chunk_no,
+                prefetched=current,
+            )
+            progress.advance()
