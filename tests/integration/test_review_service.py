@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from industry_credit.audit.service import verify_chain
 from industry_credit.db.models import AuditEntry, LoanApplication, Review, ReviewCase, User
 from industry_credit.errors import ForbiddenError, NotFoundError, UnprocessableError
-from industry_credit.review import service
+from industry_credit.review import questions, service
 from industry_credit.review.policy import CaseStateError, FourEyesError
 from industry_credit.review.reports import current_month, override_report
 from industry_credit.review.service import OverrideTerms, ReviewPolicy
@@ -94,7 +94,7 @@ def test_submitter_never_reviews_own_case(db_session: Session, people: dict[str,
                 policy=POLICY,
             )
     with pytest.raises(FourEyesError):
-        service.request_info(
+        questions.request_info(
             session=db_session, user=turncoat, case_id=rows.case.id, question=REASON, policy=POLICY
         )
     assert _case(db_session, rows.case.id).status == "open"
@@ -276,19 +276,21 @@ def test_request_info_round_trip(db_session: Session, people: dict[str, User]) -
     a, b = people["a"], people["b"]
     service.approve(session=db_session, user=a, case_id=rows.case.id, reason=REASON, policy=POLICY)
     question = "请补充最近两个季度的用电量下降原因。"
-    service.request_info(
+    questions.request_info(
         session=db_session, user=b, case_id=rows.case.id, question=question, policy=POLICY
     )
     case = _case(db_session, rows.case.id)
     assert case.status == "info_requested"
     assert case.proposal is None
     assert _app_status(db_session, case) == "info_requested"
-    assert service.pending_question(session=db_session, case_id=case.id) == question
+    assert questions.pending_question(session=db_session, case_id=case.id) == question
     with pytest.raises(CaseStateError):
         service.approve(session=db_session, user=b, case_id=case.id, reason=REASON, policy=POLICY)
     with pytest.raises(NotFoundError):
-        service.answer_info(session=db_session, user=people["rm2"], case_id=case.id, answer=REASON)
-    service.answer_info(
+        questions.answer_info(
+            session=db_session, user=people["rm2"], case_id=case.id, answer=REASON
+        )
+    questions.answer_info(
         session=db_session,
         user=people["rm"],
         case_id=case.id,
@@ -298,7 +300,7 @@ def test_request_info_round_trip(db_session: Session, people: dict[str, User]) -
     assert (case.status, case.source) == ("open", "info_answered")
     assert _app_status(db_session, case) == "in_review"
     with pytest.raises(CaseStateError):
-        service.answer_info(session=db_session, user=people["rm"], case_id=case.id, answer=REASON)
+        questions.answer_info(session=db_session, user=people["rm"], case_id=case.id, answer=REASON)
     # The answer restarts agreement: officer A's earlier approval no longer counts.
     service.approve(session=db_session, user=a, case_id=case.id, reason=REASON, policy=POLICY)
     assert _case(db_session, case.id).status == "awaiting_second"

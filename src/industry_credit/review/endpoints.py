@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from industry_credit.api.deps import DbSession, require_roles
 from industry_credit.applications.schemas import District, Sector
 from industry_credit.db.models import ReviewCase, User
-from industry_credit.review import panorama, repository, service
+from industry_credit.review import panorama, questions, repository, service
 from industry_credit.review.codes import OPEN_STATUSES
 from industry_credit.review.presenters import case_out, summary_out
 from industry_credit.review.reports import current_month, override_report
@@ -64,7 +64,7 @@ def load_case_out(
         file,
         now=now or datetime.now(UTC),
         policy=policy,
-        question=service.pending_question(session=session, case_id=case_id),
+        question=questions.pending_question(session=session, case_id=case_id),
     )
 
 
@@ -229,7 +229,7 @@ def request_info(
 ) -> CaseOut:
     """Send the case back to the submitting RM with a question."""
     policy = policy_of(request)
-    service.request_info(
+    questions.request_info(
         session=session, user=user, case_id=case_id, question=body.question, policy=policy
     )
     return committed_case_out(session=session, case_id=case_id, policy=policy)
@@ -245,7 +245,7 @@ def request_info(
 )
 def answer(case_id: int, body: AnswerIn, session: DbSession, user: Submitter) -> dict[str, object]:
     """The submitting RM answers the officer's question; the case re-enters the queue."""
-    case = service.answer_info(session=session, user=user, case_id=case_id, answer=body.answer)
+    case = questions.answer_info(session=session, user=user, case_id=case_id, answer=body.answer)
     answer = {"case_id": case.id, "status": case.status, "source": case.source}
     session.commit()
     return answer

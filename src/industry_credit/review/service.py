@@ -15,13 +15,13 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from industry_credit.audit.service import Actor, record
 from industry_credit.config import Settings
 from industry_credit.db.models import Review, ReviewCase, User
-from industry_credit.errors import ForbiddenError, NotFoundError, UnprocessableError
+from industry_credit.errors import ForbiddenError, UnprocessableError
 from industry_credit.review import repository
 from industry_credit.review.codes import OPEN_STATUSES
 from industry_credit.review.policy import (
@@ -81,7 +81,7 @@ def case_amount(file: CaseFile) -> Decimal:
     return Decimal(file.enterprise.exposure)
 
 
-def _state(file: CaseFile) -> dict[str, Any]:
+def state_of(file: CaseFile) -> dict[str, Any]:
     case = file.case
     return {
         "status": case.status,
@@ -93,7 +93,7 @@ def _state(file: CaseFile) -> dict[str, Any]:
     }
 
 
-def _checked_reason(reason: str) -> str:
+def checked_reason(reason: str) -> str:
     cleaned = reason.strip()
     if len(cleaned) < MIN_REASON_CHARS:
         raise UnprocessableError(
@@ -103,12 +103,12 @@ def _checked_reason(reason: str) -> str:
     return cleaned
 
 
-def _require_officer(user: User) -> None:
+def require_officer(user: User) -> None:
     if user.role != "risk_officer":
         raise ForbiddenError(f"role {user.role!r} may not review cases")
 
 
-def _sync_db_threshold(session: Session, policy: ReviewPolicy) -> None:
+def sync_db_threshold(session: Session, policy: ReviewPolicy) -> None:
     """Let the database guard use the same threshold as the service, for this transaction."""
     session.execute(
         text("SELECT set_config('industry_credit.four_eyes_threshold_cny', :v, true)"),
@@ -116,14 +116,14 @@ def _sync_db_threshold(session: Session, policy: ReviewPolicy) -> None:
     )
 
 
-def _load(session: Session, case_id: int, statuses: tuple[str, ...]) -> CaseFile:
+def load_case(session: Session, case_id: int, statuses: tuple[str, ...]) -> CaseFile:
     case = repository.lock_case(session=session, case_id=case_id)
     if case.status not in statuses:
         raise CaseStateError(f"case {case_id} is {case.status}; expected {' or '.join(statuses)}")
     return repository.case_file(session=session, case=case)
 
 
-def _append(
+def append_review(
     *,
     session: Session,
     user: User,
@@ -134,7 +134,7 @@ def _append(
     after: dict[str, Any],
 ) -> None:
     """Write the review row and the audit entry, then move the case and its application."""
-    before = _state(file)
+    before = state_of(file)
     review = Review(
         case_id=file.case.id,
         actor_id=user.id,
@@ -190,10 +190,10 @@ def _decide(
     reason: str,
     reason_codes: tuple[str, ...],
 ) -> ReviewCase:
-    _require_officer(user)
-    reason = _checked_reason(reason)
-    _sync_db_threshold(session, policy)
-    file = _load(session, case_id, OPEN_STATUSES)
+    require_officer(user)
+    reason = checked_reason(reason)
+    sync_db_threshold(session, policy)
+    file = load_case(session, case_id, OPEN_STATUSES)
     check_not_submitter(
         actor_id=user.id,
         submitted_by=file.application.submitted_by if file.application else None,
@@ -205,7 +205,7 @@ def _decide(
     needed = required_agreements(
         amount=case_amount(file), threshold=policy.four_eyes_threshold, override=proposal.override
     )
-    after = _state(file)
+    after = state_of(file)
     if len(proposal.agreed_by) >= needed:
         engine_outcome = file.decision.outcome if file.decision else None
         after.update(
@@ -225,7 +225,7 @@ def _decide(
             after["application_status"] = None
     else:
         after.update(status="awaiting_second", proposal=proposal.to_json())
-    _append(
+    append_review(
         session=session,
         user=user,
         file=file,
@@ -378,63 +378,3 @@ def override(
         reason=reason,
         reason_codes=reason_codes,
     )
-
-
-def request_info(
-    *, session: Session, user: User, case_id: int, question: str, policy: ReviewPolicy
-) -> ReviewCase:
-    """Send the case back to the submitting RM with a question; any pending proposal lapses,
-    because the answer may change what the officers agree to."""
-    _require_officer(user)
-    question = _checked_reason(question)
-    _sync_db_threshold(session, policy)
-    file = _load(session, case_id, OPEN_STATUSES)
-    if file.application is None:
-        raise CaseStateError("a batch flag has no submitting RM to ask")
-    check_not_submitter(actor_id=user.id, submitted_by=file.application.submitted_by)
-    after = {**_state(file), "status": "info_requested", "proposal": None}
-    after["application_status"] = "info_requested"
-    _append(
-        session=session,
-        user=user,
-        file=file,
-        action="request_info",
-        reason=question,
-        reason_codes=(),
-        after=after,
-    )
-    return file.case
-
-
-def answer_info(*, session: Session, user: User, case_id: int, answer: str) -> ReviewCase:
-    """The submitting RM answers; the case re-enters the queue as 'info_answered'."""
-    answer = _checked_reason(answer)
-    file = _load(session, case_id, ("open", "awaiting_second", "info_requested", "closed"))
-    # Someone else's case answers as unknown, so that RMs cannot probe other RMs' cases.
-    if file.application is None or user.id != file.application.submitted_by:
-        raise NotFoundError(f"review case {case_id} not found")
-    if file.case.status != "info_requested":
-        raise CaseStateError(f"case {case_id} is {file.case.status}; no question is pending")
-    after = {**_state(file), "status": "open", "source": "info_answered"}
-    after["application_status"] = "in_review"
-    _append(
-        session=session,
-        user=user,
-        file=file,
-        action="answer_info",
-        reason=answer,
-        reason_codes=(),
-        after=after,
-    )
-    return file.case
-
-
-def pending_question(*, session: Session, case_id: int) -> str | None:
-    """The latest question asked on the case, for the RM."""
-    row = session.execute(
-        select(Review.reason)
-        .where(Review.case_id == case_id, Review.action == "request_info")
-        .order_by(Review.id.desc())
-        .limit(1)
-    ).scalar_one_or_none()
-    return row

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from industry_credit.api.deps import DbSession
 from industry_credit.db.models import ReviewCase
 from industry_credit.errors import DomainError, NotFoundError
-from industry_credit.review import casepage, repository, service
+from industry_credit.review import casepage, questions, repository, service
 from industry_credit.review.codes import REASON_CODES
 from industry_credit.review.endpoints import load_case_out
 from industry_credit.review.messages import translator
@@ -155,7 +155,7 @@ def _apply(
             policy=policy,
         )
     elif action == "request_info":
-        service.request_info(
+        questions.request_info(
             session=session, user=ui.user, case_id=case_id, question=form["reason"], policy=policy
         )
     elif action == "override":
