@@ -384,7 +384,7 @@ def referred_case(
 def review_app(database_url: str, **settings: Any) -> FastAPI:
     """The review routers on a bare app: the same state ``create_app`` sets, without the model
     artifact that ``create_app`` loads, so that review tests run before a model exists."""
-    conf = Settings(env="test", **settings)
+    conf = Settings(**{"env": "test", **settings})
     app = FastAPI()
     engine = create_engine(database_url)
     app.state.settings = conf
