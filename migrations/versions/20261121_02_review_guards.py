@@ -15,6 +15,7 @@ the same rows when they arrive by any other path (a bug, a script, a person with
 * ``review_cases`` BEFORE UPDATE to 'closed' with an outcome: enough distinct officers must have
   acted in the current round (two at or above the threshold or after an override, else one).
   A round starts after the last ``request_info`` of the case.
+* ``loan_applications`` may turn 'approved' or 'declined' only with a closed case of that outcome.
 * ``reviews`` is append-only, like ``audit_log``.
 
 The threshold is ``review_four_eyes_threshold()``: the transaction setting
@@ -142,10 +143,33 @@ BEGIN
     RETURN NEW;
 END;
 $$;
+-- Also when a closed case's outcome is changed afterwards, so that closing without an outcome
+-- and adding one later does not go around the guard.
 CREATE TRIGGER review_cases_close BEFORE UPDATE ON review_cases
     FOR EACH ROW
-    WHEN (NEW.status = 'closed' AND OLD.status <> 'closed' AND NEW.final_outcome IS NOT NULL)
+    WHEN (NEW.status = 'closed' AND NEW.final_outcome IS NOT NULL
+          AND (OLD.status <> 'closed' OR OLD.final_outcome IS DISTINCT FROM NEW.final_outcome))
     EXECUTE FUNCTION review_cases_close_guard();
+"""
+
+# An application becomes approved or declined only through a case closed with that outcome.
+APPLICATION_GUARD = r"""
+CREATE FUNCTION loan_applications_final_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NOT EXISTS (
+        SELECT 1 FROM review_cases c
+        WHERE c.application_id = NEW.id AND c.status = 'closed'
+          AND c.final_outcome = CASE NEW.status WHEN 'approved' THEN 'approve' ELSE 'decline' END
+    ) THEN
+        RAISE EXCEPTION 'four_eyes: application % can only become % through a closed review case',
+            NEW.id, NEW.status USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN NEW;
+END;
+$$;
+CREATE TRIGGER loan_applications_final BEFORE INSERT OR UPDATE OF status ON loan_applications
+    FOR EACH ROW WHEN (NEW.status IN ('approved', 'declined'))
+    EXECUTE FUNCTION loan_applications_final_guard();
 """
 
 REVIEWS_APPEND_ONLY = r"""
@@ -221,6 +245,7 @@ def upgrade() -> None:
     op.execute(CASE_AMOUNT_FUNCTION)
     op.execute(REVIEW_INSERT_GUARD)
     op.execute(CASE_CLOSE_GUARD)
+    op.execute(APPLICATION_GUARD)
     op.execute(REVIEWS_APPEND_ONLY)
     op.execute(APP_ROLE)
     op.execute(GRANTS)
@@ -231,6 +256,8 @@ def downgrade() -> None:
     op.execute("DROP TRIGGER IF EXISTS reviews_no_truncate ON reviews")
     op.execute("DROP TRIGGER IF EXISTS reviews_no_update ON reviews")
     op.execute("DROP FUNCTION IF EXISTS reviews_refuse_change()")
+    op.execute("DROP TRIGGER IF EXISTS loan_applications_final ON loan_applications")
+    op.execute("DROP FUNCTION IF EXISTS loan_applications_final_guard()")
     op.execute("DROP TRIGGER IF EXISTS review_cases_close ON review_cases")
     op.execute("DROP FUNCTION IF EXISTS review_cases_close_guard()")
     op.execute("DROP TRIGGER IF EXISTS reviews_four_eyes ON reviews")

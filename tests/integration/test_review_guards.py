@@ -245,3 +245,50 @@ def test_application_role_may_only_append_to_the_audit_log(db_session: Session) 
             lambda: db_session.execute(text("UPDATE audit_log SET actor = actor")),
         )
         db_session.execute(text("RESET ROLE"))
+
+
+def test_a_closed_case_cannot_change_its_outcome_around_the_guard(
+    db_session: Session, people: dict[str, User]
+) -> None:
+    case = f.referred_case(db_session, rm=people["rm"], amount=LARGE).case
+    db_session.execute(
+        text("UPDATE review_cases SET status = 'closed', closed_at = now() WHERE id = :id"),
+        {"id": case.id},
+    )
+    refused(
+        db_session,
+        "needs 2 distinct officers",
+        lambda: db_session.execute(
+            text("UPDATE review_cases SET final_outcome = 'approve' WHERE id = :id"),
+            {"id": case.id},
+        ),
+    )
+
+
+def test_applications_are_approved_only_through_a_closed_case(
+    db_session: Session, people: dict[str, User]
+) -> None:
+    rows = f.referred_case(db_session, rm=people["rm"])
+    approve = text("UPDATE loan_applications SET status = 'approved' WHERE id = :id")
+    refused(
+        db_session,
+        "through a closed review case",
+        lambda: db_session.execute(approve, {"id": rows.application.id}),
+    )
+    service.approve(
+        session=db_session,
+        user=people["a"],
+        case_id=rows.case.id,
+        reason="订单稳定，现金流覆盖本息。",
+        policy=POLICY,
+    )
+    status = db_session.execute(
+        text("SELECT status FROM loan_applications WHERE id = :id"), {"id": rows.application.id}
+    ).scalar_one()
+    assert status == "approved"
+    declined = text("UPDATE loan_applications SET status = 'declined' WHERE id = :id")
+    refused(
+        db_session,
+        "through a closed review case",
+        lambda: db_session.execute(declined, {"id": rows.application.id}),
+    )

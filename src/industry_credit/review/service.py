@@ -158,9 +158,12 @@ def append_review(
         case.closed_at = now
     if action == "answer_info":
         case.enqueued_at = now  # back in the queue: the SLA clock restarts
+    # The case first: the database lets an application become approved or declined only once
+    # its case is closed with that outcome.
+    session.flush()
     if file.application is not None and after["application_status"] is not None:
         file.application.status = after["application_status"]
-    session.flush()
+        session.flush()
     record(
         session=session,
         actor=Actor(user.username, user.role),
