@@ -143,6 +143,9 @@ def test_panorama_and_english_at_1024(live: Live, page: Any) -> None:
     assert "Reason waterfall" in page.content()
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 1024, f"the case page scrolls sideways at 1024 px ({width})"
+    page.goto(f"{live.base_url}/ui/cases/{live.seeded.batch_case}")
+    assert "Batch flag: no application" in page.locator("#terms").inner_text()
+    assert page.locator("#case-pd").inner_text() == "7.00%"
     page.goto(f"{live.base_url}/ui/queue")
     assert page.evaluate("document.documentElement.scrollWidth") <= 1024
     shoot(page, "queue-en-1024")

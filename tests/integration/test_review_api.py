@@ -246,6 +246,13 @@ def test_request_info_round_trip_over_http(
     assert asked.json()["status"] == "info_requested"
     assert asked.json()["question"] == question["question"]
     chain_intact(api_engine)
+    pending = client.get("/v1/reviews/questions", headers=as_(client, "rm_wang")).json()
+    mine = [q for q in pending if q["case_id"] == case_id]
+    assert mine[0]["question"] == question["question"]
+    assert mine[0]["asked_by"] == "officer_li"
+    others = client.get("/v1/reviews/questions", headers=as_(client, "rm_zhao")).json()
+    assert case_id not in [q["case_id"] for q in others]
+    assert client.get("/v1/reviews/questions", headers=li).status_code == 403
     answer = {"answer": "已上传回款流水，六个月均按期回款。"}
     assert client.post(f"/v1/reviews/{case_id}/answer", json=answer, headers=li).status_code == 403
     other_rm = client.post(

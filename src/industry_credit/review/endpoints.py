@@ -100,6 +100,13 @@ def panorama_report(
     return panorama.as_json(panorama.build(session=session, grade=grade))
 
 
+@router.get("/questions")
+def my_questions(session: DbSession, user: Submitter) -> list[dict[str, object]]:
+    """For an RM: the officers' questions waiting on the caller's applications, oldest first.
+    Answer each with ``POST /v1/reviews/{case_id}/answer``."""
+    return questions.open_questions(session=session, user=user)
+
+
 @router.get("", response_model=QueuePage)
 def queue(
     request: Request,

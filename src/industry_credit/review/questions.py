@@ -3,10 +3,10 @@ the queue. Same row lock, review row and audit entry as every other action (``se
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from industry_credit.db.models import Review, ReviewCase, User
+from industry_credit.db.models import LoanApplication, Review, ReviewCase, User
 from industry_credit.errors import NotFoundError
 from industry_credit.review.codes import OPEN_STATUSES
 from industry_credit.review.policy import CaseStateError, check_not_submitter
@@ -79,3 +79,38 @@ def pending_question(*, session: Session, case_id: int) -> str | None:
         .limit(1)
     ).scalar_one_or_none()
     return row
+
+
+def open_questions(*, session: Session, user: User) -> list[dict[str, object]]:
+    """The questions waiting on this RM: their applications whose case is 'info_requested'."""
+    asked = (
+        select(Review.case_id, func.max(Review.id).label("review_id"))
+        .where(Review.action == "request_info")
+        .group_by(Review.case_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(
+            ReviewCase.id,
+            ReviewCase.application_id,
+            Review.reason,
+            User.username,
+            Review.created_at,
+        )
+        .join(LoanApplication, LoanApplication.id == ReviewCase.application_id)
+        .join(asked, asked.c.case_id == ReviewCase.id)
+        .join(Review, Review.id == asked.c.review_id)
+        .join(User, User.id == Review.actor_id)
+        .where(ReviewCase.status == "info_requested", LoanApplication.submitted_by == user.id)
+        .order_by(Review.created_at)
+    ).all()
+    return [
+        {
+            "case_id": case_id,
+            "application_id": str(application_id),
+            "question": question,
+            "asked_by": asked_by,
+            "asked_at": asked_at.isoformat(),
+        }
+        for case_id, application_id, question, asked_by, asked_at in rows
+    ]
