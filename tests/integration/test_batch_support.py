@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -19,6 +20,7 @@ import lightgbm as lgb
 import numpy as np
 import pytest
 from sqlalchemy import create_engine, make_url, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from industry_credit.auth.users import ensure_user
@@ -42,7 +44,7 @@ AS_OF = date(2026, 10, 31)
 POPULATION = 300
 CHUNK = 40
 # Features whose PSI the test model's manifest carries (besides the score).
-PSI_FEATURES = ("employees", "leverage", "firm_age_years")
+PSI_FEATURES = ("employees", "leverage", "sector")
 RESULT_COLUMNS = (
     "enterprise_id, pd, grade, outcome, stage, flags, contagion_score, pd_standalone,"
     " grade_standalone, previous_grade, notches, distress"
@@ -69,10 +71,12 @@ def _train_artifact(out: Path) -> ModelArtifact:
         lgb.Dataset(schema.encode(features).matrix, label=y.to_numpy(dtype=np.float64)),
         num_boost_round=40,
     )
-    raw = booster.predict(schema.encode(features).matrix)
+    x = schema.encode(features).matrix
+    raw = booster.predict(x)
     baseline: dict[str, Any] = {"score": psi_baseline(np.maximum(raw, 0.0003))}
+    # As ml.train does: feature baselines on the encoded model matrix (categories as codes).
     baseline["features"] = {
-        name: psi_baseline(features[name].to_numpy(dtype=np.float64)) for name in PSI_FEATURES
+        name: psi_baseline(x[:, schema.names.index(name)]) for name in PSI_FEATURES
     }
     return ModelArtifact(
         model_text=booster.model_to_string(),
@@ -111,9 +115,18 @@ def clone(template_url: str) -> str:
     name = f"ic_batch_{secrets.token_hex(4)}"
     admin = create_engine(server_admin_url(template_url), isolation_level="AUTOCOMMIT")
     try:
-        with admin.connect() as conn:
-            template = make_url(template_url).database
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        # A backend of a just-closed connection to the template may take a moment to exit on a
+        # busy machine, and the server refuses to copy a database that has sessions.
+        for attempt in range(10):
+            try:
+                with admin.connect() as conn:
+                    template = make_url(template_url).database
+                    conn.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+                break
+            except OperationalError:
+                if attempt == 9:
+                    raise
+                time.sleep(1.0)
     finally:
         admin.dispose()
     return make_url(template_url).set(database=name).render_as_string(hide_password=False)

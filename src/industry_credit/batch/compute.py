@@ -21,6 +21,7 @@ from industry_credit.batch.reader import ChunkInput
 from industry_credit.ml.features import HIGH_RISK_PD, build_features
 from industry_credit.ml.frames import EnterpriseFrames
 from industry_credit.ml.grades import MASTER_SCALE
+from industry_credit.ml.schema import FeatureSchema
 from industry_credit.rules.engine import evaluate
 from industry_credit.rules.ruleset import Ruleset
 
@@ -44,7 +45,9 @@ EARLY_WARNING_TOP = 100
 
 
 class ChunkScorer(Protocol):
-    """What the batch needs of ``ml.scorer.Scorer``: PD and grade per feature row."""
+    """What the batch needs of ``ml.scorer.Scorer``: PD and grade per row, and its schema."""
+
+    schema: FeatureSchema
 
     def score(self, features: pd.DataFrame) -> pd.DataFrame: ...
 
@@ -144,26 +147,34 @@ def score_chunk(
         }
     )
     stats: dict[str, Any] = {"seconds": decided.seconds, "rows": len(ids)}
-    stats["psi_counts"] = _bin_counts(decided.features, pd_, psi_bins or {})
+    stats["psi_counts"] = _bin_counts(decided.features, pd_, psi_bins or {}, scorer.schema)
     stats["early_warnings"] = _early_warnings(decided.features, breaker)
     return ChunkResult(results, stats)
 
 
 def _bin_counts(
-    features: pd.DataFrame, pd_: np.ndarray, bins: Mapping[str, Mapping[str, Any]]
+    features: pd.DataFrame,
+    pd_: np.ndarray,
+    bins: Mapping[str, Mapping[str, Any]],
+    schema: FeatureSchema,
 ) -> dict[str, list[int]]:
-    """Counts per baseline bin (the last bin: missing), summable over chunks for PSI."""
+    """Counts per baseline bin (the last bin: missing), summable over chunks for PSI.
+
+    Feature baselines were taken on the model matrix, so features are encoded the same way
+    (categories as codes, booleans as 0/1) by the model's own schema.
+    """
+    specs = [spec for spec in schema.specs if spec.name in bins]
+    matrix = FeatureSchema(specs).encode(features).matrix if specs else np.zeros((len(pd_), 0))
+    columns = {"score": pd_} | {spec.name: matrix[:, j] for j, spec in enumerate(specs)}
     out: dict[str, list[int]] = {}
     for name, baseline in bins.items():
-        if name == "score":
-            values = pd_
-        elif name in features.columns:
-            values = features[name].to_numpy(dtype=np.float64, na_value=np.nan)
-        else:
+        if name not in columns:
             continue
+        values = np.asarray(columns[name], dtype=np.float64)
         edges = np.asarray(baseline["edges"], dtype=np.float64)
-        idx = np.searchsorted(edges, values, side="right")
-        idx[np.isnan(values)] = len(edges) + 1
+        idx = np.where(
+            np.isnan(values), len(edges) + 1, np.searchsorted(edges, values, side="right")
+        )
         out[name] = [int(c) for c in np.bincount(idx, minlength=len(edges) + 2)]
     return out
 
