@@ -60,6 +60,7 @@ def test_officer_filters_queue_opens_case_and_overrides(live: Live, page: Any) -
     assert page.locator("#financials svg.trend polyline").count() == 4  # profit has two lines
     assert page.locator("#alt-data svg.trend").count() == 3
     assert page.locator("#pd-marker").count() == 1
+    assert page.locator("#segment-grades g.grade-bar.current").get_attribute("data-grade") == "BB"
     assert page.locator("#rules td.cite").first.inner_text().startswith("[000")
     shoot(page, "case")
 

@@ -106,7 +106,7 @@ def neighbourhood(*, session: Session, enterprise: Enterprise, limit: int = 14) 
 
 _SECTOR_PDS = text(
     """
-    SELECT DISTINCT ON (d.enterprise_id) d.pd
+    SELECT DISTINCT ON (d.enterprise_id) d.pd, d.grade
     FROM decisions d JOIN enterprises e ON e.id = d.enterprise_id
     WHERE e.sector = :sector
     ORDER BY d.enterprise_id, d.decided_at DESC
@@ -115,9 +115,10 @@ _SECTOR_PDS = text(
 )
 
 
-def sector_pds(*, session: Session, sector: str) -> list[float]:
-    """The latest decided PD of every firm in the sector (the segment the case is compared to)."""
-    return [float(v) for v in session.execute(_SECTOR_PDS, {"sector": sector}).scalars()]
+def sector_scores(*, session: Session, sector: str) -> list[tuple[float, str]]:
+    """The latest decided PD and grade of every firm in the sector (the case's segment)."""
+    rows = session.execute(_SECTOR_PDS, {"sector": sector}).all()
+    return [(float(pd), str(grade)) for pd, grade in rows]
 
 
 def explanation(app_state: Any, decision: Any) -> dict[str, Any] | None:

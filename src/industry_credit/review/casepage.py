@@ -45,6 +45,7 @@ class CaseView:
     graph: Graph | None = None
     histogram: Histogram | None = None
     segment_size: int = 0
+    grade_counts: list[tuple[str, int]] = field(default_factory=list)
     percentile: int | None = None
     waterfall: Waterfall | None = None
     waterfall_partial: bool = True
@@ -147,8 +148,16 @@ def _network(view: CaseView, session: Session, t: Callable[..., str]) -> None:
 
 
 def _segment(view: CaseView, session: Session) -> None:
-    pds = case_data.sector_pds(session=session, sector=view.file.enterprise.sector)
+    scores = case_data.sector_scores(session=session, sector=view.file.enterprise.sector)
+    pds = [pd for pd, _ in scores]
     view.segment_size = len(pds)
+    # Grades in master-scale order, i.e. by the PDs seen under them.
+    by_grade: dict[str, list[float]] = {}
+    for pd, grade in scores:
+        by_grade.setdefault(grade, []).append(pd)
+    view.grade_counts = sorted(
+        ((g, len(v)) for g, v in by_grade.items()), key=lambda gc: sum(by_grade[gc[0]]) / gc[1]
+    )
     view.histogram = pd_histogram(pds, view.pd)
     if pds and view.pd is not None:
         below = sum(1 for p in pds if p < view.pd)

@@ -150,6 +150,10 @@ _PAIRS: Final[dict[str, tuple[str, str]]] = {
         "同行业 {n} 家企业最新 PD；本案位于第 {p} 百分位",
         "Latest PD of {n} firms in the sector; this case is at percentile {p}",
     ),
+    "case.grade_distribution": (
+        "同行业评级分布（本案高亮）",
+        "Grades in the sector (this case highlighted)",
+    ),
     "case.waterfall": ("原因瀑布图（SHAP 贡献）", "Reason waterfall (SHAP contributions)"),
     "case.waterfall_base": ("基准", "Base"),
     "case.waterfall_final": ("最终得分", "Final score"),
