@@ -61,10 +61,21 @@ from industry_credit.synth.load import libpq_url, load_population
 AS_OF = date(2026, 10, 31)
 CHUNK = 5_000
 INPUT_TABLES = [t for t in TABLES if t != "loan_requests"]
-_IMPORT_ONLY = (
-    "import resource, industry_credit.cli, industry_credit.batch.runner, lightgbm;"
-    "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
-)
+# The child reports its own high-water mark: VmHWM belongs to the exec'd image, whereas the
+# ru_maxrss that wait4 returns starts from the parent's peak at fork on Linux.
+_CHILD = """
+import sys
+from industry_credit.cli import app
+code = 0
+if sys.argv[1:]:
+    try:
+        app(sys.argv[1:])
+    except SystemExit as exc:
+        code = exc.code or 0
+hwm = [l for l in open("/proc/self/status") if l.startswith("VmHWM:")][0].split()[1]
+print("vmhwm_kb", hwm, flush=True)
+sys.exit(code)
+"""
 
 
 def _artifact(frames: EnterpriseFrames) -> ModelArtifact:
@@ -150,21 +161,22 @@ def _raw_baseline(url: str, population: Path, artifact: ModelArtifact) -> dict[s
     return out
 
 
-def _child_maxrss_mb(args: list[str], url: str) -> float:
+def _child_peak_mb(args: list[str], url: str) -> float:
+    """Peak resident memory of a fresh process running the CLI with ``args`` (none: imports)."""
     env = dict(os.environ, DATABASE_URL=url)
-    proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
-        raise RuntimeError(f"{args} exited with {proc.returncode}")
-    return usage.ru_maxrss / 1024.0  # KiB on Linux
+    done = subprocess.run(
+        [sys.executable, "-c", _CHILD, *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    line = next(x for x in done.stdout.splitlines() if x.startswith("vmhwm_kb"))
+    return int(line.split()[1]) / 1024.0
 
 
 def _rescore_args() -> list[str]:
     return [
-        sys.executable,
-        "-m",
-        "industry_credit.cli",
         "rescore",
         "--as-of",
         AS_OF.isoformat(),
@@ -208,9 +220,9 @@ def run(size: int) -> list[dict[str, Any]]:
                     rows_per_s=outcome.enterprises / e2e,
                 )
             )
-            rss_import = _child_maxrss_mb([sys.executable, "-c", _IMPORT_ONLY], small_url)
-            rss_small = _child_maxrss_mb(_rescore_args(), small_url)
-            rss_large = _child_maxrss_mb(_rescore_args(), big_url)
+            rss_import = _child_peak_mb([], small_url)
+            rss_small = _child_peak_mb(_rescore_args(), small_url)
+            rss_large = _child_peak_mb(_rescore_args(), big_url)
             records.append(
                 figure(
                     "rescore_peak_rss_small",
