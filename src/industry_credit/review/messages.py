@@ -50,6 +50,7 @@ _PAIRS: Final[dict[str, tuple[str, str]]] = {
     "error.title": ("无法完成", "Not possible"),
     "error.forbidden": ("您的角色无权访问此页面。", "Your role may not open this page."),
     "error.not_found": ("未找到。", "Not found."),
+    "error.rate_limited": ("请求过于频繁，请稍后再试。", "Too many requests; try again shortly."),
     "error.back": ("返回队列", "Back to the queue"),
     "error.code.four_eyes_violation": ("四眼原则不允许此操作", "The four-eyes rule refuses this"),
     "error.code.case_state": ("案件当前状态不允许此操作", "The case's state does not allow this"),

@@ -53,7 +53,7 @@ def guarded(request: Request, session: Session, page: Callable[[UiSession], Resp
     except RoleRefusedError:
         return render(request, "error.html", {"message_key": "login.rm_refused"}, status_code=403)
     except TooManyRequestsError:
-        return render(request, "error.html", {"message_key": "error.forbidden"}, status_code=429)
+        return render(request, "error.html", {"message_key": "error.rate_limited"}, status_code=429)
     return page(ui)
 
 
