@@ -7,14 +7,12 @@ path), a nightly batch run with a report, and a queue holding every kind of case
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from industry_credit.db.models import BatchRun, RescoreResult, ReviewCase
 from tests.factories import review as f
 
 
@@ -235,39 +233,5 @@ def seed_workbench(session: Session) -> Seeded:
         enqueued_at=now - timedelta(hours=60),
     )
 
-    run = BatchRun(
-        id=uuid.uuid4(),
-        as_of=date.today(),
-        status="succeeded",
-        chunk_size=500,
-        total_chunks=1,
-        model_version=f.MODEL_VERSION,
-        ruleset_version=f.RULESET_VERSION,
-        finished_at=now,
-        report={"rescored": 1},
-        report_html="<!doctype html><meta charset='utf-8'><h1>夜间重评报告</h1><p>1 家企业降级。</p>",
-    )
-    session.add(run)
-    session.flush()
-    session.add(
-        RescoreResult(
-            as_of=date.today(),
-            enterprise_id=chain[2].id,
-            run_id=run.id,
-            pd=0.07,
-            grade="B+",
-            outcome="refer",
-            stage="growth",
-            flags=["downgrade"],
-        )
-    )
-    batch_case = ReviewCase(
-        enterprise_id=chain[2].id,
-        batch_run_id=run.id,
-        source="batch_flag",
-        status="open",
-        flags=["downgrade", "contagion"],
-    )
-    session.add(batch_case)
-    session.flush()
+    batch_case = f.batch_flag_case(session, ent=chain[2])
     return Seeded(override.case.id, large.case.id, stale.case.id, batch_case.id)

@@ -24,11 +24,13 @@ from industry_credit.canonical import content_sha256
 from industry_credit.config import Settings
 from industry_credit.db.models import (
     AlternativeDataMonthly,
+    BatchRun,
     Decision,
     Enterprise,
     FinancialStatement,
     LoanApplication,
     ModelVersion,
+    RescoreResult,
     ReviewCase,
     RulesetVersion,
     SupplyLink,
@@ -379,6 +381,49 @@ def referred_case(
     session.add(case)
     session.flush()
     return CaseRows(case=case, application=application, decision=decision, enterprise=ent)
+
+
+def batch_flag_case(
+    session: Session, *, ent: Enterprise, pd: float = 0.07, grade: str = "B+"
+) -> ReviewCase:
+    """A nightly run that rescored the firm worse, and the case it queued (no application)."""
+    versions(session)
+    run = BatchRun(
+        id=uuid.uuid4(),
+        as_of=date.today(),
+        status="succeeded",
+        chunk_size=500,
+        total_chunks=1,
+        model_version=MODEL_VERSION,
+        ruleset_version=RULESET_VERSION,
+        finished_at=datetime.now(UTC),
+        report={"rescored": 1},
+        report_html="<!doctype html><meta charset='utf-8'><h1>夜间重评报告</h1><p>1 家企业降级。</p>",
+    )
+    session.add(run)
+    session.flush()
+    session.add(
+        RescoreResult(
+            as_of=date.today(),
+            enterprise_id=ent.id,
+            run_id=run.id,
+            pd=pd,
+            grade=grade,
+            outcome="refer",
+            stage="growth",
+            flags=["downgrade"],
+        )
+    )
+    case = ReviewCase(
+        enterprise_id=ent.id,
+        batch_run_id=run.id,
+        source="batch_flag",
+        status="open",
+        flags=["downgrade", "contagion"],
+    )
+    session.add(case)
+    session.flush()
+    return case
 
 
 def review_app(database_url: str, **settings: Any) -> FastAPI:

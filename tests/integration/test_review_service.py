@@ -395,3 +395,43 @@ def test_override_report_counts_by_officer_direction_and_reason(
     assert {"core_enterprise_orders", "counterparty_distress"} <= reasons
     assert report.cases_closed_with_override >= 1
     assert 0 < report.override_rate <= 1
+
+
+def test_batch_flags_are_decided_on_the_exposure(
+    db_session: Session, people: dict[str, User]
+) -> None:
+    small = f.enterprise(db_session, exposure=Decimal(20_000_000))
+    case = f.batch_flag_case(db_session, ent=small)
+    with pytest.raises(CaseStateError, match="no submitting RM"):
+        questions.request_info(
+            session=db_session, user=people["a"], case_id=case.id, question=REASON, policy=POLICY
+        )
+    with pytest.raises(CaseStateError, match="no engine terms"):
+        service.override(
+            session=db_session,
+            user=people["a"],
+            case_id=case.id,
+            change=OverrideTerms(outcome="decline"),
+            reason=REASON,
+            reason_codes=("other",),
+            policy=POLICY,
+        )
+    service.approve(
+        session=db_session, user=people["a"], case_id=case.id, reason=REASON, policy=POLICY
+    )
+    closed = _case(db_session, case.id)
+    assert closed.final_outcome == "approve"
+    assert closed.final_terms is not None
+    assert closed.final_terms["limit_amount"] == 20_000_000
+
+    large = f.enterprise(db_session, exposure=Decimal(400_000_000))
+    flagged = f.batch_flag_case(db_session, ent=large, pd=0.2, grade="CC")
+    service.decline(
+        session=db_session, user=people["a"], case_id=flagged.id, reason=REASON, policy=POLICY
+    )
+    assert _case(db_session, flagged.id).status == "awaiting_second"
+    service.decline(
+        session=db_session, user=people["b"], case_id=flagged.id, reason=REASON, policy=POLICY
+    )
+    assert _case(db_session, flagged.id).final_outcome == "decline"
+    chain_intact(db_session)

@@ -10,6 +10,7 @@ officers in ``reviews`` when a case turns 'closed', so the closing action must a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -189,7 +190,7 @@ def _decide(
     case_id: int,
     policy: ReviewPolicy,
     action: str,
-    proposal_for: Any,
+    proposal_for: Callable[[CaseFile], Proposal],
     reason: str,
     reason_codes: tuple[str, ...],
 ) -> ReviewCase:
