@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from industry_credit.batch.chunks import PAUSE_ENV, PAUSE_SECONDS_ENV
+from industry_credit.batch.cli import EXIT_LOCKED
 from industry_credit.batch.runs import BatchLockedError
 from tests.integration import test_batch_support as support
 from tests.integration.test_batch_support import AS_OF, CHUNK, BatchEnv, results, run, sql
@@ -53,22 +54,26 @@ def reference(batch_env: BatchEnv) -> dict[str, Any]:
     }
 
 
+def _command() -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "industry_credit.cli",
+        "rescore",
+        "--as-of",
+        AS_OF.isoformat(),
+        "--chunk-size",
+        str(CHUNK),
+    ]
+
+
 def _start_paused(url: str, point: str) -> subprocess.Popen[str]:
     env = dict(os.environ)
     env.update(
         {"DATABASE_URL": url, PAUSE_ENV: point, PAUSE_SECONDS_ENV: "120", "PYTHONUNBUFFERED": "1"}
     )
     return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "industry_credit.cli",
-            "rescore",
-            "--as-of",
-            AS_OF.isoformat(),
-            "--chunk-size",
-            str(CHUNK),
-        ],
+        _command(),
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -143,6 +148,15 @@ def test_a_second_concurrent_run_is_refused(batch_env: BatchEnv) -> None:
         _wait_for_pause(proc)
         with pytest.raises(BatchLockedError):
             run(url, resume=True)
+        second = subprocess.run(
+            [*_command(), "--resume"],
+            env=dict(os.environ, DATABASE_URL=url),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert second.returncode == EXIT_LOCKED
+        assert second.stdout.startswith(f"rescore {AS_OF.isoformat()}: refused")
     finally:
         _kill(proc)
     # The server released the dead process's lock: the date can be finished now.

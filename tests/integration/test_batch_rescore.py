@@ -117,3 +117,14 @@ def test_dry_run_writes_nothing(batch_env: BatchEnv) -> None:
     assert outcome.extra["first_chunk_scored"] == min(CHUNK, outcome.enterprises)
     assert sql(url, "SELECT count(*) FROM batch_runs")[0][0] == 0
     assert sql(url, "SELECT count(*) FROM rescore_results")[0][0] == 0
+
+
+def test_an_empty_portfolio_succeeds_with_an_empty_report(batch_env: BatchEnv) -> None:
+    url = batch_env.database()
+    sql(url, "UPDATE enterprises SET in_portfolio = false, exposure = 0")
+    outcome = run(url)
+    assert outcome.status == "succeeded"
+    assert outcome.enterprises == 0
+    (report,) = sql(url, "SELECT report FROM batch_runs")[0]
+    assert report["counts"]["enterprises"] == 0
+    assert report["exposure"] == []
