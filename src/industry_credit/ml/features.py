@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from industry_credit.ml.feature_docs import FEATURE_DOCS
 from industry_credit.ml.frames import EnterpriseFrames, months_between
@@ -65,12 +67,11 @@ def safe_div(num: np.ndarray | pd.Series, den: np.ndarray | pd.Series) -> np.nda
 class _Agg:
     """Per-enterprise sums of a child table via bincount on the parent row position."""
 
-    def __init__(self, ids: pd.Index, child_ids: pd.Series, mask: np.ndarray | None = None):
-        pos = ids.get_indexer(pd.Index(child_ids))
+    def __init__(self, n: int, pos: np.ndarray, mask: np.ndarray | None = None):
         keep = pos >= 0 if mask is None else (pos >= 0) & mask
         self.pos = pos[keep]
         self.keep = keep
-        self.n = len(ids)
+        self.n = n
 
     def sum(self, values: np.ndarray | pd.Series) -> np.ndarray:
         v = np.asarray(values, dtype=np.float64)[self.keep]
@@ -85,6 +86,11 @@ class _Agg:
         ok = ~np.isnan(v)
         np.fmax.at(out, self.pos[ok], v[ok])
         return out
+
+
+def _positions(ids: pd.Index, child_ids: pd.Series) -> np.ndarray:
+    """Row position of each child row's enterprise in ``ids`` (-1 for unknown enterprises)."""
+    return np.asarray(ids.get_indexer(pd.Index(child_ids)))
 
 
 def _one_per_enterprise(ids: pd.Index, frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
@@ -148,8 +154,9 @@ def _supply(
     role = links["role"].to_numpy()
     share = links["share"].to_numpy(dtype=np.float64)
     core = _flag(links["is_core_enterprise"])
-    buyers = _Agg(ids, links["enterprise_id"], role == "buyer")
-    suppliers = _Agg(ids, links["enterprise_id"], role == "supplier")
+    n, pos = len(ids), _positions(ids, links["enterprise_id"])
+    buyers = _Agg(n, pos, role == "buyer")
+    suppliers = _Agg(n, pos, role == "supplier")
     b_share = buyers.sum(share)
     core_share = buyers.sum(share * core)
     out["n_buyers"] = buyers.count()
@@ -176,10 +183,10 @@ def _supply(
     pd_map = risk.drop_duplicates("counterparty_uscc", keep="last").set_index("counterparty_uscc")
     cp_pd = pd_map["pd"].reindex(links["counterparty_uscc"].to_numpy()).to_numpy(np.float64)
     known = ~np.isnan(cp_pd)
-    both = _Agg(ids, links["enterprise_id"], known)
+    both = _Agg(n, pos, known)
     distressed = (cp_pd >= HIGH_RISK_PD).astype(np.float64)
     out["counterparty_distress_share"] = safe_div(both.sum(share * distressed), both.sum(share))
-    core_buyers = _Agg(ids, links["enterprise_id"], (role == "buyer") & core & known)
+    core_buyers = _Agg(n, pos, (role == "buyer") & core & known)
     out["core_buyer_distress"] = np.where(
         core_buyers.count() > 0, core_buyers.sum(share * cp_pd), np.nan
     )
@@ -188,13 +195,13 @@ def _supply(
 def _alternative(out: dict[str, Any], ids: pd.Index, alt: pd.DataFrame, as_of: date) -> None:
     # Month 0 is the month of as_of, possibly still being reported: windows start at month 1.
     age = months_between(as_of, alt["month"]) if len(alt) else np.zeros(0, dtype=np.int64)
-    eid = alt["enterprise_id"]
-    recent = _Agg(ids, eid, (age >= 1) & (age <= 12))
-    prior = _Agg(ids, eid, (age >= 13) & (age <= 24))
-    last6 = _Agg(ids, eid, (age >= 1) & (age <= 6))
-    year_before6 = _Agg(ids, eid, (age >= 13) & (age <= 18))
-    last3 = _Agg(ids, eid, (age >= 1) & (age <= 3))
-    prev9 = _Agg(ids, eid, (age >= 4) & (age <= 12))
+    n, pos = len(ids), _positions(ids, alt["enterprise_id"])
+    recent = _Agg(n, pos, (age >= 1) & (age <= 12))
+    prior = _Agg(n, pos, (age >= 13) & (age <= 24))
+    last6 = _Agg(n, pos, (age >= 1) & (age <= 6))
+    year_before6 = _Agg(n, pos, (age >= 13) & (age <= 18))
+    last3 = _Agg(n, pos, (age >= 1) & (age <= 3))
+    prev9 = _Agg(n, pos, (age >= 4) & (age <= 12))
     n_rec, n_pri = recent.count(), prior.count()
 
     def trend(col: str) -> tuple[np.ndarray, np.ndarray]:
@@ -237,10 +244,13 @@ def _loan(out: dict[str, Any], ids: pd.Index, loans: pd.DataFrame) -> None:
     out["purpose"] = loan["purpose"].to_numpy(dtype=object)
     out["amount"] = loan["amount"].to_numpy(dtype=np.float64)
     out["tenor_months"] = loan["tenor_months"].to_numpy(dtype=np.float64)
-    items = loan["collateral"].explode()
-    items = items[items.notna() & (items != "none")]
-    agg = _Agg(ids, pd.Series(items.index))
-    values = items.to_numpy(dtype=object)
+    # Flatten the collateral lists in Arrow (C++), not row by row in Python.
+    lists = pa.array(
+        loan["collateral"].to_numpy(dtype=object), type=pa.list_(pa.string()), from_pandas=True
+    )
+    values = np.asarray(pc.list_flatten(lists).to_numpy(zero_copy_only=False), dtype=object)
+    parents = np.asarray(pc.list_parent_indices(lists).to_numpy(), dtype=np.int64)
+    agg = _Agg(len(ids), parents, values != "none")
     out["collateral_count"] = agg.count()
     out["has_guarantee"] = agg.sum(np.isin(values, GUARANTEES)) > 0
     out["has_hard_collateral"] = agg.sum(np.isin(values, HARD_COLLATERAL)) > 0
@@ -300,7 +310,17 @@ def build_features(frames: EnterpriseFrames, as_of: date) -> pd.DataFrame:
     out["loan_to_revenue"] = safe_div(out["amount"], out["revenue"])
     out["loan_to_equity"] = safe_div(out["amount"], np.fmax(out["equity"], 0.0))
 
-    frame = pd.DataFrame({name: out[name] for name in FEATURE_DOCS}, index=ids, copy=False)
-    for col in CATEGORICAL_FEATURES:
-        frame[col] = frame[col].astype(object)
-    return frame
+    # One float64 block, one bool block, one object block: the scorer copies each block into
+    # its matrix in one step instead of column by column.
+    numeric = np.column_stack([np.asarray(out[c], dtype=np.float64) for c in NUMERIC_FEATURES])
+    flags = np.column_stack([np.asarray(out[c], dtype=bool) for c in BOOL_FEATURES])
+    codes = np.column_stack([np.asarray(out[c], dtype=object) for c in CATEGORICAL_FEATURES])
+    frame = pd.concat(
+        [
+            pd.DataFrame(codes, index=ids, columns=list(CATEGORICAL_FEATURES)),
+            pd.DataFrame(flags, index=ids, columns=list(BOOL_FEATURES)),
+            pd.DataFrame(numeric, index=ids, columns=list(NUMERIC_FEATURES)),
+        ],
+        axis=1,
+    )
+    return frame[list(FEATURE_DOCS)]

@@ -78,6 +78,10 @@ class FeatureSchema:
             if s.kind == "category"
         }
 
+        self._numeric_pos = [j for j, s in enumerate(self.specs) if s.kind == "numeric"]
+        self._bool_pos = [j for j, s in enumerate(self.specs) if s.kind == "bool"]
+        self._category_pos = [j for j, s in enumerate(self.specs) if s.kind == "category"]
+
     @property
     def categorical_indices(self) -> list[int]:
         return [i for i, s in enumerate(self.specs) if s.kind == "category"]
@@ -121,14 +125,25 @@ class FeatureSchema:
         n = len(frame)
         matrix = np.empty((n, len(self.specs)), dtype=np.float64)
         result = Encoded(matrix)
-        for j, spec in enumerate(self.specs):
-            col = frame[spec.name]
-            if spec.kind == "category":
-                matrix[:, j] = self._encode_category(spec.name, col, result, strict)
-            elif spec.kind == "bool":
-                matrix[:, j] = _encode_bool(spec.name, col)
-            else:
-                matrix[:, j] = _encode_numeric(spec.name, col)
+        # Fast path: all numeric (and all boolean) columns in one block copy each; a column
+        # that is not of the expected dtype, or an infinite value, falls back to the per-column
+        # checks below, which name the column and rows.
+        for kind, positions in (("numeric", self._numeric_pos), ("bool", self._bool_pos)):
+            if not positions:
+                continue
+            block = frame[[self.names[j] for j in positions]]
+            kinds = "fiub" if kind == "numeric" else "b"
+            if all(dt.kind in kinds for dt in block.dtypes):
+                values = block.to_numpy(dtype=np.float64, na_value=np.nan)
+                if not np.isinf(values).any():
+                    matrix[:, positions] = values
+                    continue
+            for j in positions:
+                encode = _encode_numeric if kind == "numeric" else _encode_bool
+                matrix[:, j] = encode(self.names[j], frame[self.names[j]])
+        for j in self._category_pos:
+            name = self.names[j]
+            matrix[:, j] = self._encode_category(name, frame[name], result, strict)
         return result
 
     def _encode_category(

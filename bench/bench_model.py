@@ -1,0 +1,94 @@
+"""Industry-credit model serving costs against raw ``lightgbm.Booster.predict``.
+
+Figures (default artifact in data/model, synthetic population of ``size`` firms made in-process):
+* ``model_batch_score``: ``build_features`` + ``Scorer.score`` (validation, predict, calibration,
+  grade; no SHAP) over ``size`` enterprises, against ``Booster.predict`` on the already built
+  float matrix of the same rows (same thread count).
+* ``model_shap_10k``: reason codes (TreeSHAP contributions + top-4 + bilingual text) for 10,000
+  rows, against ``Booster.predict`` on those rows.
+* ``model_single_p50`` / ``model_single_p99``: ``Scorer.score(..., with_shap=True)`` on one
+  application's feature row (what the API does per decision), against ``Booster.predict`` on one
+  numpy row. Best of several repeats for the batch figures; 300 calls for the latencies.
+
+    python -m bench --only bench_model --size 100000
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bench.report import figure
+from industry_credit.ml.data import infer_as_of
+from industry_credit.ml.features import build_features
+from industry_credit.ml.frames import EnterpriseFrames
+from industry_credit.ml.scorer import Scorer
+
+SHAP_ROWS = 10_000
+LATENCY_CALLS = 300
+
+
+def _best(fn: Callable[[], object], repeats: int) -> float:
+    best = float("inf")
+    for _ in range(repeats):
+        started = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def _latencies(fn: Callable[[], object], calls: int) -> np.ndarray:
+    fn()  # warm-up
+    out = np.empty(calls)
+    for i in range(calls):
+        started = time.perf_counter()
+        fn()
+        out[i] = time.perf_counter() - started
+    return out
+
+
+def run(size: int) -> list[dict[str, Any]]:
+    from industry_credit.synth.config import SynthConfig
+    from industry_credit.synth.generate import generate
+
+    scorer = Scorer.from_artifact()
+    with tempfile.TemporaryDirectory() as tmp:
+        generate(SynthConfig(enterprises=size, seed=7), Path(tmp))
+        frames = EnterpriseFrames.from_parquet_dir(tmp)
+        as_of = infer_as_of(frames, Path(tmp))
+    repeats = 3 if size <= 200_000 else 1
+    features = build_features(frames, as_of)
+    x = scorer.schema.encode(features).matrix
+    threads = scorer._threads(len(x))
+    raw = _best(lambda: scorer.booster.predict(x, num_threads=threads), repeats)
+    full = _best(lambda: scorer.score(build_features(frames, as_of)), repeats)
+    results = [
+        figure(
+            "model_batch_score",
+            full,
+            "s",
+            "Booster.predict on the built matrix",
+            raw,
+            rows=size,
+            model_version=scorer.model_version,
+        )
+    ]
+    sample = features.iloc[: min(SHAP_ROWS, len(features))]
+    xs = x[: len(sample)]
+    shap = _best(lambda: scorer.reasons(sample, xs), repeats)
+    raw_s = _best(lambda: scorer.booster.predict(xs, num_threads=1), repeats)
+    results.append(figure("model_shap_10k", shap, "s", "Booster.predict", raw_s, rows=len(sample)))
+    one = features.iloc[[0]]
+    row = x[:1]
+    single = _latencies(lambda: scorer.score(one, with_shap=True), LATENCY_CALLS)
+    raw_one = _latencies(lambda: scorer.booster.predict(row, num_threads=1), LATENCY_CALLS)
+    for q in (50, 99):
+        value = float(np.percentile(single, q)) * 1e3
+        base = float(np.percentile(raw_one, q)) * 1e3
+        results.append(figure(f"model_single_p{q}", value, "ms", "Booster.predict one row", base))
+    return results
