@@ -435,3 +435,59 @@ def test_batch_flags_are_decided_on_the_exposure(
     )
     assert _case(db_session, flagged.id).final_outcome == "decline"
     chain_intact(db_session)
+
+
+def test_after_an_override_the_round_needs_two_officers(
+    db_session: Session, people: dict[str, User]
+) -> None:
+    rows = f.referred_case(db_session, rm=people["rm"])
+    a, b = people["a"], people["b"]
+    c = f.user(db_session, "officer_wu", "risk_officer")
+    service.override(
+        session=db_session,
+        user=a,
+        case_id=rows.case.id,
+        change=OverrideTerms(outcome="approve", limit_amount=Decimal(9_000_000)),
+        reason=REASON,
+        reason_codes=("core_enterprise_orders",),
+        policy=POLICY,
+    )
+    # B prefers the engine's own terms: a counter-proposal, which still needs a second officer.
+    service.override(
+        session=db_session,
+        user=b,
+        case_id=rows.case.id,
+        change=OverrideTerms(outcome="approve", limit_amount=Decimal(5_000_000)),
+        reason=REASON,
+        reason_codes=("concentration_limit",),
+        policy=POLICY,
+    )
+    case = _case(db_session, rows.case.id)
+    assert case.proposal is not None
+    terms = case.proposal["terms"]
+    assert isinstance(terms, dict)
+    assert terms["limit_amount"] == 5_000_000
+    with pytest.raises(FourEyesError):
+        service.approve(session=db_session, user=a, case_id=case.id, reason=REASON, policy=POLICY)
+    service.approve(session=db_session, user=c, case_id=case.id, reason=REASON, policy=POLICY)
+    assert _case(db_session, case.id).final_outcome == "approve"
+
+    # A decline after someone's override is not final on one signature either.
+    other = f.referred_case(db_session, rm=people["rm"])
+    service.override(
+        session=db_session,
+        user=a,
+        case_id=other.case.id,
+        change=OverrideTerms(outcome="approve", tenor_months=36),
+        reason=REASON,
+        reason_codes=("ip_value",),
+        policy=POLICY,
+    )
+    service.decline(session=db_session, user=b, case_id=other.case.id, reason=REASON, policy=POLICY)
+    declined = _case(db_session, other.case.id)
+    assert declined.status == "awaiting_second"
+    assert declined.proposal is not None
+    assert declined.proposal["needed"] == 2
+    service.decline(session=db_session, user=a, case_id=other.case.id, reason=REASON, policy=POLICY)
+    assert _case(db_session, other.case.id).final_outcome == "decline"
+    chain_intact(db_session)

@@ -7,7 +7,8 @@ A case carries at most one *proposal* (outcome + terms) while it waits for agree
 that outcome on the engine's terms; an ``override`` always proposes new terms. A proposal is
 final once enough distinct officers agree: two for amounts at or above the threshold and for
 every override (an override is the officer disagreeing with the model, so it is never final on
-one signature), one otherwise.
+one signature), one otherwise. Once an override was made in a round (the reviews since the last question to the
+RM), every final outcome of that round needs two officers, as the database guard counts it.
 """
 
 from __future__ import annotations
@@ -68,6 +69,8 @@ def declined_terms() -> dict[str, Any]:
 
 
 def required_agreements(*, amount: Decimal, threshold: Decimal, override: bool) -> int:
+    """``override``: an override was made in the current round (since the last question to
+    the RM). Once someone disagreed with the model, no single officer closes the case."""
     return 2 if override or amount >= threshold else 1
 
 

@@ -54,7 +54,10 @@ def summary_out(item: QueueItem, *, now: datetime, policy: ReviewPolicy) -> Case
         grade=item.grade,
         stage=item.stage,
         engine_outcome=item.engine_outcome,
-        needs_two_officers=required_agreements(
+        # A pending proposal knows how many officers it needs (an earlier override in the
+        # round counts too); otherwise the amount decides.
+        needs_two_officers=int(str((item.proposal or {}).get("needed", 1))) == 2
+        or required_agreements(
             amount=item.amount,
             threshold=policy.four_eyes_threshold,
             override=bool(proposal and proposal.override),

@@ -94,6 +94,12 @@ def state_of(file: CaseFile) -> dict[str, Any]:
     }
 
 
+def overridden_this_round(file: CaseFile) -> bool:
+    """Whether an override was made since the last question to the RM (the database's round)."""
+    latest_question = max((r.id for r, _ in file.reviews if r.action == "request_info"), default=0)
+    return any(r.action == "override" and r.id > latest_question for r, _ in file.reviews)
+
+
 def checked_reason(reason: str) -> str:
     cleaned = reason.strip()
     if len(cleaned) < MIN_REASON_CHARS:
@@ -207,7 +213,9 @@ def _decide(
         check_may_approve(actor_id=user.id, overridden_by=overriders)
     proposal: Proposal = proposal_for(file)
     needed = required_agreements(
-        amount=case_amount(file), threshold=policy.four_eyes_threshold, override=proposal.override
+        amount=case_amount(file),
+        threshold=policy.four_eyes_threshold,
+        override=proposal.override or overridden_this_round(file),
     )
     after = state_of(file)
     if len(proposal.agreed_by) >= needed:
@@ -228,7 +236,7 @@ def _decide(
         if file.application is None:
             after["application_status"] = None
     else:
-        after.update(status="awaiting_second", proposal=proposal.to_json())
+        after.update(status="awaiting_second", proposal={**proposal.to_json(), "needed": needed})
     append_review(
         session=session,
         user=user,
@@ -355,7 +363,11 @@ def override(
         same_terms = {k: terms[k] for k in ("limit_amount", "tenor_months", "products")} == {
             k: base[k] for k in ("limit_amount", "tenor_months", "products")
         }
-        if change.outcome == file.decision.outcome and same_terms:
+        pending = Proposal.from_json(file.case.proposal)
+        # Proposing the engine's own terms is an override only as an answer to another
+        # officer's pending override; otherwise it is simply an approval or a decline.
+        reverting = pending is not None and pending.override
+        if change.outcome == file.decision.outcome and same_terms and not reverting:
             raise UnprocessableError("nothing changed: use approve or decline instead")
         return Proposal(
             outcome=change.outcome,
