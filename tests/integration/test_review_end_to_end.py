@@ -79,6 +79,9 @@ def test_submitted_application_is_reviewed_end_to_end(fresh_database: Callable[[
         page = client.get(f"/ui/cases/{case['case_id']}")
         assert page.status_code == 200
         assert 'id="waterfall"' in page.text
+        # The real engine explains the decision: base value, contributions and the total.
+        assert "完整解释不可用" not in page.text
+        assert 'data-label="基准"' in page.text
 
     engine = create_engine(url)
     try:

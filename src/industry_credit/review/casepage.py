@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from industry_credit.db.models import AuditEntry, Decision, FinancialStatement
+from industry_credit.ml.reasons import render as reason_sentence
 from industry_credit.review import case_data, repository
 from industry_credit.review.case_data import Neighbour
 from industry_credit.review.codes import DISTRESS_PD
@@ -174,7 +175,13 @@ def _waterfall(
     if explanation is not None:
         contributions = {str(k): float(v) for k, v in explanation["contributions"].items()}
         ranked = sorted(contributions.items(), key=lambda kv: -abs(kv[1]))
-        steps = [(names.get(k, k), v) for k, v in ranked[:WATERFALL_FEATURES]]
+        values = explanation.get("features") or {}
+        pick = 0 if lang == "zh" else 1
+        # The model's own sentence for each feature with the firm's value (as in the reasons).
+        steps = [
+            (names.get(k) or reason_sentence(k, values.get(k))[pick], v)
+            for k, v in ranked[:WATERFALL_FEATURES]
+        ]
         rest = sum(v for _, v in ranked[WATERFALL_FEATURES:])
         if rest:
             steps.append((t("case.waterfall_other"), rest))
