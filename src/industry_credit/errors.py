@@ -13,6 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 
 class DomainError(Exception):
@@ -93,6 +94,14 @@ def install_error_handlers(app: FastAPI) -> None:
             error_body("database_unavailable", "the database is unavailable; retry shortly"),
             status_code=503,
             headers={"Retry-After": "5"},
+        )
+
+    @app.exception_handler(PoolTimeoutError)
+    async def _pool_exhausted(_: Request, exc: PoolTimeoutError) -> JSONResponse:
+        return JSONResponse(
+            error_body("overloaded", "all database connections are busy; retry shortly"),
+            status_code=503,
+            headers={"Retry-After": "1"},
         )
 
     @app.exception_handler(DBAPIError)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
+from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
@@ -13,12 +16,21 @@ from industry_credit.api.logs import configure_logging
 from industry_credit.api.metrics import Metrics
 from industry_credit.api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from industry_credit.api.ratelimit import RateLimiter
+from industry_credit.applications.endpoints import router as applications_router
 from industry_credit.config import Settings, get_settings
 from industry_credit.db import migrate
 from industry_credit.db.engine import build_engine, resolve_database_url
+from industry_credit.decisions.batcher import MicroBatcher
+from industry_credit.decisions.endpoints import router as decisions_router
+from industry_credit.decisions.registry import VersionedEngines
+from industry_credit.enterprises.endpoints import router as enterprises_router
 from industry_credit.errors import install_error_handlers
 from industry_credit.health import router as health_router
+from industry_credit.ml.artifact import load_artifact
 from industry_credit.review.endpoints import router as review_router
+from industry_credit.review.web import router as web_router
+
+STATIC_DIR = Path(__file__).resolve().parent / "review" / "static"
 
 
 def create_app(
@@ -27,8 +39,13 @@ def create_app(
     engine: Engine | None = None,
     settings: Settings | None = None,
 ) -> FastAPI:
-    """Build the app on an explicit database (tests) or the configured one (serve, demo)."""
+    """Build the app on an explicit database (tests) or the configured one (serve, demo).
+
+    Raises ``ArtifactError`` when the model artifact is missing or corrupt: the service must not
+    start without the model it will decide with.
+    """
     settings = settings or get_settings()
+    artifact = load_artifact(settings.model_dir)
     if engine is None:
         engine = build_engine(database_url or resolve_database_url(settings))
     configure_logging()
@@ -48,9 +65,20 @@ def create_app(
     app.state.head_revision = migrate.head_revision(engine.url.render_as_string(False))
     app.state.metrics = metrics
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
+    app.state.engine_registry = VersionedEngines(sessions=app.state.sessionmaker, artifact=artifact)
+    app.state.batcher = MicroBatcher(
+        max_batch=settings.batch_max_size,
+        max_wait_s=settings.batch_max_wait_ms / 1000,
+        on_batch=metrics.observe_batch,
+    )
     install_error_handlers(app)
     app.include_router(health_router)
     app.include_router(review_router)
+    app.include_router(applications_router)
+    app.include_router(decisions_router)
+    app.include_router(enterprises_router)
+    app.include_router(web_router)
+    app.mount("/ui/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/metrics", include_in_schema=False)
     def prometheus(request: Request) -> Response:

@@ -53,6 +53,7 @@ class RequestContextMiddleware:
             log.info(
                 "request",
                 extra={
+                    "request_id": request_id,
                     "method": scope["method"],
                     "route": path,
                     "status": status,

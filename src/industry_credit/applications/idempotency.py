@@ -1,18 +1,20 @@
 """Idempotency keys for POST /v1/applications, scoped to the user and kept 24 hours.
 
-The key row is inserted first in the request's transaction and holds the response when that
-transaction commits. A concurrent request with the same key blocks on the unique index until the
-first commits (then replays its response) or rolls back (then proceeds itself), so there is never
-a second decision.
+The request first takes a transaction-scoped advisory lock on (user, key). A concurrent request
+with the same key fails to take it and answers 409 at once, holding no connection while the
+original runs. The lock holder inserts the key row, which holds the response when the
+transaction commits; a later retry finds the committed row and replays it. Either way there is
+never a second decision.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -28,10 +30,22 @@ class StoredResponse:
     body: dict[str, Any]
 
 
+def _lock_key(user_id: int, key: str) -> int:
+    digest = hashlib.sha256(f"idempotency:{user_id}:{key}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
 def claim(
     *, session: Session, user_id: int, key: str, request_sha256: str
 ) -> StoredResponse | None:
     """Claim ``key`` for this request, or return the response stored under it earlier."""
+    locked = session.execute(
+        text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": _lock_key(user_id, key)}
+    ).scalar_one()
+    if not locked:
+        busy = ConflictError("a request with this Idempotency-Key is still being processed")
+        busy.headers = {"Retry-After": "1"}
+        raise busy
     now = datetime.now(UTC)
     session.execute(
         delete(IdempotencyKey).where(

@@ -10,6 +10,7 @@ from sqlalchemy import text
 from industry_credit.config import get_settings
 from industry_credit.db import migrate
 from industry_credit.db.engine import build_engine, resolve_database_url
+from industry_credit.errors import DomainError
 
 db_app = typer.Typer(no_args_is_help=True, help="Database schema management.")
 
@@ -53,11 +54,22 @@ def serve(
     import uvicorn
 
     from industry_credit.main import create_app
+    from industry_credit.ml.artifact import ArtifactError
 
     settings = get_settings()
-    _database_url_or_exit()
+    url = _database_url_or_exit()
+    try:
+        app = create_app(database_url=url, settings=settings)
+    except ArtifactError as exc:
+        typer.echo(f"industry-credit: refusing to start: model artifact unusable: {exc}", err=True)
+        raise typer.Exit(2) from None
+    try:
+        app.state.engine_registry.active()
+    except DomainError as exc:
+        typer.echo(f"industry-credit: refusing to start: {exc.message}", err=True)
+        raise typer.Exit(2) from None
     uvicorn.run(
-        create_app(),
+        app,
         host=host or settings.host,
         port=port or settings.port,
         log_config=None,
@@ -69,7 +81,13 @@ def demo(
     port: int = typer.Option(8000, help="port to serve on"),
 ) -> None:
     """Set up the embedded (or configured) database with demo data and serve on PORT."""
+    import os
+
     from industry_credit.demo import prepare_demo
+
+    # The demo runs with demo settings (marked demo secret, demo login) unless told otherwise.
+    os.environ.setdefault("INDUSTRY_CREDIT_ENV", "demo")
+    get_settings.cache_clear()
 
     url = _database_url_or_exit()
     migrate.upgrade(url)

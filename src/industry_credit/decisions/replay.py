@@ -1,27 +1,51 @@
-"""Replay: recompute a stored decision from its input snapshot with its own model and ruleset."""
+"""Replay: recompute stored decisions from their input snapshots with their own model and ruleset.
+
+``replay_many`` groups decisions by (model, ruleset) version and recomputes each group in one
+vectorized call, so replaying a whole book is as fast as scoring it.
+"""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
 
 from industry_credit.db.models import Decision
 from industry_credit.decisions.types import DecisionInput, EngineRegistry
 
 
-def replay_decision(*, decision: Decision, registry: EngineRegistry) -> list[dict[str, Any]]:
-    """The fields whose recomputed value differs from the stored one (empty when identical)."""
-    engine = registry.for_versions(
-        model_version=decision.model_version, ruleset_version=decision.ruleset_version
-    )
-    item = DecisionInput.from_snapshot(decision.input_snapshot)
+def _differences(
+    decision: Decision, item: DecisionInput, recomputed: dict[str, Any]
+) -> list[dict[str, Any]]:
     differences: list[dict[str, Any]] = []
     if item.sha256() != decision.input_sha256:
         differences.append(
             {"field": "input_sha256", "stored": decision.input_sha256, "replayed": item.sha256()}
         )
-    recomputed = engine.decide([item])[0].decision
     stored = decision.document
     for field, value in recomputed.items():
         if stored.get(field) != value:
             differences.append({"field": field, "stored": stored.get(field), "replayed": value})
     return differences
+
+
+def replay_many(
+    *, decisions: Sequence[Decision], registry: EngineRegistry
+) -> dict[str, list[dict[str, Any]]]:
+    """Decision id -> the fields whose recomputed value differs (empty list when identical)."""
+    groups: dict[tuple[str, str], list[Decision]] = defaultdict(list)
+    for decision in decisions:
+        groups[(decision.model_version, decision.ruleset_version)].append(decision)
+    out: dict[str, list[dict[str, Any]]] = {}
+    for (model_version, ruleset_version), members in groups.items():
+        engine = registry.for_versions(model_version=model_version, ruleset_version=ruleset_version)
+        items = [DecisionInput.from_snapshot(d.input_snapshot) for d in members]
+        results = engine.decide(items)
+        for decision, item, result in zip(members, items, results, strict=True):
+            out[str(decision.id)] = _differences(decision, item, result.decision)
+    return out
+
+
+def replay_decision(*, decision: Decision, registry: EngineRegistry) -> list[dict[str, Any]]:
+    """The fields whose recomputed value differs from the stored one (empty when identical)."""
+    return replay_many(decisions=[decision], registry=registry)[str(decision.id)]

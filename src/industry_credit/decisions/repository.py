@@ -33,7 +33,7 @@ def counterparty_risk(*, session: Session, usccs: Sequence[str]) -> tuple[tuple[
     """Latest PD of each counterparty the bank knows, from the newest decision or batch result."""
     if not usccs:
         return ()
-    rows = session.execute(_COUNTERPARTY_RISK, {"usccs": sorted(set(usccs))}).tuples().all()
+    rows = session.execute(_COUNTERPARTY_RISK, {"usccs": sorted(set(usccs))}).all()
     return tuple((str(uscc), float(pd)) for uscc, pd in rows)
 
 

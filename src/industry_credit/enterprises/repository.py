@@ -84,11 +84,12 @@ def upsert_links(*, session: Session, enterprise_id: int, items: Sequence[Supply
     if not items:
         return
     usccs = {link.counterparty_uscc for link in items}
-    known = dict(
-        session.execute(select(Enterprise.uscc, Enterprise.id).where(Enterprise.uscc.in_(usccs)))
-        .tuples()
-        .all()
-    )
+    known = {
+        uscc: ident
+        for uscc, ident in session.execute(
+            select(Enterprise.uscc, Enterprise.id).where(Enterprise.uscc.in_(usccs))
+        ).all()
+    }
     rows = []
     for link in items:
         row = link.model_dump()

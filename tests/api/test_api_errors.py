@@ -1,0 +1,110 @@
+"""Bad input, limits and faults: clear 4xx with JSON paths, 413, 429 with Retry-After, 503."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+from fastapi.testclient import TestClient
+
+from industry_credit.main import create_app
+from tests.api.conftest import Api, api_settings
+from tests.factories.documents import application, uscc_for, with_uscc
+
+
+def test_422_names_every_failing_field_by_json_path(api: Api) -> None:
+    doc = application(enterprise={"uscc": "91350100M000100Y44", "sector": "spaceships"})
+    doc["financials"][0]["revenue"] = -1
+    doc["supply_chain"][0]["share"] = "lots"
+    response = api.client.post("/v1/applications", json=doc, headers=api.headers("rm_li"))
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["code"] == "validation_failed"
+    paths = {f["path"] for f in error["fields"]}
+    assert {
+        "$.enterprise.uscc",
+        "$.enterprise.sector",
+        "$.financials[0].revenue",
+        "$.supply_chain[0].share",
+    } <= paths
+
+
+def test_client_supplied_outcome_and_owner_are_ignored(api: Api) -> None:
+    doc = with_uscc(application(green={"compliance_violation": True}), uscc_for(401))
+    doc.update({"outcome": "approve", "score": 0.0001, "owner": "rm_wang", "status": "approved"})
+    body = api.client.post("/v1/applications", json=doc, headers=api.headers("rm_li")).json()
+    assert body["outcome"] == "decline"
+    app = api.client.get(f"/v1/applications/{body['application_id']}", headers=api.headers("rm_li"))
+    assert app.status_code == 200
+    assert app.json()["status"] == "decided"
+
+
+def test_request_too_large_is_413(api: Api) -> None:
+    padding = "x" * (api.settings.max_request_bytes + 10)
+    response = api.client.post(
+        "/v1/applications",
+        content=json.dumps({"padding": padding}),
+        headers={**api.headers("rm_li"), "Content-Type": "application/json"},
+    )
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "payload_too_large"
+
+
+def test_rate_limit_is_429_with_retry_after(api_database: str) -> None:
+    settings = api_settings(rate_limit_per_minute=3)
+    app = create_app(database_url=api_database, settings=settings)
+    from industry_credit.auth.tokens import issue_token
+
+    headers = {"Authorization": f"Bearer {issue_token(settings, subject='rm_li', role='rm')}"}
+    with TestClient(app) as client:
+        codes = [client.get("/v1/applications", headers=headers).status_code for _ in range(5)]
+        assert codes[:3] == [200, 200, 200]
+        limited = client.get("/v1/applications", headers=headers)
+        assert limited.status_code == 429
+        assert int(limited.headers["Retry-After"]) >= 1
+
+
+def test_database_down_is_503_without_partial_writes(api: Api) -> None:
+    """Point a second app at a closed port: the API answers 503 with Retry-After."""
+    settings = api_settings()
+    app = create_app(database_url="postgresql+psycopg://nobody@127.0.0.1:1/none", settings=settings)
+    with TestClient(app) as client:
+        doc = with_uscc(application(), uscc_for(402))
+        response = client.post("/v1/applications", json=doc, headers=api.headers("rm_li"))
+        assert response.status_code == 503
+        assert response.headers["Retry-After"]
+
+
+def test_metrics_expose_latency_and_decisions(api: Api) -> None:
+    api.client.post(
+        "/v1/applications",
+        json=with_uscc(application(), uscc_for(403)),
+        headers=api.headers("rm_li"),
+    )
+    text = api.client.get("/metrics").text
+    assert "http_request_duration_seconds_bucket" in text
+    assert "decisions_total{" in text
+    assert "scorer_duration_seconds" in text
+
+
+def test_logs_are_json_with_request_id_and_no_document(
+    api: Api, caplog: pytest.LogCaptureFixture
+) -> None:
+    doc = with_uscc(application(), uscc_for(404))
+    with caplog.at_level(logging.INFO):
+        response = api.client.post(
+            "/v1/applications",
+            json=doc,
+            headers=api.headers("rm_li", **{"X-Request-ID": "req-404"}),
+        )
+    assert response.headers["x-request-id"] == "req-404"
+    from industry_credit.api.logs import JsonFormatter
+
+    lines = [JsonFormatter().format(r) for r in caplog.records if r.name == "industry_credit.http"]
+    assert lines
+    parsed = [json.loads(line) for line in lines]
+    assert any(p.get("request_id") == "req-404" for p in parsed)
+    joined = "\n".join(lines)
+    assert doc["enterprise"]["name"] not in joined
+    assert doc["enterprise"]["uscc"] not in joined
