@@ -12,17 +12,18 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from industry_credit.batch.reader import ChunkInput
-from industry_credit.ml.features import HIGH_RISK_PD, build_features
+from industry_credit.decisions.pipeline import decide_frames
+from industry_credit.ml.features import HIGH_RISK_PD
 from industry_credit.ml.frames import EnterpriseFrames
 from industry_credit.ml.grades import MASTER_SCALE
 from industry_credit.ml.schema import FeatureSchema
-from industry_credit.rules.engine import evaluate
+from industry_credit.ml.scorer import Scorer
 from industry_credit.rules.ruleset import Ruleset
 
 # Batch flags added to the rules' own flags.
@@ -44,14 +45,6 @@ GRADE_INDEX: Mapping[str, int] = {name: i for i, (name, _) in enumerate(MASTER_S
 EARLY_WARNING_TOP = 100
 
 
-class ChunkScorer(Protocol):
-    """What the batch needs of ``ml.scorer.Scorer``: PD and grade per row, and its schema."""
-
-    schema: FeatureSchema
-
-    def score(self, features: pd.DataFrame) -> pd.DataFrame: ...
-
-
 @dataclass(frozen=True)
 class Decided:
     features: pd.DataFrame
@@ -60,20 +53,13 @@ class Decided:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-def decide(frames: EnterpriseFrames, as_of: date, scorer: ChunkScorer, ruleset: Ruleset) -> Decided:
-    """features -> score -> rules: the same vectorized steps the API's pipeline runs."""
-    t0 = time.perf_counter()
-    features = build_features(frames, as_of)
-    t1 = time.perf_counter()
-    scores = scorer.score(features)  # no reason codes: the batch stores PD and grade only
-    t2 = time.perf_counter()
-    scored = features.assign(pd=scores["pd"].to_numpy(), grade=scores["grade"].to_numpy())
-    rules = evaluate(ruleset, scored)
-    rules.index = features.index
-    t3 = time.perf_counter()
-    return Decided(
-        features, scores, rules, {"features": t1 - t0, "score": t2 - t1, "rules": t3 - t2}
+def decide(frames: EnterpriseFrames, as_of: date, scorer: Scorer, ruleset: Ruleset) -> Decided:
+    """features -> score -> rules through the pipeline the API uses (no reason codes)."""
+    started = time.perf_counter()
+    out = decide_frames(
+        frames=frames, as_of=as_of, scorer=scorer, ruleset=ruleset, with_reasons=False
     )
+    return Decided(out.features, out.scores, out.rules, {"decide": time.perf_counter() - started})
 
 
 def grade_index(grades: pd.Series | np.ndarray) -> np.ndarray:
@@ -92,7 +78,7 @@ def score_chunk(
     inp: ChunkInput,
     *,
     as_of: date,
-    scorer: ChunkScorer,
+    scorer: Scorer,
     ruleset: Ruleset,
     psi_bins: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> ChunkResult:

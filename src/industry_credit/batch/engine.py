@@ -14,7 +14,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from industry_credit.batch.compute import ChunkScorer
 from industry_credit.db.models import ModelVersion
 from industry_credit.ml.artifact import artifact_from_bytes
 from industry_credit.ml.scorer import Scorer
@@ -28,7 +27,7 @@ class EngineMissingError(RuntimeError):
 
 @dataclass(frozen=True)
 class BatchEngine:
-    scorer: ChunkScorer
+    scorer: Scorer
     model_version: str
     ruleset: Ruleset
     # PSI baselines from the model manifest: "score" and top feature names -> edges/proportions.

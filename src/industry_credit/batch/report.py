@@ -38,7 +38,7 @@ TOP_ROWS = 200
 TOP_CLUSTERS = 20
 CLUSTER_MEMBERS_SHOWN = 50
 NO_PREVIOUS = "none"
-STAGES = ("read", "features", "score", "rules", "write")
+STAGES = ("read", "decide", "write")
 
 
 def psi_status(value: float) -> str:
@@ -90,8 +90,7 @@ def _timings(cur: psycopg.Cursor[Any], p: Mapping[str, Any]) -> dict[str, Any]:
         for _, _, stats in rows:
             stage["read"] += float(stats.get("read", 0.0))
             stage["write"] += float(stats.get("write", 0.0))
-            for key in ("features", "score", "rules"):
-                stage[key] += float(stats.get("seconds", {}).get(key, 0.0))
+            stage["decide"] += float(stats.get("seconds", {}).get("decide", 0.0))
         out[name] = {
             "chunks": len(rows),
             "rows": sum(int(r[1]) for r in rows),
