@@ -27,6 +27,9 @@ def train(
         20, "--trials", min=1, help="optuna trials per fit (bounded search)"
     ),
     tune_rows: int = typer.Option(60_000, "--tune-rows", help="max rows used by each tuning trial"),
+    threads: int = typer.Option(
+        2, "--threads", min=1, max=2, help="LightGBM threads on large sets"
+    ),
 ) -> None:
     """Train the PD model; write report.json, report.html and the versioned artifact to --out."""
     from industry_credit.ml.data import TrainingDataError
@@ -41,7 +44,7 @@ def train(
             cv=cv,
             holdout_by=holdout_by,
             as_of=date.fromisoformat(as_of) if as_of else None,
-            cfg=FitConfig(n_trials=trials, tune_rows=tune_rows),
+            cfg=FitConfig(n_trials=trials, tune_rows=tune_rows, n_jobs=threads),
             progress=lambda msg: typer.echo(msg, err=True),
         )
     except TrainingDataError as exc:

@@ -167,7 +167,9 @@ def fit_model(
     results: dict[int, tuple[np.ndarray, list[int]]] = {}
 
     def objective(trial: optuna.Trial) -> float:
-        auc, oof, best = _cv(xs, ys, {**base, **_suggest(trial)}, categorical, cfg)
+        # Threads follow the size of the (subsampled) tuning set, not of the whole training set.
+        tuning = {**base_params(cfg, monotone, len(ys)), **_suggest(trial)}
+        auc, oof, best = _cv(xs, ys, tuning, categorical, cfg)
         results[trial.number] = (oof, best)
         progress(f"  trial {trial.number + 1}/{cfg.n_trials}: cv auc {auc:.4f}")
         return auc
