@@ -136,7 +136,7 @@ def explanation(app_state: Any, decision: Any) -> dict[str, Any] | None:
             DecisionInput.from_snapshot(decision.input_snapshot)
         )
     except Exception as exc:
-        log.info("explanation unavailable for decision %s: %s", decision.id, exc)
+        log.warning("explanation unavailable for decision %s: %s", decision.id, exc)
         return None
     if not isinstance(result.get("contributions"), dict):
         return None
