@@ -81,7 +81,9 @@ def fit_platt(raw: np.ndarray, y: np.ndarray) -> tuple[float, float]:
 def base_params(cfg: FitConfig, monotone: list[int], n_rows: int) -> dict[str, Any]:
     params: dict[str, Any] = {
         "objective": "binary",
-        "metric": "binary_logloss",
+        # Early stopping watches AUC, the tuning objective: log loss bottoms out earlier than
+        # ranking quality on rare defaults, and calibration is done separately anyway.
+        "metric": "auc",
         "verbosity": -1,
         # Small sets train faster on one thread: on shared cores OpenMP waits dominate.
         "num_threads": 1 if n_rows < 30_000 else cfg.n_jobs,
@@ -89,9 +91,9 @@ def base_params(cfg: FitConfig, monotone: list[int], n_rows: int) -> dict[str, A
         "deterministic": True,
         "force_row_wise": True,
         "bagging_freq": 1,
-        # 63 bins instead of 255: about 3x faster histograms on shared cores, no measurable
-        # loss on ratio features (checked on the Polish data and the synthetic population).
-        "max_bin": 63,
+        # Heavy-tailed ratios need LightGBM's full 255 bins on small books (63 bins cost AUC on
+        # the Polish data); on large populations 63 bins make histograms ~3x cheaper.
+        "max_bin": 255 if n_rows < 100_000 else 63,
     }
     if any(monotone):
         params["monotone_constraints"] = monotone
