@@ -12,8 +12,10 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 
 class DomainError(Exception):
@@ -71,6 +73,16 @@ def validation_fields(errors: Sequence[Any]) -> list[dict[str, str]]:
     return fields
 
 
+def _allowed_methods(request: Request) -> str:
+    """Every method any route serves on this path (several routes may share one path)."""
+    methods: set[str] = set()
+    for route in request.app.routes:
+        regex = getattr(route, "path_regex", None)
+        if regex is not None and regex.match(request.url.path):
+            methods |= set(getattr(route, "methods", None) or ())
+    return ", ".join(sorted(methods))
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(_: Request, exc: DomainError) -> JSONResponse:
@@ -78,6 +90,20 @@ def install_error_handlers(app: FastAPI) -> None:
             error_body(exc.code, exc.message, exc.fields),
             status_code=exc.status_code,
             headers=exc.headers or None,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        # Framework errors (malformed JSON, unknown route, method not allowed) in the same body;
+        # their headers (e.g. Allow on a 405) are kept.
+        code = {400: "bad_request", 404: "not_found", 405: "method_not_allowed"}.get(
+            exc.status_code, "http_error"
+        )
+        headers = dict(exc.headers) if exc.headers else {}
+        if exc.status_code == 405:
+            headers["Allow"] = _allowed_methods(request)
+        return JSONResponse(
+            error_body(code, str(exc.detail)), status_code=exc.status_code, headers=headers or None
         )
 
     @app.exception_handler(RequestValidationError)
@@ -113,3 +139,36 @@ def install_error_handlers(app: FastAPI) -> None:
                 headers={"Retry-After": "5"},
             )
         raise exc
+
+
+class ErrorField(BaseModel):
+    path: str
+    problem: str
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    fields: list[ErrorField]
+
+
+class ErrorBody(BaseModel):
+    error: ErrorDetail
+
+
+def _documented(description: str) -> dict[str, Any]:
+    return {"model": ErrorBody, "description": description}
+
+
+# Every /v1 route can answer these; documenting them keeps the OpenAPI honest for clients.
+API_ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _documented("malformed request"),
+    401: _documented("missing, invalid or expired bearer token"),
+    403: _documented("the caller's role may not do this"),
+    404: _documented("not found, or not visible to the caller"),
+    409: _documented("conflict with the current state"),
+    413: _documented("request body too large"),
+    422: _documented("invalid input; each failing field is named by its JSON path"),
+    429: _documented("rate limit exceeded; see Retry-After"),
+    503: _documented("database or engine unavailable; see Retry-After"),
+}

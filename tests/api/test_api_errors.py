@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 
-import pytest
 from fastapi.testclient import TestClient
 
 from industry_credit.main import create_app
@@ -88,20 +87,32 @@ def test_metrics_expose_latency_and_decisions(api: Api) -> None:
     assert "scorer_duration_seconds" in text
 
 
-def test_logs_are_json_with_request_id_and_no_document(
-    api: Api, caplog: pytest.LogCaptureFixture
-) -> None:
+class _Records(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+def test_logs_are_json_with_request_id_and_no_document(api: Api) -> None:
+    from industry_credit.api.logs import JsonFormatter
+
     doc = with_uscc(application(), uscc_for(404))
-    with caplog.at_level(logging.INFO):
+    captured = _Records()
+    http_log = logging.getLogger("industry_credit.http")
+    http_log.addHandler(captured)
+    try:
         response = api.client.post(
             "/v1/applications",
             json=doc,
             headers=api.headers("rm_li", **{"X-Request-ID": "req-404"}),
         )
+    finally:
+        http_log.removeHandler(captured)
     assert response.headers["x-request-id"] == "req-404"
-    from industry_credit.api.logs import JsonFormatter
-
-    lines = [JsonFormatter().format(r) for r in caplog.records if r.name == "industry_credit.http"]
+    lines = [JsonFormatter().format(r) for r in captured.records]
     assert lines
     parsed = [json.loads(line) for line in lines]
     assert any(p.get("request_id") == "req-404" for p in parsed)

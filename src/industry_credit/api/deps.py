@@ -44,7 +44,9 @@ def get_session(request: Request) -> Iterator[Session]:
         session.close()
 
 
-DbSession = Annotated[Session, Depends(get_session)]
+# scope="function": the transaction commits when the handler returns, before the response is
+# sent, so a 201 always means the decision is durable (and a failed commit is the client's 5xx).
+DbSession = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def current_user(

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, BeforeValidator
 
 from industry_credit.api.deps import CurrentUser, DbSession, require_roles
 from industry_credit.applications import queries, service
@@ -20,6 +21,16 @@ router = APIRouter(prefix="/v1", tags=["applications"])
 
 Submitter = Annotated[User, Depends(require_roles("rm", "admin"))]
 AnyRole = Annotated[User, Depends(require_roles("rm", "risk_officer", "admin"))]
+
+
+def _iso_date(value: object) -> object:
+    # Query dates are ISO 8601 calendar dates only; pydantic would also read "0" as a timestamp.
+    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError("must be a date in YYYY-MM-DD form")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 ApplicationStatus = Literal["decided", "in_review", "info_requested", "approved", "declined"]
 
 EXAMPLE = {
@@ -192,8 +203,8 @@ def list_applications(
     outcome: Literal["approve", "refer", "decline"] | None = None,
     sector: Sector | None = None,
     district: District | None = None,
-    submitted_from: date | None = None,
-    submitted_to: date | None = None,
+    submitted_from: IsoDate | None = None,
+    submitted_to: IsoDate | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> ApplicationPage:

@@ -11,7 +11,17 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
 from industry_credit.uscc import uscc_problem
 
@@ -80,9 +90,56 @@ def _check_uscc(value: str) -> str:
 
 
 USCC = Annotated[str, AfterValidator(_check_uscc)]
-# CNY with at most two decimals; never negative unless the field says so.
-Money = Annotated[Decimal, Field(ge=0, max_digits=16, decimal_places=2)]
-SignedMoney = Annotated[Decimal, Field(max_digits=16, decimal_places=2)]
+# CNY in whole fen (multiples of 0.01) up to 10^13 (CNY 10 trillion); never negative unless the
+# field says so. Bounds are expressed so that they appear in the OpenAPI schema as well.
+MAX_CNY = Decimal(10) ** 13
+CENT = Decimal("0.01")
+
+
+def _json_number(value: object) -> object:
+    # Amounts are JSON numbers on the wire (DOMAIN.md); a string or a boolean is a client error.
+    if isinstance(value, str | bool):
+        raise ValueError("must be a JSON number")
+    return value
+
+
+def _as_json_number(value: Decimal) -> int | float:
+    # Whole yuan as integers, fen as floats: amounts stay JSON numbers in stored documents and
+    # snapshots. Below 10^13 with two decimals a float round-trips the decimal text exactly.
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+AS_NUMBER = PlainSerializer(_as_json_number, return_type=int | float, when_used="json")
+
+
+def _cny(minimum: float, exclusive: bool = False) -> object:
+    bound = "exclusiveMinimum" if exclusive else "minimum"
+    return WithJsonSchema(
+        {"type": "number", bound: minimum, "maximum": float(MAX_CNY), "multipleOf": 0.01}
+    )
+
+
+Money = Annotated[
+    Decimal,
+    BeforeValidator(_json_number),
+    Field(ge=0, le=MAX_CNY, multiple_of=CENT),
+    _cny(0),
+    AS_NUMBER,
+]
+SignedMoney = Annotated[
+    Decimal,
+    BeforeValidator(_json_number),
+    Field(ge=-MAX_CNY, le=MAX_CNY, multiple_of=CENT),
+    _cny(-float(MAX_CNY)),
+    AS_NUMBER,
+]
+PositiveMoney = Annotated[
+    Decimal,
+    BeforeValidator(_json_number),
+    Field(gt=0, le=MAX_CNY, multiple_of=CENT),
+    _cny(0, exclusive=True),
+    AS_NUMBER,
+]
 Fraction = Annotated[float, Field(ge=0, le=1)]
 
 
@@ -163,8 +220,8 @@ class SupplyLinkIn(_Doc):
 class AlternativeDataIn(_Doc):
     month: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", examples=["2025-10"])
     tax_invoice_amount: Money = Decimal(0)
-    electricity_kwh: Annotated[Decimal, Field(ge=0, max_digits=16, decimal_places=2)] = Decimal(0)
-    social_insurance_headcount: int = Field(default=0, ge=0)
+    electricity_kwh: Money = Decimal(0)
+    social_insurance_headcount: int = Field(default=0, ge=0, le=2_000_000)
     customs_export_amount: Money = Decimal(0)
     equipment_downtime_rate: Fraction = 0.0
     order_cancellation_rate: Fraction = 0.0
@@ -179,8 +236,8 @@ class AlternativeDataIn(_Doc):
 
 
 class IpIn(_Doc):
-    patents: int = Field(default=0, ge=0)
-    software_copyrights: int = Field(default=0, ge=0)
+    patents: int = Field(default=0, ge=0, le=1_000_000)
+    software_copyrights: int = Field(default=0, ge=0, le=1_000_000)
     ip_valuation: Money = Decimal(0)
 
 
@@ -199,13 +256,13 @@ class GreenIn(_Doc):
 class MarketPlanIn(_Doc):
     """Optional: break-even volume against capacity and sales plan (consumer terminals)."""
 
-    break_even_units: int = Field(ge=0)
-    annual_capacity_units: int = Field(ge=0)
-    planned_sales_units: int = Field(ge=0)
+    break_even_units: int = Field(ge=0, le=10**12)
+    annual_capacity_units: int = Field(ge=0, le=10**12)
+    planned_sales_units: int = Field(ge=0, le=10**12)
 
 
 class LoanRequestIn(_Doc):
-    amount: Annotated[Decimal, Field(gt=0, max_digits=16, decimal_places=2)]
+    amount: PositiveMoney
     tenor_months: int = Field(ge=1, le=360)
     purpose: Purpose
     collateral: list[Collateral] = Field(default_factory=list, max_length=9)

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from sqlalchemy.orm import Session
 
 from industry_credit.api.deps import DbSession, require_roles
@@ -32,6 +32,10 @@ from industry_credit.review.schemas import (
 from industry_credit.review.service import OverrideTerms, ReviewPolicy
 
 router = APIRouter(prefix="/v1/reviews", tags=["reviews"])
+
+# Bounds keep absurd inputs a 422 rather than an overflow in the database (a case id is BIGINT).
+CaseId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+MAX_AGE_HOURS = 24 * 366 * 50
 
 Officer = Annotated[User, Depends(require_roles("risk_officer", "admin"))]
 Submitter = Annotated[User, Depends(require_roles("rm"))]
@@ -81,7 +85,7 @@ def committed_case_out(*, session: Session, case_id: int, policy: ReviewPolicy) 
 def overrides_report(
     session: DbSession,
     user: Officer,
-    month: Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")] = None,
+    month: Annotated[str | None, Query(pattern=r"^(19|20)\d{2}-(0[1-9]|1[0-2])$")] = None,
 ) -> OverrideReport:
     """Override rate by officer, by direction (up = more lenient than the engine, down =
     stricter) and by reason code, for one Shanghai calendar month (default: this month)."""
@@ -118,15 +122,15 @@ def queue(
     sector: Sector | None = None,
     stage: Stage | None = None,
     grade: Annotated[str | None, Query(max_length=8)] = None,
-    amount_min: Annotated[Decimal | None, Query(ge=0)] = None,
-    amount_max: Annotated[Decimal | None, Query(ge=0)] = None,
-    min_age_hours: Annotated[float | None, Query(ge=0)] = None,
-    max_age_hours: Annotated[float | None, Query(ge=0)] = None,
+    amount_min: Annotated[Decimal | None, Query(ge=0, le=10**13)] = None,
+    amount_max: Annotated[Decimal | None, Query(ge=0, le=10**13)] = None,
+    min_age_hours: Annotated[float | None, Query(ge=0, le=MAX_AGE_HOURS)] = None,
+    max_age_hours: Annotated[float | None, Query(ge=0, le=MAX_AGE_HOURS)] = None,
     over_sla: bool = False,
     sort: SortKey = "age",
     order: Literal["asc", "desc"] = "asc",
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> QueuePage:
     """Cases waiting for a risk officer: referrals, the QC sample of approvals, batch flags and
     answered questions. Default: open and awaiting a second officer, oldest first."""
@@ -165,7 +169,7 @@ def queue(
 
 
 @router.get("/{case_id}", response_model=CaseOut, responses={404: {"description": "no such case"}})
-def get_case(case_id: int, request: Request, session: DbSession, user: Officer) -> CaseOut:
+def get_case(case_id: CaseId, request: Request, session: DbSession, user: Officer) -> CaseOut:
     """The case with its decision document, pending proposal and every review action."""
     del user
     return load_case_out(session=session, case_id=case_id, policy=policy_of(request))
@@ -173,7 +177,7 @@ def get_case(case_id: int, request: Request, session: DbSession, user: Officer) 
 
 @router.post("/{case_id}/approve", response_model=CaseOut, responses=FOUR_EYES_RESPONSES)
 def approve(
-    case_id: int, body: DecisionActionIn, request: Request, session: DbSession, user: Officer
+    case_id: CaseId, body: DecisionActionIn, request: Request, session: DbSession, user: Officer
 ) -> CaseOut:
     """Approve on the engine's terms, or agree with a pending approval. At or above the
     four-eyes threshold the first approval moves the case to 'awaiting_second'."""
@@ -191,7 +195,7 @@ def approve(
 
 @router.post("/{case_id}/decline", response_model=CaseOut, responses=FOUR_EYES_RESPONSES)
 def decline(
-    case_id: int, body: DecisionActionIn, request: Request, session: DbSession, user: Officer
+    case_id: CaseId, body: DecisionActionIn, request: Request, session: DbSession, user: Officer
 ) -> CaseOut:
     """Decline, or agree with a pending decline."""
     policy = policy_of(request)
@@ -208,7 +212,7 @@ def decline(
 
 @router.post("/{case_id}/override", response_model=CaseOut, responses=FOUR_EYES_RESPONSES)
 def override(
-    case_id: int, body: OverrideIn, request: Request, session: DbSession, user: Officer
+    case_id: CaseId, body: OverrideIn, request: Request, session: DbSession, user: Officer
 ) -> CaseOut:
     """Change outcome, limit, tenor or products, with a written reason and reason codes. An
     override always waits for a second, distinct officer to approve (or decline) it."""
@@ -232,7 +236,7 @@ def override(
 
 @router.post("/{case_id}/request_info", response_model=CaseOut, responses=FOUR_EYES_RESPONSES)
 def request_info(
-    case_id: int, body: QuestionIn, request: Request, session: DbSession, user: Officer
+    case_id: CaseId, body: QuestionIn, request: Request, session: DbSession, user: Officer
 ) -> CaseOut:
     """Send the case back to the submitting RM with a question."""
     policy = policy_of(request)
@@ -250,7 +254,9 @@ def request_info(
         409: {"description": "no question is pending"},
     },
 )
-def answer(case_id: int, body: AnswerIn, session: DbSession, user: Submitter) -> dict[str, object]:
+def answer(
+    case_id: CaseId, body: AnswerIn, session: DbSession, user: Submitter
+) -> dict[str, object]:
     """The submitting RM answers the officer's question; the case re-enters the queue."""
     case = questions.answer_info(session=session, user=user, case_id=case_id, answer=body.answer)
     answer = {"case_id": case.id, "status": case.status, "source": case.source}

@@ -15,7 +15,7 @@ from industry_credit.db.models import ReviewCase
 from industry_credit.errors import DomainError, NotFoundError
 from industry_credit.review import casepage, questions, repository, service
 from industry_credit.review.codes import REASON_CODES
-from industry_credit.review.endpoints import load_case_out
+from industry_credit.review.endpoints import CaseId, load_case_out
 from industry_credit.review.messages import translator
 from industry_credit.review.service import OverrideTerms
 from industry_credit.review.templating import render
@@ -74,7 +74,7 @@ def case_page(
 
 
 @router.get("/cases/{case_id}")
-def show_case(case_id: int, request: Request, session: DbSession) -> Response:
+def show_case(case_id: CaseId, request: Request, session: DbSession) -> Response:
     return guarded(request, session, lambda ui: case_page(request, session, ui, case_id))
 
 
@@ -87,7 +87,7 @@ def _amount(value: str) -> Decimal | None:
 
 @router.post("/cases/{case_id}/act")
 def act(
-    case_id: int,
+    case_id: CaseId,
     request: Request,
     session: DbSession,
     action: Annotated[str, Form()],
