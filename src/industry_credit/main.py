@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
-from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
@@ -24,13 +21,11 @@ from industry_credit.decisions.batcher import MicroBatcher
 from industry_credit.decisions.endpoints import router as decisions_router
 from industry_credit.decisions.registry import VersionedEngines
 from industry_credit.enterprises.endpoints import router as enterprises_router
-from industry_credit.errors import install_error_handlers
+from industry_credit.errors import API_ERROR_RESPONSES, install_error_handlers
 from industry_credit.health import router as health_router
 from industry_credit.ml.artifact import load_artifact
 from industry_credit.review.endpoints import router as review_router
 from industry_credit.review.web import router as web_router
-
-STATIC_DIR = Path(__file__).resolve().parent / "review" / "static"
 
 
 def create_app(
@@ -73,12 +68,11 @@ def create_app(
     )
     install_error_handlers(app)
     app.include_router(health_router)
-    app.include_router(review_router)
-    app.include_router(applications_router)
-    app.include_router(decisions_router)
-    app.include_router(enterprises_router)
+    app.include_router(review_router, responses=API_ERROR_RESPONSES)
+    app.include_router(applications_router, responses=API_ERROR_RESPONSES)
+    app.include_router(decisions_router, responses=API_ERROR_RESPONSES)
+    app.include_router(enterprises_router, responses=API_ERROR_RESPONSES)
     app.include_router(web_router)
-    app.mount("/ui/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/metrics", include_in_schema=False)
     def prometheus(request: Request) -> Response:
