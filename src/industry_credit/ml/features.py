@@ -231,51 +231,67 @@ def _supply(
     )
 
 
+_WINDOW = 24  # months of alternative data the features look at
+
+
+class _Monthly:
+    """Each enterprise's monthly series as an (n, 24) matrix: column k is month k+1 before as_of.
+
+    One scatter per column; every window (last 3/6/12, prior 9/12, a year earlier) is then a
+    column slice, so a new window costs a slice, not another pass over the monthly rows.
+    """
+
+    def __init__(self, n: int, pos: np.ndarray, age: np.ndarray, alt: pd.DataFrame):
+        keep = (pos >= 0) & (age >= 1) & (age <= _WINDOW)
+        self.n, self.alt = n, alt
+        self.rows, self.cols, self.keep = pos[keep], age[keep] - 1, keep
+
+    def series(self, col: str) -> tuple[np.ndarray, np.ndarray]:
+        """Values (0 where absent) and presence (1/0) matrices."""
+        x = self.alt[col].to_numpy(dtype=np.float64, na_value=np.nan)[self.keep]
+        present = ~np.isnan(x)
+        values = np.zeros((self.n, _WINDOW))
+        counts = np.zeros((self.n, _WINDOW))
+        values[self.rows[present], self.cols[present]] = x[present]
+        counts[self.rows[present], self.cols[present]] = 1.0
+        return values, counts
+
+
+def _mean(values: np.ndarray, counts: np.ndarray, first: int, last: int) -> np.ndarray:
+    """Mean over months ``first``..``last`` (1-based, inclusive) of the observed values."""
+    return safe_div(values[:, first - 1 : last].sum(1), counts[:, first - 1 : last].sum(1))
+
+
 def _alternative(out: dict[str, Any], ids: pd.Index, alt: pd.DataFrame, as_of: date) -> None:
     # Month 0 is the month of as_of, possibly still being reported: windows start at month 1.
     age = months_between(as_of, alt["month"]) if len(alt) else np.zeros(0, dtype=np.int64)
-    n, pos = len(ids), _positions(ids, alt["enterprise_id"])
-    recent = _Agg(n, pos, (age >= 1) & (age <= 12))
-    prior = _Agg(n, pos, (age >= 13) & (age <= 24))
-    last6 = _Agg(n, pos, (age >= 1) & (age <= 6))
-    year_before6 = _Agg(n, pos, (age >= 13) & (age <= 18))
-    last3 = _Agg(n, pos, (age >= 1) & (age <= 3))
-    prev9 = _Agg(n, pos, (age >= 4) & (age <= 12))
-    n_rec, n_pri = recent.count(), prior.count()
+    monthly = _Monthly(len(ids), _positions(ids, alt["enterprise_id"]), age, alt)
 
     def trend(col: str) -> tuple[np.ndarray, np.ndarray]:
-        x = alt[col].to_numpy(dtype=np.float64)
-        mean_rec = safe_div(recent.sum(x), n_rec)
-        yoy = safe_div(mean_rec, safe_div(prior.sum(x), n_pri)) - 1.0
-        var = safe_div(recent.sum(x * x), n_rec) - mean_rec**2
+        v, c = monthly.series(col)
+        mean_rec = _mean(v, c, 1, 12)
+        yoy = safe_div(mean_rec, _mean(v, c, 13, 24)) - 1.0
+        var = _mean(v * v, c, 1, 12) - mean_rec**2
         vol = safe_div(np.sqrt(np.clip(var, 0.0, None)), mean_rec)
         return yoy, vol
 
-    out["electricity_yoy"], out["electricity_volatility"] = trend("electricity_kwh")
-    out["tax_invoice_yoy"], out["tax_invoice_volatility"] = trend("tax_invoice_amount")
     for col, name in (("electricity_kwh", "electricity"), ("tax_invoice_amount", "tax_invoice")):
-        x = alt[col].to_numpy(dtype=np.float64)
+        out[f"{name}_yoy"], out[f"{name}_volatility"] = trend(col)
+        v, c = monthly.series(col)
         # Same six calendar months a year apart: seasonality (Chinese New Year, Q4) cancels.
-        out[f"{name}_yoy_6m"] = (
-            safe_div(
-                safe_div(last6.sum(x), last6.count()),
-                safe_div(year_before6.sum(x), year_before6.count()),
-            )
-            - 1.0
-        )
-    out["cancellation_6m"] = safe_div(
-        last6.sum(alt["order_cancellation_rate"].to_numpy(np.float64)), last6.count()
-    )
+        out[f"{name}_yoy_6m"] = safe_div(_mean(v, c, 1, 6), _mean(v, c, 13, 18)) - 1.0
     out["headcount_yoy"] = trend("social_insurance_headcount")[0]
     out["export_yoy"] = trend("customs_export_amount")[0]
     for col, name in (
         ("equipment_downtime_rate", "downtime"),
         ("order_cancellation_rate", "cancellation"),
     ):
-        x = alt[col].to_numpy(dtype=np.float64)
-        rec = safe_div(last3.sum(x), last3.count())
+        v, c = monthly.series(col)
+        rec = _mean(v, c, 1, 3)
         out[f"{name}_recent"] = rec
-        out[f"{name}_jump"] = rec - safe_div(prev9.sum(x), prev9.count())
+        out[f"{name}_jump"] = rec - _mean(v, c, 4, 12)
+        if name == "cancellation":
+            out["cancellation_6m"] = _mean(v, c, 1, 6)
 
 
 def _loan(out: dict[str, Any], ids: pd.Index, loans: pd.DataFrame) -> None:
@@ -350,7 +366,7 @@ def build_features(frames: EnterpriseFrames, as_of: date) -> pd.DataFrame:
     codes = np.column_stack([np.asarray(out[c], dtype=object) for c in CATEGORICAL_FEATURES])
     frame = pd.concat(
         [
-            pd.DataFrame(codes, index=ids, columns=list(CATEGORICAL_FEATURES)),
+            pd.DataFrame(codes, index=ids, columns=list(CATEGORICAL_FEATURES), dtype=object),
             pd.DataFrame(flags, index=ids, columns=list(BOOL_FEATURES)),
             pd.DataFrame(numeric, index=ids, columns=list(NUMERIC_FEATURES)),
         ],

@@ -152,7 +152,7 @@ class EnterpriseFrames:
             file = root / f"{name}.parquet"
             if not file.is_file():
                 raise FramesError(f"{file} is missing")
-            tables[name] = pd.read_parquet(file)
+            tables[name] = _with_datetimes(pd.read_parquet(file))
         risk_file = root / "counterparty_risk.parquet"
         risk = pd.read_parquet(risk_file) if risk_file.is_file() else None
         return cls(**tables, counterparty_risk=risk)
@@ -173,6 +173,14 @@ class EnterpriseFrames:
         if len(ids) != len(parsed):
             raise FramesError("enterprise_ids must have one id per document")
         return cls(**_flatten(parsed, ids), counterparty_risk=counterparty_risk)
+
+
+def _with_datetimes(frame: pd.DataFrame) -> pd.DataFrame:
+    """Parquet DATE columns arrive as Python date objects: convert them once, at load."""
+    for col in ("month", "founded_on"):
+        if col in frame.columns and frame[col].dtype == object:
+            frame[col] = pd.to_datetime(frame[col])
+    return frame
 
 
 def _frame(columns: tuple[str, ...], data: dict[str, Any]) -> pd.DataFrame:

@@ -151,7 +151,11 @@ class FeatureSchema:
     ) -> np.ndarray:
         values = col.to_numpy(dtype=object)
         present = pd.notna(values)
-        bad = present & np.array([not isinstance(v, str) for v in values], dtype=bool)
+        # infer_dtype scans in C; the per-value check only runs when something is off.
+        if pd.api.types.infer_dtype(values, skipna=True) not in ("string", "empty"):
+            bad = present & np.array([not isinstance(v, str) for v in values], dtype=bool)
+        else:
+            bad = np.zeros(len(values), dtype=bool)
         if bad.any():
             raise FeatureSchemaError(name, list(col.index[bad]), "category codes must be strings")
         if len(values) <= _DICT_LOOKUP_MAX_ROWS:
