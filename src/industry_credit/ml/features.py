@@ -243,18 +243,23 @@ class _Monthly:
 
     def __init__(self, n: int, pos: np.ndarray, age: np.ndarray, alt: pd.DataFrame):
         keep = (pos >= 0) & (age >= 1) & (age <= _WINDOW)
-        self.n, self.alt = n, alt
-        self.rows, self.cols, self.keep = pos[keep], age[keep] - 1, keep
+        self.n, self.alt, self.keep = n, alt, keep
+        # Flat cell index, computed once: 1-D scatters are much cheaper than 2-D ones.
+        self.cell = pos[keep] * _WINDOW + (age[keep] - 1)
+        self._cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
     def series(self, col: str) -> tuple[np.ndarray, np.ndarray]:
         """Values (0 where absent) and presence (1/0) matrices."""
-        x = self.alt[col].to_numpy(dtype=np.float64, na_value=np.nan)[self.keep]
-        present = ~np.isnan(x)
-        values = np.zeros((self.n, _WINDOW))
-        counts = np.zeros((self.n, _WINDOW))
-        values[self.rows[present], self.cols[present]] = x[present]
-        counts[self.rows[present], self.cols[present]] = 1.0
-        return values, counts
+        if col not in self._cache:
+            x = self.alt[col].to_numpy(dtype=np.float64, na_value=np.nan)[self.keep]
+            present = ~np.isnan(x)
+            values = np.zeros(self.n * _WINDOW)
+            counts = np.zeros(self.n * _WINDOW)
+            values[self.cell[present]] = x[present]
+            counts[self.cell[present]] = 1.0
+            shape = (self.n, _WINDOW)
+            self._cache[col] = values.reshape(shape), counts.reshape(shape)
+        return self._cache[col]
 
 
 def _mean(values: np.ndarray, counts: np.ndarray, first: int, last: int) -> np.ndarray:
