@@ -47,9 +47,12 @@ def test_report_has_required_content(trained: Path) -> None:
     assert "Calibration" in html
 
 
-def test_monotone_features_never_lower_pd(artifact: ModelArtifact, features: pd.DataFrame) -> None:
+@pytest.mark.parametrize("which", ["trained here", "committed default"])
+def test_monotone_features_never_lower_pd(
+    which: str, artifact: ModelArtifact, features: pd.DataFrame
+) -> None:
     """10,000 random worsenings of a monotone feature: the PD never goes down."""
-    scorer = Scorer(artifact)
+    scorer = Scorer(artifact) if which == "trained here" else Scorer.from_artifact()
     x = scorer.schema.encode(features).matrix
     names = scorer.features
     mono = [(names.index(f), d) for f, (d, _) in MONOTONE.items() if f in names]
