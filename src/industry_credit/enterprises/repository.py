@@ -42,12 +42,14 @@ from industry_credit.db.models import (
 def _upsert(
     session: Session, model: Any, rows: Sequence[dict[str, Any]], keys: Sequence[str]
 ) -> None:
+    """One statement, executed with a list of parameter sets: SQLAlchemy caches its compiled
+    form and batches the rows into multi-row VALUES, instead of compiling anew per row count."""
     if not rows:
         return
-    stmt = insert(model).values(list(rows))
+    stmt = insert(model)
     updates: dict[str, Any] = {c: stmt.excluded[c] for c in rows[0] if c not in keys}
     updates["received_at"] = func.now()
-    session.execute(stmt.on_conflict_do_update(index_elements=list(keys), set_=updates))
+    session.execute(stmt.on_conflict_do_update(index_elements=list(keys), set_=updates), list(rows))
 
 
 def upsert_enterprise(*, session: Session, enterprise: EnterpriseIn) -> int:
