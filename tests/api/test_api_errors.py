@@ -119,3 +119,17 @@ def test_logs_are_json_with_request_id_and_no_document(api: Api) -> None:
     joined = "\n".join(lines)
     assert doc["enterprise"]["name"] not in joined
     assert doc["enterprise"]["uscc"] not in joined
+
+
+def test_repeated_scalar_query_parameter_is_422(api: Api) -> None:
+    response = api.client.get(
+        "/v1/applications?sector=robot&sector=ai_pc", headers=api.headers("rm_li")
+    )
+    assert response.status_code == 422
+    assert response.json()["error"]["fields"] == [
+        {"path": "query:sector", "problem": "given more than once"}
+    ]
+    listed = api.client.get(
+        "/v1/reviews?status=open&status=awaiting_second", headers=api.headers("officer_zhao")
+    )
+    assert listed.status_code == 200

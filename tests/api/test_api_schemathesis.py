@@ -24,7 +24,8 @@ EXCLUDED = [schemathesis.checks.positive_data_acceptance]
 
 
 @schema.parametrize()
-@settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
+# Derandomized: CI replays exactly the examples verified here; new seeds are explored on purpose.
+@settings(max_examples=12, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_api_conforms_to_its_own_schema(case: schemathesis.Case, live: LiveServer) -> None:
     response = case.call_and_validate(
         base_url=live.base_url,

@@ -12,6 +12,7 @@ from pydantic import BaseModel, BeforeValidator
 
 from industry_credit.api.deps import CurrentUser, DbSession, require_roles
 from industry_credit.applications import queries, service
+from industry_credit.applications.examples import ROBOT_STARTUP
 from industry_credit.applications.schemas import ApplicationDocument, District, Sector
 from industry_credit.db.models import Decision, Enterprise, LoanApplication, User
 from industry_credit.decisions.schemas import DecisionOut, WhatIfOut
@@ -32,71 +33,6 @@ def _iso_date(value: object) -> object:
 
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 ApplicationStatus = Literal["decided", "in_review", "info_requested", "approved", "declined"]
-
-EXAMPLE = {
-    "enterprise": {
-        "uscc": "91310115MA1K4BCD5J",
-        "name": "上海示例智能科技有限公司",
-        "sector": "robot",
-        "district": "lingang",
-        "founded_on": "2022-03-01",
-        "employees": 85,
-        "declared_stage": "startup",
-        "tech_route": "arm",
-        "core_product_tech_life_months": 36,
-        "specialized_sme": True,
-        "little_giant": False,
-    },
-    "financials": [
-        {
-            "fiscal_year": 2025,
-            "revenue": 18000000,
-            "operating_cost": 14500000,
-            "net_profit": -1200000,
-            "total_assets": 42000000,
-            "total_liabilities": 17000000,
-            "current_assets": 25000000,
-            "current_liabilities": 9000000,
-            "operating_cash_flow": -800000,
-            "rd_expense": 6000000,
-            "inventory": 4000000,
-            "receivables": 5500000,
-            "subsidies": {"compute_voucher": 300000, "special_fund": 500000},
-        }
-    ],
-    "supply_chain": [
-        {
-            "counterparty_uscc": "91350100M000100Y43",
-            "counterparty_name": "上海示例终端制造有限公司",
-            "role": "buyer",
-            "is_core_enterprise": True,
-            "share": 0.35,
-            "on_time_delivery_rate": 0.992,
-            "avg_payment_days": 45,
-            "imported_component_share": 0.0,
-        }
-    ],
-    "alternative_data": [
-        {
-            "month": "2025-10",
-            "tax_invoice_amount": 1500000,
-            "electricity_kwh": 42000,
-            "social_insurance_headcount": 80,
-            "customs_export_amount": 0,
-            "equipment_downtime_rate": 0.02,
-            "order_cancellation_rate": 0.01,
-        }
-    ],
-    "ip": {"patents": 12, "software_copyrights": 5, "ip_valuation": 8000000},
-    "policy_support": {"guidance_fund_equity": True, "vc_backed": True},
-    "green": {"compliance_violation": False, "carbon_intensity_vs_sector": 0.65},
-    "request": {
-        "amount": 5000000,
-        "tenor_months": 24,
-        "purpose": "rd",
-        "collateral": ["ip_pledge"],
-    },
-}
 
 
 def active_engine(request: Request) -> DecisionEngine:
@@ -157,7 +93,7 @@ def submit_application(
     response: Response,
     session: DbSession,
     user: Submitter,
-    document: Annotated[ApplicationDocument, {"examples": [EXAMPLE]}],
+    document: Annotated[ApplicationDocument, {"examples": [ROBOT_STARTUP]}],
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> dict[str, Any]:
     """Validate, store, score and decide in one transaction. A `refer` joins the review queue.
