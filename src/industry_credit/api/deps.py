@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from typing import Annotated
 
@@ -31,12 +32,22 @@ class RateLimitedError(DomainError):
         self.headers = {"Retry-After": str(int(retry_after))}
 
 
+def observe_stage(request: Request, stage: str, seconds: float) -> None:
+    """Charge ``seconds`` to ``stage`` of this request's route in request_stage_duration_seconds."""
+    metrics = getattr(request.app.state, "metrics", None)
+    if metrics is not None:
+        path = getattr(request.scope.get("route"), "path", None) or "unmatched"
+        metrics.request_stages.labels(path, stage).observe(seconds)
+
+
 def get_session(request: Request) -> Iterator[Session]:
     """One transaction per request: commit if the handler returns, roll back if it raises."""
     session: Session = request.app.state.sessionmaker()
     try:
         yield session
+        started = time.perf_counter()
         session.commit()
+        observe_stage(request, "commit", time.perf_counter() - started)
     except BaseException:
         session.rollback()
         raise
@@ -56,6 +67,7 @@ def current_user(
 ) -> User:
     if credentials is None:
         raise UnauthorizedError("missing bearer token")
+    started = time.perf_counter()
     try:
         principal = verify_token(request.app.state.settings, credentials.credentials)
     except TokenError as exc:
@@ -69,6 +81,7 @@ def current_user(
     if user.role != principal.role:
         raise UnauthorizedError("token role does not match the user's role")
     request.state.user = user.username
+    observe_stage(request, "auth", time.perf_counter() - started)
     return user
 
 

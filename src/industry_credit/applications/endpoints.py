@@ -102,6 +102,7 @@ def submit_application(
     decision; the same key with a different body is refused with 422.
     """
     engine = active_engine(request)
+    metrics = request.app.state.metrics
     result = service.submit(
         session=session,
         user=user,
@@ -110,14 +111,13 @@ def submit_application(
         idempotency_key=idempotency_key,
         qc_sample_rate=request.app.state.settings.qc_sample_rate,
         batcher=request.app.state.batcher,
+        clock=metrics.stage_clock("/v1/applications"),
     )
     response.status_code = result.status_code
     if result.replayed:
         response.headers["Idempotent-Replayed"] = "true"
     else:
-        request.app.state.metrics.decisions.labels(
-            result.body["outcome"], result.body["grade"]
-        ).inc()
+        metrics.decisions.labels(result.body["outcome"], result.body["grade"]).inc()
     return result.body
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from industry_credit.api.metrics import StageClock
 from industry_credit.applications import idempotency
 from industry_credit.applications.schemas import ApplicationDocument
 from industry_credit.audit.service import Actor, record
@@ -60,21 +61,28 @@ def submit(
     idempotency_key: str | None = None,
     qc_sample_rate: float = 0.0,
     batcher: MicroBatcher | None = None,
+    clock: StageClock | None = None,
 ) -> Submitted:
+    clock = clock or StageClock()
     document_json = document.model_dump(mode="json")
     document_sha = content_sha256(document_json)
+    clock.lap("canonical_json")
     if idempotency_key is not None:
         stored = idempotency.claim(
             session=session, user_id=user.id, key=idempotency_key, request_sha256=document_sha
         )
+        clock.lap("idempotency_claim")
         if stored is not None:
             return Submitted(stored.status_code, stored.body, replayed=True)
 
     now = datetime.now(UTC)
     enterprise_id = upsert_document(session=session, document=document)
+    clock.lap("enterprise_upsert")
     application_id, decision_id = uuid.uuid4(), uuid.uuid4()
     item = decision_input(session=session, document=document, as_of=now.date())
+    clock.lap("counterparty_lookup")
     result = batcher.decide(engine, item) if batcher else engine.decide([item])[0]
+    clock.lap("decide")
 
     body = {
         "decision_id": str(decision_id),
@@ -105,6 +113,7 @@ def submit(
         )
     )
     session.flush()
+    clock.lap("application_insert")
     snapshot = {**item.snapshot(), "features": result.features}
     decisions.insert_decision(
         session=session,
@@ -115,6 +124,7 @@ def submit(
         snapshot=snapshot,
         decided_at=now,
     )
+    clock.lap("decision_insert")
     if in_review:
         session.add(
             ReviewCase(
@@ -126,6 +136,8 @@ def submit(
                 flags=list(body.get("flags", [])),
             )
         )
+        session.flush()
+    clock.lap("review_queue")
     actor = Actor(user.username, user.role)
     record(
         session=session,
@@ -150,9 +162,11 @@ def submit(
             "queued": in_review,
         },
     )
+    clock.lap("audit")
     if idempotency_key is not None:
         idempotency.store(
             session=session, user_id=user.id, key=idempotency_key, status_code=201, body=body
         )
     session.flush()
+    clock.lap("idempotency_store")
     return Submitted(201, body, replayed=False)
