@@ -1,9 +1,14 @@
 """Industry-credit model serving costs against raw ``lightgbm.Booster.predict``.
 
-Figures (default artifact in data/model, synthetic population of ``size`` firms made in-process):
-* ``model_batch_score``: ``build_features`` + ``Scorer.score`` (validation, predict, calibration,
-  grade; no SHAP) over ``size`` enterprises, against ``Booster.predict`` on the already built
-  float matrix of the same rows (same thread count).
+Figures (default artifact in data/model, synthetic population of ``size`` firms made in-process;
+the baseline is always ``Booster.predict`` on the already built float64 matrix of the same rows,
+with the same thread count, measured in the same run):
+* ``model_batch_score``: ``build_features`` from the enterprise tables + ``Scorer.score``
+  (validation and encoding, predict, calibration, grade; no SHAP) over ``size`` enterprises.
+  The JSON detail splits it into stages.
+* ``model_score_features``: ``Scorer.score`` alone on the already built feature frame.
+* ``model_batch_score_compiled``: as ``model_batch_score`` with the compiled-trees option.
+* ``model_compiled_predict``: the lleaves-compiled forest's predict on the same matrix.
 * ``model_shap_10k``: reason codes (TreeSHAP contributions + top-4 + bilingual text) for 10,000
   rows, against ``Booster.predict`` on those rows.
 * ``model_single_p50`` / ``model_single_p99``: ``Scorer.score(..., with_shap=True)`` on one
@@ -61,22 +66,38 @@ def run(size: int) -> list[dict[str, Any]]:
         generate(SynthConfig(enterprises=size, seed=7), Path(tmp))
         frames = EnterpriseFrames.from_parquet_dir(tmp)
         as_of = infer_as_of(frames, Path(tmp))
+        compiled = Scorer.from_artifact(compiled_cache=Path(tmp) / "compiled")
     repeats = 3 if size <= 200_000 else 1
     features = build_features(frames, as_of)
     x = scorer.schema.encode(features).matrix
     threads = scorer._threads(len(x))
+    forest = compiled.compiled
+    assert forest is not None
     raw = _best(lambda: scorer.booster.predict(x, num_threads=threads), repeats)
+    stages = {
+        "build_features_s": _best(lambda: build_features(frames, as_of), repeats),
+        "validate_encode_s": _best(lambda: scorer.schema.encode(features), repeats),
+        "predict_s": raw,
+        "compiled_predict_s": _best(lambda: forest.predict(x, threads), repeats),
+    }
     full = _best(lambda: scorer.score(build_features(frames, as_of)), repeats)
+    alone = _best(lambda: scorer.score(features), repeats)
+    full_compiled = _best(lambda: compiled.score(build_features(frames, as_of)), repeats)
+    base = "Booster.predict on the built matrix"
     results = [
         figure(
             "model_batch_score",
             full,
             "s",
-            "Booster.predict on the built matrix",
+            base,
             raw,
             rows=size,
+            stages=stages,
             model_version=scorer.model_version,
-        )
+        ),
+        figure("model_score_features", alone, "s", base, raw, rows=size),
+        figure("model_batch_score_compiled", full_compiled, "s", base, raw, rows=size),
+        figure("model_compiled_predict", stages["compiled_predict_s"], "s", base, raw, rows=size),
     ]
     sample = features.iloc[: min(SHAP_ROWS, len(features))]
     xs = x[: len(sample)]
@@ -89,6 +110,6 @@ def run(size: int) -> list[dict[str, Any]]:
     raw_one = _latencies(lambda: scorer.booster.predict(row, num_threads=1), LATENCY_CALLS)
     for q in (50, 99):
         value = float(np.percentile(single, q)) * 1e3
-        base = float(np.percentile(raw_one, q)) * 1e3
-        results.append(figure(f"model_single_p{q}", value, "ms", "Booster.predict one row", base))
+        base_q = float(np.percentile(raw_one, q)) * 1e3
+        results.append(figure(f"model_single_p{q}", value, "ms", "Booster.predict one row", base_q))
     return results

@@ -115,6 +115,7 @@ def test_reasons_are_specific_and_push_pd_up(
 
 def test_unseen_category_is_reported(artifact: ModelArtifact, features: pd.DataFrame) -> None:
     rows = features.iloc[:3].copy()
+    rows["district"] = rows["district"].cat.add_categories(["hongkou"])
     rows.iloc[0, rows.columns.get_loc("district")] = "hongkou"
     out = Scorer(artifact).score(rows)
     assert out["unseen"].iloc[0] == "district=hongkou"

@@ -76,6 +76,29 @@ def test_unseen_category_maps_to_nan_and_is_reported(n: int) -> None:
         SCHEMA.encode(frame, strict=True)
 
 
+@pytest.mark.parametrize("n", [3, 300])
+def test_categorical_dtype_encodes_like_strings(n: int) -> None:
+    """``build_features`` hands over pandas Categoricals; they must encode exactly as strings."""
+    values = ["robot", "quantum_toaster", None] * (n // 3)
+    as_strings = _frame(sector=values[:3])
+    as_strings = pd.concat([as_strings] * (n // 3), ignore_index=True)
+    as_categorical = as_strings.assign(sector=pd.Categorical(as_strings["sector"]))
+    plain, coded = SCHEMA.encode(as_strings), SCHEMA.encode(as_categorical)
+    np.testing.assert_array_equal(coded.matrix, plain.matrix)
+    assert coded.unseen == plain.unseen
+    assert coded.unseen["sector"][1] == "quantum_toaster"
+    with pytest.raises(FeatureSchemaError, match="not seen in training") as err:
+        SCHEMA.encode(as_categorical, strict=True)
+    assert err.value.rows[0] == 1
+
+
+def test_categorical_dtype_with_non_string_categories_is_refused() -> None:
+    frame = _frame(sector=pd.Categorical(["robot", 7, None], categories=["robot", 7]))
+    with pytest.raises(FeatureSchemaError) as err:
+        SCHEMA.encode(frame)
+    assert (err.value.column, err.value.rows) == ("sector", [11])
+
+
 def test_schema_json_round_trip() -> None:
     again = FeatureSchema.from_json(SCHEMA.to_json())
     assert again.specs == SCHEMA.specs

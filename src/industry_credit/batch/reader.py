@@ -17,6 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import psycopg
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from industry_credit.batch.scope import Ids
 from industry_credit.ml.frames import (
@@ -150,9 +152,15 @@ def copy_frame(
 
 
 def _pg_array(values: pd.Series) -> pd.Series:
-    """PostgreSQL array text (``{a,b}``) of plain codes as Python lists."""
-    inner = values.astype(str).str.slice(1, -1)
-    return inner.map(lambda s: s.split(",") if s else [])
+    """PostgreSQL array text (``{a,b}``) of plain codes as an Arrow list column.
+
+    Split in Arrow (C++): the codes are vocabulary words, never quoted or containing commas.
+    """
+    text = pa.array(values.astype(str).to_numpy(dtype=object), type=pa.string())
+    inner = pc.utf8_slice_codeunits(text, 1, -1)
+    lists = pc.split_pattern(pc.if_else(pc.equal(inner, ""), None, inner), ",")
+    lists = pc.fill_null(lists, pa.scalar([], type=pa.list_(pa.string())))
+    return pd.Series(lists, index=values.index, dtype=pd.ArrowDtype(lists.type))
 
 
 def read_chunk(

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -21,20 +20,17 @@ import arff
 import numpy as np
 import pandas as pd
 
-from industry_credit.ml.features import BOOL_FEATURES, CATEGORICAL_FEATURES, build_features
+from industry_credit.ml.features import (
+    BOOL_FEATURES,
+    CATEGORICAL_FEATURES,
+    CATEGORY_VOCABULARY,
+    build_features,
+)
 from industry_credit.ml.frames import EnterpriseFrames
 from industry_credit.ml.monotone import build_monotone
 from industry_credit.ml.schema import FeatureSchema
-from industry_credit.vocabulary import DISTRICTS, PURPOSES, SECTORS, STAGES, TECH_ROUTES
 
 MAX_CATEGORIES = 50
-VOCABULARY: dict[str, Sequence[str]] = {
-    "sector": SECTORS,
-    "district": DISTRICTS,
-    "tech_route": TECH_ROUTES,
-    "declared_stage": STAGES,
-    "purpose": PURPOSES,
-}
 
 
 class TrainingDataError(ValueError):
@@ -96,7 +92,10 @@ def infer_as_of(frames: EnterpriseFrames, path: Path | None = None) -> date:
 
 def synthetic_schema(features: pd.DataFrame) -> FeatureSchema:
     return FeatureSchema.infer(
-        features, categorical=CATEGORICAL_FEATURES, boolean=BOOL_FEATURES, categories=VOCABULARY
+        features,
+        categorical=CATEGORICAL_FEATURES,
+        boolean=BOOL_FEATURES,
+        categories=CATEGORY_VOCABULARY,
     )
 
 

@@ -18,11 +18,19 @@ import pyarrow.compute as pc
 
 from industry_credit.ml.feature_docs import FEATURE_DOCS
 from industry_credit.ml.frames import EnterpriseFrames, months_between
-from industry_credit.vocabulary import SUBSIDY_KINDS
+from industry_credit.vocabulary import (
+    DISTRICTS,
+    PURPOSES,
+    SECTORS,
+    STAGES,
+    SUBSIDY_KINDS,
+    TECH_ROUTES,
+)
 
 __all__ = [
     "BOOL_FEATURES",
     "CATEGORICAL_FEATURES",
+    "CATEGORY_VOCABULARY",
     "FEATURE_DOCS",
     "HIGH_RISK_PD",
     "NUMERIC_FEATURES",
@@ -37,6 +45,13 @@ HARD_COLLATERAL = ("real_estate_mortgage", "equipment_mortgage", "receivables_pl
 GUARANTEES = ("guarantee_fund", "third_party_guarantee")
 
 CATEGORICAL_FEATURES = ("sector", "district", "tech_route", "declared_stage", "purpose")
+CATEGORY_VOCABULARY: dict[str, tuple[str, ...]] = {
+    "sector": tuple(SECTORS),
+    "district": tuple(DISTRICTS),
+    "tech_route": tuple(TECH_ROUTES),
+    "declared_stage": tuple(STAGES),
+    "purpose": tuple(PURPOSES),
+}
 BOOL_FEATURES = (
     "specialized_sme",
     "little_giant",
@@ -124,10 +139,43 @@ class _Aligned:
         out[self.dst] = values.fillna(False).to_numpy(dtype=bool)
         return out
 
+    def lists(self, col: str) -> pa.ListArray:
+        """A list-of-strings column as an Arrow list array in enterprise order (null: no row).
+
+        Arrow-backed list columns (Parquet, the batch reader) are taken without ever becoming
+        Python objects; a column of Python lists (documents) is converted once.
+        """
+        column = self.frame[col]
+        if isinstance(column.dtype, pd.ArrowDtype):
+            source = pa.chunked_array(pa.array(column.array)).combine_chunks()
+        else:
+            source = pa.array(
+                column.to_numpy(dtype=object), type=pa.list_(pa.string()), from_pandas=True
+            )
+        index = np.full(self.n, -1, dtype=np.int64)
+        index[self.dst] = self.src
+        taken = pc.take(source, pa.array(index, mask=index < 0))
+        return taken.cast(pa.list_(pa.string()))
+
     def obj(self, col: str) -> np.ndarray:
         out = np.full(self.n, None, dtype=object)
         out[self.dst] = self.frame[col].to_numpy(dtype=object)[self.src]
         return out
+
+
+def _categorical(name: str, values: pd.Series) -> pd.Categorical[str]:
+    """A pandas Categorical over the vocabulary, so the scorer maps a few categories instead of
+    hashing every row. Values outside the vocabulary are kept as extra categories (sorted, after
+    the vocabulary), so the scorer can still name them; every frame gets the same categories
+    for the same values, whatever subset of firms it holds."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    known = CATEGORY_VOCABULARY[name]
+    extras = sorted(str(u) for u in uniques if u not in known)
+    categories = [*known, *extras]
+    where = {c: i for i, c in enumerate(categories)}
+    # The appended -1 is what the missing-value sentinel -1 picks up.
+    table = np.array([where[str(u)] for u in uniques] + [-1], dtype=np.int16)
+    return pd.Categorical.from_codes(table[codes], categories=pd.Index(categories, dtype=str))
 
 
 def _flag(values: pd.Series) -> np.ndarray:
@@ -190,12 +238,14 @@ def _financials(out: dict[str, Any], ids: pd.Index, fs: pd.DataFrame, as_of: dat
 def _supply(
     out: dict[str, Any], ids: pd.Index, links: pd.DataFrame, risk: pd.DataFrame | None
 ) -> None:
-    role = links["role"].to_numpy()
+    # Compared as a Series: Arrow strings never become Python objects.
+    is_buyer = (links["role"] == "buyer").to_numpy(dtype=bool)
+    is_supplier = (links["role"] == "supplier").to_numpy(dtype=bool)
     share = links["share"].to_numpy(dtype=np.float64)
     core = _flag(links["is_core_enterprise"])
     n, pos = len(ids), _positions(ids, links["enterprise_id"])
-    buyers = _Agg(n, pos, role == "buyer")
-    suppliers = _Agg(n, pos, role == "supplier")
+    buyers = _Agg(n, pos, is_buyer)
+    suppliers = _Agg(n, pos, is_supplier)
     b_share = buyers.sum(share)
     core_share = buyers.sum(share * core)
     out["n_buyers"] = buyers.count()
@@ -225,7 +275,7 @@ def _supply(
     both = _Agg(n, pos, known)
     distressed = (cp_pd >= HIGH_RISK_PD).astype(np.float64)
     out["counterparty_distress_share"] = safe_div(both.sum(share * distressed), both.sum(share))
-    core_buyers = _Agg(n, pos, (role == "buyer") & core & known)
+    core_buyers = _Agg(n, pos, is_buyer & core & known)
     out["core_buyer_distress"] = np.where(
         core_buyers.count() > 0, core_buyers.sum(share * cp_pd), np.nan
     )
@@ -238,80 +288,115 @@ class _Monthly:
     """Each enterprise's monthly series as an (n, 24) matrix: column k is month k+1 before as_of.
 
     One scatter per column; every window (last 3/6/12, prior 9/12, a year earlier) is then a
-    column slice, so a new window costs a slice, not another pass over the monthly rows.
+    column slice, so a new window costs a slice, not another pass over the monthly rows. The
+    presence matrix (which cells hold a row) is shared by every column without missing values,
+    which is every column of a complete feed, so a column costs one scatter, not two.
     """
 
     def __init__(self, n: int, pos: np.ndarray, age: np.ndarray, alt: pd.DataFrame):
         keep = (pos >= 0) & (age >= 1) & (age <= _WINDOW)
-        self.n, self.alt, self.keep = n, alt, keep
+        self.n, self.alt = n, alt
+        self.keep = None if keep.all() else keep
         # Flat cell index, computed once: 1-D scatters are much cheaper than 2-D ones.
-        self.cell = pos[keep] * _WINDOW + (age[keep] - 1)
+        cell = pos * _WINDOW + (age - 1)
+        self.cell = cell if self.keep is None else cell[keep]
+        rows = np.zeros(n * _WINDOW)
+        rows[self.cell] = 1.0
+        self.rows = rows.reshape(n, _WINDOW)
         self._cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._window_rows: dict[tuple[int, int], np.ndarray] = {}
 
     def series(self, col: str) -> tuple[np.ndarray, np.ndarray]:
         """Values (0 where absent) and presence (1/0) matrices."""
         if col not in self._cache:
-            x = self.alt[col].to_numpy(dtype=np.float64, na_value=np.nan)[self.keep]
-            present = ~np.isnan(x)
+            x = self.alt[col].to_numpy(dtype=np.float64, na_value=np.nan)
+            if self.keep is not None:
+                x = x[self.keep]
             values = np.zeros(self.n * _WINDOW)
-            counts = np.zeros(self.n * _WINDOW)
-            values[self.cell[present]] = x[present]
-            counts[self.cell[present]] = 1.0
-            shape = (self.n, _WINDOW)
-            self._cache[col] = values.reshape(shape), counts.reshape(shape)
+            missing = np.isnan(x)
+            if missing.any():
+                present = ~missing
+                values[self.cell[present]] = x[present]
+                counts = np.zeros(self.n * _WINDOW)
+                counts[self.cell[present]] = 1.0
+                presence = counts.reshape(self.n, _WINDOW)
+            else:
+                values[self.cell] = x
+                presence = self.rows
+            self._cache[col] = values.reshape(self.n, _WINDOW), presence
         return self._cache[col]
 
+    def mean(self, col: str, first: int, last: int, squared: bool = False) -> np.ndarray:
+        """Mean over months ``first``..``last`` (1-based, inclusive) of the observed values."""
+        values, presence = self.series(col)
+        window = values[:, first - 1 : last]
+        total = (window * window if squared else window).sum(1)
+        return safe_div(total, self._count(presence, first, last))
 
-def _mean(values: np.ndarray, counts: np.ndarray, first: int, last: int) -> np.ndarray:
-    """Mean over months ``first``..``last`` (1-based, inclusive) of the observed values."""
-    return safe_div(values[:, first - 1 : last].sum(1), counts[:, first - 1 : last].sum(1))
+    def _count(self, presence: np.ndarray, first: int, last: int) -> np.ndarray:
+        if presence is not self.rows:
+            return np.asarray(presence[:, first - 1 : last].sum(1))
+        key = (first, last)
+        if key not in self._window_rows:
+            self._window_rows[key] = np.asarray(presence[:, first - 1 : last].sum(1))
+        return self._window_rows[key]
 
 
 def _alternative(out: dict[str, Any], ids: pd.Index, alt: pd.DataFrame, as_of: date) -> None:
     # Month 0 is the month of as_of, possibly still being reported: windows start at month 1.
     age = months_between(as_of, alt["month"]) if len(alt) else np.zeros(0, dtype=np.int64)
     monthly = _Monthly(len(ids), _positions(ids, alt["enterprise_id"]), age, alt)
+    mean = monthly.mean
 
     def trend(col: str) -> tuple[np.ndarray, np.ndarray]:
-        v, c = monthly.series(col)
-        mean_rec = _mean(v, c, 1, 12)
-        yoy = safe_div(mean_rec, _mean(v, c, 13, 24)) - 1.0
-        var = _mean(v * v, c, 1, 12) - mean_rec**2
+        mean_rec = mean(col, 1, 12)
+        yoy = safe_div(mean_rec, mean(col, 13, 24)) - 1.0
+        var = mean(col, 1, 12, squared=True) - mean_rec**2
         vol = safe_div(np.sqrt(np.clip(var, 0.0, None)), mean_rec)
         return yoy, vol
 
     for col, name in (("electricity_kwh", "electricity"), ("tax_invoice_amount", "tax_invoice")):
         out[f"{name}_yoy"], out[f"{name}_volatility"] = trend(col)
-        v, c = monthly.series(col)
         # Same six calendar months a year apart: seasonality (Chinese New Year, Q4) cancels.
-        out[f"{name}_yoy_6m"] = safe_div(_mean(v, c, 1, 6), _mean(v, c, 13, 18)) - 1.0
+        out[f"{name}_yoy_6m"] = safe_div(mean(col, 1, 6), mean(col, 13, 18)) - 1.0
     out["headcount_yoy"] = trend("social_insurance_headcount")[0]
     out["export_yoy"] = trend("customs_export_amount")[0]
     for col, name in (
         ("equipment_downtime_rate", "downtime"),
         ("order_cancellation_rate", "cancellation"),
     ):
-        v, c = monthly.series(col)
-        rec = _mean(v, c, 1, 3)
+        rec = mean(col, 1, 3)
         out[f"{name}_recent"] = rec
-        out[f"{name}_jump"] = rec - _mean(v, c, 4, 12)
+        out[f"{name}_jump"] = rec - mean(col, 4, 12)
         if name == "cancellation":
-            out["cancellation_6m"] = _mean(v, c, 1, 6)
+            out["cancellation_6m"] = mean(col, 1, 6)
 
 
 def _loan(out: dict[str, Any], ids: pd.Index, loans: pd.DataFrame) -> None:
     loan = _Aligned.table(ids, loans)
-    out["purpose"] = loan.obj("purpose")
+    out["purpose"] = _categorical("purpose", pd.Series(loan.obj("purpose"), dtype=object))
     out["amount"] = loan.num("amount")
     out["tenor_months"] = loan.num("tenor_months")
     # Flatten the collateral lists in Arrow (C++), not row by row in Python.
-    lists = pa.array(loan.obj("collateral"), type=pa.list_(pa.string()), from_pandas=True)
-    values = np.asarray(pc.list_flatten(lists).to_numpy(zero_copy_only=False), dtype=object)
+    lists = loan.lists("collateral")
+    values = pc.list_flatten(lists)
     parents = np.asarray(pc.list_parent_indices(lists).to_numpy(), dtype=np.int64)
-    agg = _Agg(len(ids), parents, values != "none")
+
+    def member(codes: tuple[str, ...]) -> np.ndarray:
+        found = pc.is_in(values, value_set=pa.array(codes, type=pa.string()))
+        return np.asarray(found.to_numpy(zero_copy_only=False), dtype=bool)
+
+    is_none = np.asarray(pc.equal(values, "none").to_numpy(zero_copy_only=False), dtype=bool)
+    agg = _Agg(len(ids), parents, ~is_none)
     out["collateral_count"] = agg.count()
-    out["has_guarantee"] = agg.sum(np.isin(values, GUARANTEES)) > 0
-    out["has_hard_collateral"] = agg.sum(np.isin(values, HARD_COLLATERAL)) > 0
+    out["has_guarantee"] = agg.sum(member(GUARANTEES)) > 0
+    out["has_hard_collateral"] = agg.sum(member(HARD_COLLATERAL)) > 0
+
+
+def _column(name: str, values: Any) -> Any:
+    if name in CATEGORICAL_FEATURES:
+        return values
+    return np.asarray(values, dtype=bool if name in BOOL_FEATURES else np.float64)
 
 
 def build_features(frames: EnterpriseFrames, as_of: date) -> pd.DataFrame:
@@ -320,7 +405,7 @@ def build_features(frames: EnterpriseFrames, as_of: date) -> pd.DataFrame:
     ids = pd.Index(ent["id"].to_numpy(), name="enterprise_id")
     out: dict[str, Any] = {}
     for col in ("sector", "district", "tech_route", "declared_stage"):
-        out[col] = ent[col].to_numpy(dtype=object)
+        out[col] = _categorical(col, ent[col])
     for col in ("specialized_sme", "little_giant", "is_core_enterprise"):
         out[col] = _flag(ent[col])
     founded = pd.to_datetime(ent["founded_on"]).to_numpy().astype("datetime64[D]")
@@ -364,17 +449,7 @@ def build_features(frames: EnterpriseFrames, as_of: date) -> pd.DataFrame:
     out["loan_to_revenue"] = safe_div(out["amount"], out["revenue"])
     out["loan_to_equity"] = safe_div(out["amount"], np.fmax(out["equity"], 0.0))
 
-    # One float64 block, one bool block, one object block: the scorer copies each block into
-    # its matrix in one step instead of column by column.
-    numeric = np.column_stack([np.asarray(out[c], dtype=np.float64) for c in NUMERIC_FEATURES])
-    flags = np.column_stack([np.asarray(out[c], dtype=bool) for c in BOOL_FEATURES])
-    codes = np.column_stack([np.asarray(out[c], dtype=object) for c in CATEGORICAL_FEATURES])
-    frame = pd.concat(
-        [
-            pd.DataFrame(codes, index=ids, columns=list(CATEGORICAL_FEATURES), dtype=object),
-            pd.DataFrame(flags, index=ids, columns=list(BOOL_FEATURES)),
-            pd.DataFrame(numeric, index=ids, columns=list(NUMERIC_FEATURES)),
-        ],
-        axis=1,
-    )
-    return frame[list(FEATURE_DOCS)]
+    # Column by column, without consolidating into 2-D blocks: the scorer copies every column
+    # into its float matrix anyway, so a consolidating copy here would be paid twice.
+    columns = {c: _column(c, out[c]) for c in FEATURE_DOCS}
+    return pd.DataFrame(columns, index=ids, copy=False)

@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from industry_credit.applications.schemas import ApplicationDocument
 from industry_credit.vocabulary import SUBSIDY_KINDS
@@ -152,7 +154,7 @@ class EnterpriseFrames:
             file = root / f"{name}.parquet"
             if not file.is_file():
                 raise FramesError(f"{file} is missing")
-            tables[name] = _with_datetimes(pd.read_parquet(file))
+            tables[name] = _with_datetimes(_read_parquet(file))
         risk_file = root / "counterparty_risk.parquet"
         risk = pd.read_parquet(risk_file) if risk_file.is_file() else None
         return cls(**tables, counterparty_risk=risk)
@@ -173,6 +175,17 @@ class EnterpriseFrames:
         if len(ids) != len(parsed):
             raise FramesError("enterprise_ids must have one id per document")
         return cls(**_flatten(parsed, ids), counterparty_risk=counterparty_risk)
+
+
+def _read_parquet(file: Path) -> pd.DataFrame:
+    """List columns stay Arrow-backed: turning each row's list into a Python object costs more
+    than everything the features then do with it."""
+
+    def arrow_lists(kind: pa.DataType) -> pd.ArrowDtype | None:
+        return pd.ArrowDtype(kind) if pa.types.is_list(kind) else None
+
+    frame: pd.DataFrame = pq.read_table(file).to_pandas(types_mapper=arrow_lists)
+    return frame
 
 
 def _with_datetimes(frame: pd.DataFrame) -> pd.DataFrame:
@@ -340,6 +353,13 @@ def _flatten(docs: list[ApplicationDocument], ids: list[int]) -> dict[str, pd.Da
 
 def months_between(as_of: date, months: pd.Series) -> np.ndarray:
     """Whole calendar months from each ``month`` to the month of ``as_of`` (0 = same month)."""
-    values = pd.to_datetime(months).to_numpy().astype("datetime64[M]").astype(np.int64)
+    days = pd.to_datetime(months).to_numpy().astype("datetime64[D]").astype(np.int64)
     ref = np.datetime64(as_of, "M").astype(np.int64)
-    return np.asarray(ref - values, dtype=np.int64)
+    if len(days) == 0:
+        return np.zeros(0, dtype=np.int64)
+    # A feed spans a few dozen months: convert each distinct day of that span to its month once
+    # (a small table) and look every row up in it, instead of a calendar conversion per row.
+    first = int(days.min())
+    span = np.arange(first, int(days.max()) + 1).astype("datetime64[D]")
+    month_of_day = span.astype("datetime64[M]").astype(np.int64)
+    return np.asarray(ref - month_of_day[days - first], dtype=np.int64)

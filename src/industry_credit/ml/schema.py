@@ -10,7 +10,7 @@ caller per row (``unseen``) so that the decision can show it. ``strict=True`` ma
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -92,7 +92,7 @@ class FeatureSchema:
         frame: pd.DataFrame,
         categorical: Iterable[str] = (),
         boolean: Iterable[str] = (),
-        categories: dict[str, Sequence[str]] | None = None,
+        categories: Mapping[str, Sequence[str]] | None = None,
     ) -> FeatureSchema:
         """Schema of a training frame; category lists are given or taken as sorted values seen."""
         cats, bools = set(categorical), set(boolean)
@@ -149,6 +149,8 @@ class FeatureSchema:
     def _encode_category(
         self, name: str, col: pd.Series, result: Encoded, strict: bool
     ) -> np.ndarray:
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            return self._encode_categorical_dtype(name, col, result, strict)
         values = col.to_numpy(dtype=object)
         present = pd.notna(values)
         # infer_dtype scans in C; the per-value check only runs when something is off.
@@ -171,6 +173,32 @@ class FeatureSchema:
                 )
             positions = np.flatnonzero(unseen).tolist()
             result.unseen[name] = dict(zip(positions, values[unseen], strict=True))
+        codes[codes < 0] = np.nan
+        return codes
+
+    def _encode_categorical_dtype(
+        self, name: str, col: pd.Series, result: Encoded, strict: bool
+    ) -> np.ndarray:
+        """A pandas Categorical maps its few categories, not its rows: no per-row hashing."""
+        categories = col.cat.categories
+        bad_categories = [c for c in categories if not isinstance(c, str)]
+        raw = col.cat.codes.to_numpy()
+        if bad_categories:
+            bad = np.isin(raw, np.flatnonzero([not isinstance(c, str) for c in categories]))
+            raise FeatureSchemaError(name, list(col.index[bad]), "category codes must be strings")
+        lookup = self._code_maps[name]
+        # The appended -1.0 is what code -1 (missing) picks up.
+        table = np.array([lookup.get(c, -1.0) for c in categories] + [-1.0], dtype=np.float64)
+        codes = table[raw]
+        unseen = (raw >= 0) & (codes < 0)
+        if unseen.any():
+            if strict:
+                raise FeatureSchemaError(
+                    name, list(col.index[unseen]), "category not seen in training"
+                )
+            positions = np.flatnonzero(unseen)
+            labels = np.asarray(categories, dtype=object)[raw[positions]]
+            result.unseen[name] = dict(zip(positions.tolist(), labels, strict=True))
         codes[codes < 0] = np.nan
         return codes
 

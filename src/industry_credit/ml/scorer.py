@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from industry_credit.ml.artifact import ModelArtifact, artifact_from_bytes, load_artifact
+from industry_credit.ml.compiled import CompiledForest
 from industry_credit.ml.fit import calibrate
 from industry_credit.ml.grades import GradeScale
 from industry_credit.ml.reasons import render
@@ -27,7 +28,11 @@ MAX_REASONS = 4
 
 
 class Scorer:
-    def __init__(self, artifact: ModelArtifact, num_threads: int = 2):
+    def __init__(
+        self, artifact: ModelArtifact, num_threads: int = 2, compiled_cache: Path | None = None
+    ):
+        """``compiled_cache``: predict with the trees compiled by lleaves, cached in that
+        directory (see ``compiled.py``); otherwise with ``Booster.predict``."""
         self.artifact = artifact
         self.model_version = artifact.model_version
         self.schema = artifact.schema
@@ -36,10 +41,18 @@ class Scorer:
         self.calibration = artifact.calibration
         self.grades = GradeScale(artifact.grade_scale)
         self.num_threads = num_threads
+        self.compiled = (
+            None
+            if compiled_cache is None
+            else CompiledForest(artifact.model_text, artifact.model_version, compiled_cache)
+        )
 
     @classmethod
     def from_artifact(
-        cls, source: ModelArtifact | str | Path | bytes | None = None, num_threads: int = 2
+        cls,
+        source: ModelArtifact | str | Path | bytes | None = None,
+        num_threads: int = 2,
+        compiled_cache: Path | None = None,
     ) -> Scorer:
         """From an artifact object, directory, tar bytes, or (None) the committed default."""
         if isinstance(source, ModelArtifact):
@@ -48,7 +61,7 @@ class Scorer:
             artifact = artifact_from_bytes(source)
         else:
             artifact = load_artifact(DEFAULT_ARTIFACT_DIR if source is None else source)
-        return cls(artifact, num_threads=num_threads)
+        return cls(artifact, num_threads=num_threads, compiled_cache=compiled_cache)
 
     def _threads(self, n: int) -> int:
         # Thread start-up costs more than it saves below a few thousand rows.
@@ -56,8 +69,12 @@ class Scorer:
 
     def predict_matrix(self, x: np.ndarray) -> np.ndarray:
         """Calibrated PD for an already encoded float64 matrix in schema order."""
-        raw = self.booster.predict(x, num_threads=self._threads(len(x)))
-        return calibrate(np.asarray(raw, dtype=np.float64), self.calibration)
+        threads = self._threads(len(x))
+        if self.compiled is not None:
+            raw = self.compiled.predict(x, threads)
+        else:
+            raw = np.asarray(self.booster.predict(x, num_threads=threads), dtype=np.float64)
+        return calibrate(raw, self.calibration)
 
     def score(
         self, features: pd.DataFrame, with_shap: bool = False, strict: bool = False
