@@ -78,3 +78,39 @@ def test_fifty_concurrent_identical_posts_make_one_decision(live: LiveServer) ->
     decision_ids = {r.json()["decision_id"] for r in responses if r.status_code == 201}
     assert len(decision_ids) == 1
     assert _decisions_for(live.api, uscc) == 1
+
+
+def test_an_expired_key_is_claimed_afresh(api: Api) -> None:
+    doc = with_uscc(application(), uscc_for(305))
+    headers = api.headers("rm_li", **{"Idempotency-Key": "expired-305"})
+    first = api.client.post("/v1/applications", json=doc, headers=headers)
+    assert first.status_code == 201
+    engine = create_engine(api.database_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "UPDATE idempotency_keys SET created_at = now() - interval '3 days',"
+                    " expires_at = now() - interval '2 days', note = 'old' WHERE key = :k"
+                ),
+                {"k": "expired-305"},
+            )
+        changed = dict(doc, request={**doc["request"], "amount": 6_000_000})
+        second = api.client.post("/v1/applications", json=changed, headers=headers)
+        assert second.status_code == 201
+        assert "Idempotent-Replayed" not in second.headers
+        assert second.json()["decision_id"] != first.json()["decision_id"]
+        with engine.connect() as conn:
+            row = conn.execute(
+                text(
+                    "SELECT status_code, response->>'decision_id', note, expires_at > now()"
+                    " FROM idempotency_keys WHERE key = :k"
+                ),
+                {"k": "expired-305"},
+            ).one()
+        assert tuple(row) == (201, second.json()["decision_id"], None, True)
+        replay = api.client.post("/v1/applications", json=changed, headers=headers)
+        assert replay.headers.get("Idempotent-Replayed") == "true"
+        assert replay.json() == second.json()
+    finally:
+        engine.dispose()

@@ -7,10 +7,20 @@ import subprocess
 import sys
 from collections.abc import Callable
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import Session
 
-from industry_credit.audit.service import GENESIS_HASH, SYSTEM, Actor, record, verify_chain
+from industry_credit.audit.service import (
+    GENESIS_HASH,
+    SYSTEM,
+    Actor,
+    Event,
+    record,
+    record_all,
+    row_hash,
+    verify_chain,
+)
+from industry_credit.db.models import AuditEntry
 
 
 def test_chain_links_each_row_to_the_previous(db_session: Session) -> None:
@@ -27,6 +37,41 @@ def test_chain_links_each_row_to_the_previous(db_session: Session) -> None:
     checked, broken = verify_chain(session=db_session)
     assert broken is None
     assert checked >= 2
+
+
+def test_record_all_chains_like_successive_records(db_session: Session) -> None:
+    first = record(
+        session=db_session, actor=SYSTEM, action="t.before", entity_type="t", entity_id="0"
+    )
+    actor = Actor("li", "rm")
+    events = [
+        Event("t.a", "t", "a", {"amount": "1.50", "zh": "提交"}),
+        Event("t.b", "t", "b", {"queued": True, "nested": {"z": 1, "a": [2, 1]}}),
+        Event("t.c", "t", "c", {}),
+    ]
+    record_all(session=db_session, actor=actor, events=events)
+    rows = (
+        db_session.execute(
+            select(AuditEntry).where(AuditEntry.id > first.id).order_by(AuditEntry.id)
+        )
+        .scalars()
+        .all()
+    )
+    assert [r.action for r in rows] == ["t.a", "t.b", "t.c"]
+    prev = first.row_hash
+    for row, event in zip(rows, events, strict=True):
+        assert (row.actor, row.actor_role, row.entity_id) == ("li", "rm", event.entity_id)
+        assert row.payload == event.payload
+        assert row.prev_hash == prev
+        assert row.row_hash == row_hash(prev, row)
+        prev = row.row_hash
+    after = record(
+        session=db_session, actor=SYSTEM, action="t.after", entity_type="t", entity_id="9"
+    )
+    assert after.prev_hash == rows[-1].row_hash
+    checked, broken = verify_chain(session=db_session)
+    assert broken is None
+    assert checked >= 5
 
 
 def _run_verify(url: str) -> subprocess.CompletedProcess[str]:

@@ -12,9 +12,9 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, select, text
+from sqlalchemy import Table, bindparam, null, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -22,6 +22,28 @@ from industry_credit.db.models import IdempotencyKey
 from industry_credit.errors import ConflictError, UnprocessableError
 
 KEY_TTL = timedelta(hours=24)
+
+_TABLE = cast(Table, IdempotencyKey.__table__)
+_INSERT = insert(_TABLE).values(
+    user_id=bindparam("user_id"),
+    key=bindparam("key"),
+    request_sha256=bindparam("request_sha256"),
+    created_at=bindparam("created_at"),
+    expires_at=bindparam("expires_at"),
+)
+_CLAIM = _INSERT.on_conflict_do_update(
+    index_elements=["user_id", "key"],
+    set_={
+        "request_sha256": _INSERT.excluded.request_sha256,
+        "status_code": null(),
+        "response": null(),
+        "application_id": null(),
+        "note": null(),
+        "created_at": _INSERT.excluded.created_at,
+        "expires_at": _INSERT.excluded.expires_at,
+    },
+    where=_TABLE.c.expires_at < bindparam("now"),
+).returning(_TABLE.c.key)
 
 
 @dataclass(frozen=True)
@@ -47,24 +69,18 @@ def claim(
         busy.headers = {"Retry-After": "1"}
         raise busy
     now = datetime.now(UTC)
-    session.execute(
-        delete(IdempotencyKey).where(
-            IdempotencyKey.user_id == user_id,
-            IdempotencyKey.key == key,
-            IdempotencyKey.expires_at < now,
-        )
-    )
+    # An expired key is replaced in place, as if deleted and inserted afresh: one statement
+    # instead of a DELETE and an INSERT. A live key is left alone and nothing is returned.
     inserted = session.execute(
-        insert(IdempotencyKey)
-        .values(
-            user_id=user_id,
-            key=key,
-            request_sha256=request_sha256,
-            created_at=now,
-            expires_at=now + KEY_TTL,
-        )
-        .on_conflict_do_nothing(index_elements=["user_id", "key"])
-        .returning(IdempotencyKey.key)
+        _CLAIM,
+        {
+            "user_id": user_id,
+            "key": key,
+            "request_sha256": request_sha256,
+            "created_at": now,
+            "expires_at": now + KEY_TTL,
+            "now": now,
+        },
     ).scalar_one_or_none()
     if inserted is not None:
         return None
@@ -84,8 +100,9 @@ def claim(
 def store(
     *, session: Session, user_id: int, key: str, status_code: int, body: dict[str, Any]
 ) -> None:
-    row = session.get(IdempotencyKey, (user_id, key))
-    assert row is not None  # claimed earlier in this same transaction
-    row.status_code = status_code
-    row.response = body
-    session.flush()
+    stored = session.execute(
+        update(_TABLE)
+        .where(_TABLE.c.user_id == user_id, _TABLE.c.key == key)
+        .values(status_code=status_code, response=body)
+    )
+    assert stored.rowcount == 1  # type: ignore[attr-defined]  # claimed earlier in this transaction

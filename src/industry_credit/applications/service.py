@@ -12,20 +12,24 @@ import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, cast
 
+from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
 from industry_credit.api.metrics import StageClock
 from industry_credit.applications import idempotency
 from industry_credit.applications.schemas import ApplicationDocument
-from industry_credit.audit.service import Actor, record
+from industry_credit.audit.service import Actor, Event, record_all
 from industry_credit.canonical import content_sha256
 from industry_credit.db.models import LoanApplication, ReviewCase, User
 from industry_credit.decisions import repository as decisions
 from industry_credit.decisions.batcher import MicroBatcher
 from industry_credit.decisions.types import DecisionEngine, DecisionInput
 from industry_credit.enterprises.repository import upsert_document
+
+_INSERT_APPLICATION = insert(cast(Table, LoanApplication.__table__))
+_INSERT_CASE = insert(cast(Table, ReviewCase.__table__))
 
 
 @dataclass(frozen=True)
@@ -97,22 +101,25 @@ def submit(
     outcome = body["outcome"]
     sampled = outcome == "approve" and qc_sampled(decision_id, qc_sample_rate)
     in_review = outcome == "refer" or sampled
-    session.add(
-        LoanApplication(
-            id=application_id,
-            enterprise_id=enterprise_id,
-            submitted_by=user.id,
-            amount=document.request.amount,
-            tenor_months=document.request.tenor_months,
-            purpose=document.request.purpose,
-            collateral=list(document.request.collateral),
-            requested_product=document.request.requested_product,
-            status="in_review" if in_review else "decided",
-            document=document_json,
-            document_sha256=document_sha,
-        )
+    # Core INSERTs on the tables, in foreign-key order: nothing later in the request reads these
+    # rows back, so the ORM's identity map, flush planning and RETURNING of defaults would be
+    # pure overhead.
+    session.execute(
+        _INSERT_APPLICATION,
+        {
+            "id": application_id,
+            "enterprise_id": enterprise_id,
+            "submitted_by": user.id,
+            "amount": document.request.amount,
+            "tenor_months": document.request.tenor_months,
+            "purpose": document.request.purpose,
+            "collateral": list(document.request.collateral),
+            "requested_product": document.request.requested_product,
+            "status": "in_review" if in_review else "decided",
+            "document": document_json,
+            "document_sha256": document_sha,
+        },
     )
-    session.flush()
     clock.lap("application_insert")
     snapshot = {**item.snapshot(), "features": result.features}
     decisions.insert_decision(
@@ -126,47 +133,51 @@ def submit(
     )
     clock.lap("decision_insert")
     if in_review:
-        session.add(
-            ReviewCase(
-                enterprise_id=enterprise_id,
-                application_id=application_id,
-                decision_id=decision_id,
-                source="refer" if outcome == "refer" else "qc_sample",
-                status="open",
-                flags=list(body.get("flags", [])),
-            )
+        session.execute(
+            _INSERT_CASE,
+            {
+                "enterprise_id": enterprise_id,
+                "application_id": application_id,
+                "decision_id": decision_id,
+                "source": "refer" if outcome == "refer" else "qc_sample",
+                "status": "open",
+                "flags": list(body.get("flags", [])),
+            },
         )
-        session.flush()
     clock.lap("review_queue")
-    actor = Actor(user.username, user.role)
-    record(
-        session=session,
-        actor=actor,
-        action="application.submit",
-        entity_type="application",
-        entity_id=str(application_id),
-        payload={"enterprise_uscc": document.enterprise.uscc, "document_sha256": document_sha},
-    )
-    record(
-        session=session,
-        actor=actor,
-        action="decision.create",
-        entity_type="decision",
-        entity_id=str(decision_id),
-        payload={
-            "outcome": outcome,
-            "grade": body["grade"],
-            "model_version": engine.model_version,
-            "ruleset_version": engine.ruleset_version,
-            "input_sha256": body["input_sha256"],
-            "queued": in_review,
-        },
-    )
-    clock.lap("audit")
     if idempotency_key is not None:
         idempotency.store(
             session=session, user_id=user.id, key=idempotency_key, status_code=201, body=body
         )
-    session.flush()
     clock.lap("idempotency_store")
+    # Last, because the audit lock serializes every writer from here to commit.
+    record_all(
+        session=session,
+        actor=Actor(user.username, user.role),
+        events=[
+            Event(
+                action="application.submit",
+                entity_type="application",
+                entity_id=str(application_id),
+                payload={
+                    "enterprise_uscc": document.enterprise.uscc,
+                    "document_sha256": document_sha,
+                },
+            ),
+            Event(
+                action="decision.create",
+                entity_type="decision",
+                entity_id=str(decision_id),
+                payload={
+                    "outcome": outcome,
+                    "grade": body["grade"],
+                    "model_version": engine.model_version,
+                    "ruleset_version": engine.ruleset_version,
+                    "input_sha256": body["input_sha256"],
+                    "queued": in_review,
+                },
+            ),
+        ],
+    )
+    clock.lap("audit")
     return Submitted(201, body, replayed=False)

@@ -10,12 +10,12 @@ chain onto the same predecessor; it is held only from the audit insert to commit
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, text
+from sqlalchemy import Table, insert, select, text
 from sqlalchemy.orm import Session
 
 from industry_credit.canonical import canonical_json, sha256_hex
@@ -81,6 +81,57 @@ def record(
     session.add(entry)
     session.flush()
     return entry
+
+
+@dataclass(frozen=True)
+class Event:
+    action: str
+    entity_type: str
+    entity_id: str
+    payload: dict[str, Any]
+
+
+def record_all(*, session: Session, actor: Actor, events: Sequence[Event]) -> None:
+    """Append ``events`` in order in the caller's transaction, chained exactly as the same
+    ``record`` calls would chain them, in three round trips instead of three per entry: one lock,
+    one read of the chain's tail, one executemany INSERT (psycopg pipelines it and runs the rows
+    in order, so their ids follow the chain)."""
+    if not events:
+        return
+    session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": AUDIT_LOCK_KEY})
+    prev = session.execute(
+        select(AuditEntry.row_hash).order_by(AuditEntry.id.desc()).limit(1)
+    ).scalar_one_or_none()
+    prev = prev or GENESIS_HASH
+    rows = []
+    for event in events:
+        entry = AuditEntry(
+            occurred_at=datetime.now(UTC).replace(microsecond=0),
+            actor=actor.name,
+            actor_role=actor.role,
+            action=event.action,
+            entity_type=event.entity_type,
+            entity_id=event.entity_id,
+            payload=_normalise(event.payload),
+            prev_hash=prev,
+        )
+        entry.row_hash = row_hash(prev, entry)
+        prev = entry.row_hash
+        rows.append({c: getattr(entry, c) for c in _INSERTED_COLUMNS})
+    session.execute(insert(cast(Table, AuditEntry.__table__)), rows)
+
+
+_INSERTED_COLUMNS = (
+    "occurred_at",
+    "actor",
+    "actor_role",
+    "action",
+    "entity_type",
+    "entity_id",
+    "payload",
+    "prev_hash",
+    "row_hash",
+)
 
 
 def _normalise(payload: dict[str, Any]) -> dict[str, Any]:

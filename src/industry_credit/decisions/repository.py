@@ -6,9 +6,9 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, text
+from sqlalchemy import Table, insert, select, text
 from sqlalchemy.orm import Session
 
 from industry_credit.db.models import Decision
@@ -46,37 +46,42 @@ def insert_decision(
     document: dict[str, Any],
     snapshot: dict[str, Any],
     decided_at: datetime,
-) -> Decision:
-    row = Decision(
-        id=decision_id,
-        application_id=application_id,
-        enterprise_id=enterprise_id,
-        pd=document["pd"],
-        grade=document["grade"],
-        outcome=document["outcome"],
-        stage=document["stage"],
-        stage_declared=document.get("stage_declared"),
-        products=document["products"],
-        limit_amount=Decimal(str(document["limit"]["amount"])),
-        limit_binding=document["limit"]["binding"],
-        tenor_months=document["tenor"]["months"],
-        tenor_binding=document["tenor"]["binding"],
-        pricing=document["pricing"],
-        rate=Decimal(str(document["pricing"]["rate"])),
-        conditions=document["conditions"],
-        reasons=document["reasons"],
-        rule_hits=document["rule_hits"],
-        flags=list(document.get("flags", [])),
-        model_version=document["model_version"],
-        ruleset_version=document["ruleset_version"],
-        input_snapshot=snapshot,
-        input_sha256=document["input_sha256"],
-        document=document,
-        decided_at=decided_at,
+) -> None:
+    # A Core INSERT on the table: the ORM unit of work would add identity-map bookkeeping and a
+    # RETURNING of server defaults that nothing in the request reads.
+    session.execute(
+        _INSERT_DECISION,
+        {
+            "id": decision_id,
+            "application_id": application_id,
+            "enterprise_id": enterprise_id,
+            "pd": document["pd"],
+            "grade": document["grade"],
+            "outcome": document["outcome"],
+            "stage": document["stage"],
+            "stage_declared": document.get("stage_declared"),
+            "products": document["products"],
+            "limit_amount": Decimal(str(document["limit"]["amount"])),
+            "limit_binding": document["limit"]["binding"],
+            "tenor_months": document["tenor"]["months"],
+            "tenor_binding": document["tenor"]["binding"],
+            "pricing": document["pricing"],
+            "rate": Decimal(str(document["pricing"]["rate"])),
+            "conditions": document["conditions"],
+            "reasons": document["reasons"],
+            "rule_hits": document["rule_hits"],
+            "flags": list(document.get("flags", [])),
+            "model_version": document["model_version"],
+            "ruleset_version": document["ruleset_version"],
+            "input_snapshot": snapshot,
+            "input_sha256": document["input_sha256"],
+            "document": document,
+            "decided_at": decided_at,
+        },
     )
-    session.add(row)
-    session.flush()
-    return row
+
+
+_INSERT_DECISION = insert(cast(Table, Decision.__table__))
 
 
 def get_decision(*, session: Session, decision_id: uuid.UUID) -> Decision | None:

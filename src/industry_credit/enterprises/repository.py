@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import func, select
@@ -39,26 +40,41 @@ from industry_credit.db.models import (
 )
 
 
+@lru_cache(maxsize=64)
+def _upsert_statement(
+    table: Any, columns: tuple[str, ...], keys: tuple[str, ...], touched: str
+) -> Any:
+    # Building the statement (``excluded`` sets up a column collection per call) cost more
+    # Python time than executing it; a statement is immutable, so one per shape serves all
+    # requests and threads.
+    stmt = insert(table)
+    updates: dict[str, Any] = {c: stmt.excluded[c] for c in columns if c not in keys}
+    updates[touched] = func.now()
+    return stmt.on_conflict_do_update(index_elements=list(keys), set_=updates)
+
+
 def _upsert(
     session: Session, model: Any, rows: Sequence[dict[str, Any]], keys: Sequence[str]
 ) -> None:
     """One statement, executed with a list of parameter sets: SQLAlchemy caches its compiled
-    form and batches the rows into multi-row VALUES, instead of compiling anew per row count."""
+    form and batches the rows into multi-row VALUES, instead of compiling anew per row count.
+    The table, not the mapped class, keeps it a Core statement: no ORM bulk-insert bookkeeping."""
     if not rows:
         return
-    stmt = insert(model)
-    updates: dict[str, Any] = {c: stmt.excluded[c] for c in rows[0] if c not in keys}
-    updates["received_at"] = func.now()
-    session.execute(stmt.on_conflict_do_update(index_elements=list(keys), set_=updates), list(rows))
+    stmt = _upsert_statement(model.__table__, tuple(rows[0]), tuple(keys), "received_at")
+    session.execute(stmt, list(rows))
 
 
 def upsert_enterprise(*, session: Session, enterprise: EnterpriseIn) -> int:
     values = enterprise.model_dump()
-    stmt = insert(Enterprise).values(**values)
-    updates: dict[str, Any] = {c: stmt.excluded[c] for c in values if c != "uscc"}
-    updates["updated_at"] = func.now()
-    upsert = stmt.on_conflict_do_update(index_elements=["uscc"], set_=updates)
-    return int(session.execute(upsert.returning(Enterprise.id)).scalar_one())
+    stmt = _enterprise_upsert(tuple(values))
+    return int(session.execute(stmt, values).scalar_one())
+
+
+@lru_cache(maxsize=8)
+def _enterprise_upsert(columns: tuple[str, ...]) -> Any:
+    table = Enterprise.__table__
+    return _upsert_statement(table, columns, ("uscc",), "updated_at").returning(table.c.id)
 
 
 def financial_rows(enterprise_id: int, items: Sequence[FinancialsIn]) -> list[dict[str, Any]]:
