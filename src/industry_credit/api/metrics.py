@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 
@@ -37,6 +38,11 @@ class Metrics:
             registry=self.registry,
         )
 
+        # With several uvicorn workers each keeps its own registry; the pid tells a scraper
+        # which worker answered, so that it can combine one snapshot of each.
+        Gauge(
+            "worker_pid", "Process id of the worker that answered", registry=self.registry
+        ).set(os.getpid())
         self.request_stages = Histogram(
             "request_stage_duration_seconds",
             "Time spent in each stage of a request (auth, database work, deciding, commit)",
