@@ -135,8 +135,7 @@ class _Aligned:
 
     def flag(self, col: str) -> np.ndarray:
         out = np.zeros(self.n, dtype=bool)
-        values = self.frame[col].iloc[self.src]
-        out[self.dst] = values.fillna(False).to_numpy(dtype=bool)
+        out[self.dst] = _flag(self.frame[col])[self.src]
         return out
 
     def lists(self, col: str) -> pa.ListArray:
