@@ -8,13 +8,14 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
-from pydantic import BaseModel, BeforeValidator
+from pydantic import BaseModel, BeforeValidator, TypeAdapter
 
 from industry_credit.api.deps import CurrentUser, DbSession, require_roles
 from industry_credit.applications import queries, service
 from industry_credit.applications.examples import ROBOT_STARTUP
 from industry_credit.applications.schemas import ApplicationDocument, District, Sector
 from industry_credit.db.models import Decision, Enterprise, LoanApplication, User
+from industry_credit.decisions.registry import EngineUnavailableError
 from industry_credit.decisions.schemas import DecisionOut, WhatIfOut
 from industry_credit.decisions.types import DecisionEngine, EngineRegistry
 
@@ -38,6 +39,26 @@ ApplicationStatus = Literal["decided", "in_review", "info_requested", "approved"
 def active_engine(request: Request) -> DecisionEngine:
     registry: EngineRegistry = request.app.state.engine_registry
     return registry.active()
+
+
+def engine_before_session(request: Request) -> DecisionEngine | None:
+    """The active engine, looked up before the request checks out its own connection.
+
+    Every few seconds the registry re-reads the active ruleset on a connection of its own. Done
+    inside the handler, each request would then hold two connections at once, and under load all
+    of them would wait on a pool that their own first connections had emptied, until the pool
+    timeout (503). Declared as the first dependency, the look-up happens while the request holds
+    none. A missing engine is reported later, by the handler, so that authentication still
+    answers first."""
+    try:
+        return active_engine(request)
+    except EngineUnavailableError:
+        return None
+
+
+_DECISION_OUT = TypeAdapter(DecisionOut)
+
+PreloadedEngine = Annotated[DecisionEngine | None, Depends(engine_before_session)]
 
 
 class ApplicationOut(BaseModel):
@@ -89,19 +110,19 @@ def application_out(
     },
 )
 def submit_application(
+    preloaded: PreloadedEngine,
     request: Request,
-    response: Response,
     session: DbSession,
     user: Submitter,
     document: Annotated[ApplicationDocument, {"examples": [ROBOT_STARTUP]}],
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
-) -> dict[str, Any]:
+) -> Response:
     """Validate, store, score and decide in one transaction. A `refer` joins the review queue.
 
     Send `Idempotency-Key` to make retries safe: the same key and body return the original
     decision; the same key with a different body is refused with 422.
     """
-    engine = active_engine(request)
+    engine = preloaded or active_engine(request)
     metrics = request.app.state.metrics
     result = service.submit(
         session=session,
@@ -113,12 +134,19 @@ def submit_application(
         batcher=request.app.state.batcher,
         clock=metrics.stage_clock("/v1/applications"),
     )
-    response.status_code = result.status_code
-    if result.replayed:
-        response.headers["Idempotent-Replayed"] = "true"
-    else:
+    if not result.replayed:
         metrics.decisions.labels(result.body["outcome"], result.body["grade"]).inc()
-    return result.body
+    # Validated and serialized here, exactly as FastAPI would against response_model, because
+    # FastAPI does it for a sync endpoint on another pool thread *before* the session dependency
+    # commits. With every pool thread taken by requests waiting for the audit lock, the lock
+    # holder could then not get a thread to reach its commit, and the whole process stalled until
+    # connection-pool timeouts broke the jam.
+    return Response(
+        content=_DECISION_OUT.dump_json(_DECISION_OUT.validate_python(result.body), by_alias=True),
+        status_code=result.status_code,
+        media_type="application/json",
+        headers={"Idempotent-Replayed": "true"} if result.replayed else None,
+    )
 
 
 @router.get("/applications/{application_id}", response_model=ApplicationOut)
@@ -156,12 +184,16 @@ def list_applications(
 
 @router.post("/score", response_model=WhatIfOut, summary="What-if scoring; nothing is stored")
 def what_if(
-    request: Request, session: DbSession, user: CurrentUser, document: ApplicationDocument
+    preloaded: PreloadedEngine,
+    request: Request,
+    session: DbSession,
+    user: CurrentUser,
+    document: ApplicationDocument,
 ) -> dict[str, Any]:
     """Score a document as it would be decided now, so an RM can try another amount, tenor or
     collateral. Nothing is written."""
     del user
-    engine = active_engine(request)
+    engine = preloaded or active_engine(request)
     item = service.decision_input(session=session, document=document, as_of=date.today())
     result = request.app.state.batcher.decide(engine, item)
     return {

@@ -13,9 +13,10 @@ import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, insert, select, text
+import psycopg
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from industry_credit.canonical import canonical_json, sha256_hex
@@ -93,17 +94,21 @@ class Event:
 
 def record_all(*, session: Session, actor: Actor, events: Sequence[Event]) -> None:
     """Append ``events`` in order in the caller's transaction, chained exactly as the same
-    ``record`` calls would chain them, in three round trips instead of three per entry: one lock,
-    one read of the chain's tail, one executemany INSERT (psycopg pipelines it and runs the rows
-    in order, so their ids follow the chain)."""
+    ``record`` calls would chain them, in one round trip.
+
+    The lock is held until commit and every writer waits for it, so what happens while holding
+    it decides how many submissions a second the database can chain. ``record`` spends three
+    round trips there (lock, read the tail, insert), and under load each return from the
+    database waits for the GIL. Here the lock and one INSERT per entry go out together in a
+    psycopg pipeline; each INSERT reads the tail itself (a later statement of the transaction,
+    so after the lock and after the entry before it) and hashes it in SQL with the content
+    canonicalised in Python. The hashes come back and are checked against Python's before the
+    caller can commit, so a difference in hashing (say a database that is not UTF-8) fails the
+    transaction instead of breaking the chain.
+    """
     if not events:
         return
-    session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": AUDIT_LOCK_KEY})
-    prev = session.execute(
-        select(AuditEntry.row_hash).order_by(AuditEntry.id.desc()).limit(1)
-    ).scalar_one_or_none()
-    prev = prev or GENESIS_HASH
-    rows = []
+    contents = []
     for event in events:
         entry = AuditEntry(
             occurred_at=datetime.now(UTC).replace(microsecond=0),
@@ -112,26 +117,51 @@ def record_all(*, session: Session, actor: Actor, events: Sequence[Event]) -> No
             action=event.action,
             entity_type=event.entity_type,
             entity_id=event.entity_id,
+            # Round-trip through canonical JSON so the stored JSONB equals what was hashed.
             payload=_normalise(event.payload),
-            prev_hash=prev,
         )
-        entry.row_hash = row_hash(prev, entry)
-        prev = entry.row_hash
-        rows.append({c: getattr(entry, c) for c in _INSERTED_COLUMNS})
-    session.execute(insert(cast(Table, AuditEntry.__table__)), rows)
+        contents.append((entry, canonical_json(_row_content(entry))))
+    dbapi = session.connection().connection.driver_connection
+    assert isinstance(dbapi, psycopg.Connection)
+    cursors = [dbapi.cursor() for _ in contents]
+    with dbapi.pipeline():
+        dbapi.execute("SELECT pg_advisory_xact_lock(%s)", (AUDIT_LOCK_KEY,))
+        for cursor, (entry, content) in zip(cursors, contents, strict=True):
+            cursor.execute(
+                _APPEND,
+                {
+                    "occurred_at": entry.occurred_at,
+                    "actor": entry.actor,
+                    "actor_role": entry.actor_role,
+                    "action": entry.action,
+                    "entity_type": entry.entity_type,
+                    "entity_id": entry.entity_id,
+                    "payload": canonical_json(entry.payload),
+                    "content": content,
+                    "genesis": GENESIS_HASH,
+                },
+            )
+    for cursor, (_, content) in zip(cursors, contents, strict=True):
+        prev, stored = cursor.fetchone() or ("", "")
+        if stored != sha256_hex(prev + content):
+            raise RuntimeError("audit row hash computed by the database differs from Python's")
 
 
-_INSERTED_COLUMNS = (
-    "occurred_at",
-    "actor",
-    "actor_role",
-    "action",
-    "entity_type",
-    "entity_id",
-    "payload",
-    "prev_hash",
-    "row_hash",
-)
+# The tail is read inside the statement: it runs after the lock statement of the same pipeline,
+# so its snapshot includes every entry committed by the previous holder of the lock.
+_APPEND = """
+INSERT INTO audit_log
+    (occurred_at, actor, actor_role, action, entity_type, entity_id, payload, prev_hash, row_hash)
+SELECT %(occurred_at)s, %(actor)s, %(actor_role)s, %(action)s, %(entity_type)s, %(entity_id)s,
+       %(payload)s::jsonb, tail.h,
+       encode(sha256(convert_to(tail.h || %(content)s, 'UTF8')), 'hex')
+FROM (
+    SELECT coalesce(
+        (SELECT row_hash FROM audit_log ORDER BY id DESC LIMIT 1), %(genesis)s::text
+    ) AS h
+) AS tail
+RETURNING prev_hash, row_hash
+"""
 
 
 def _normalise(payload: dict[str, Any]) -> dict[str, Any]:
