@@ -124,6 +124,7 @@ def submit_application(
     """
     engine = preloaded or active_engine(request)
     metrics = request.app.state.metrics
+    clock = metrics.stage_clock("/v1/applications")
     result = service.submit(
         session=session,
         user=user,
@@ -132,15 +133,21 @@ def submit_application(
         idempotency_key=idempotency_key,
         qc_sample_rate=request.app.state.settings.qc_sample_rate,
         batcher=request.app.state.batcher,
-        clock=metrics.stage_clock("/v1/applications"),
+        clock=clock,
     )
+    # Commit here rather than in the session dependency: the audit lock is held until commit,
+    # and the dependency commits only after the event loop has taken the handler's result and
+    # handed the exit to another thread; under load that hop, not the database, set how long
+    # every other submission waited for the lock. (The dependency's own commit is then a no-op.)
+    session.commit()
+    clock.lap("commit")
     if not result.replayed:
         metrics.decisions.labels(result.body["outcome"], result.body["grade"]).inc()
     # Validated and serialized here, exactly as FastAPI would against response_model, because
-    # FastAPI does it for a sync endpoint on another pool thread *before* the session dependency
-    # commits. With every pool thread taken by requests waiting for the audit lock, the lock
-    # holder could then not get a thread to reach its commit, and the whole process stalled until
-    # connection-pool timeouts broke the jam.
+    # FastAPI does it for a sync endpoint on another pool thread, which under load means waiting
+    # for a free one: when every pool thread was taken by requests waiting for the audit lock, the
+    # lock holder could not get one to reach its commit, and the process stalled until
+    # connection-pool timeouts broke the jam. (Committing above also removes that dependency.)
     return Response(
         content=_DECISION_OUT.dump_json(_DECISION_OUT.validate_python(result.body), by_alias=True),
         status_code=result.status_code,
