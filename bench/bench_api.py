@@ -1,23 +1,39 @@
 """POST /v1/applications under load at 16 and 64 connections, against a bare endpoint that
-validates the same document and does one INSERT, both served by uvicorn in their own process.
+validates the same document and does one INSERT, both served by uvicorn in their own processes
+with the same settings (``WORKERS`` workers each).
 
-The load generator is an asyncio httpx client in this process, bounded in time; both targets
-are driven by the same generator, so its own cost cancels out of the ratio.
+The load generator is wrk (a C program, so the cores stay with the servers) with
+``bench/wrk_post.lua`` rotating through the pre-serialized realistic documents; without wrk it
+falls back to an asyncio httpx client in this process, which competes with the servers for the
+cores. Both targets are driven by the same generator, so its cost weighs on both sides of the
+ratio; the printed lines and the JSON name the generator used.
+
+Where the time goes is measured in the same run: the service observes each stage of a
+submission into ``request_stage_duration_seconds`` (auth, canonical JSON, idempotency, the
+enterprise upsert, the counterparty look-up, deciding, each insert, audit, commit) and the whole
+request into ``http_request_duration_seconds``. The bench scrapes ``/metrics`` of every worker
+before and after each load phase and divides the growth of each stage's sum by the number of
+requests served; ``other`` is the rest of the server-side time (body parsing and validation,
+response validation and serialization, waiting for a thread of the pool).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 import httpx
 import numpy as np
+from prometheus_client.parser import text_string_to_metric_families
 
 from bench.report import figure
 from industry_credit.auth.tokens import issue_token
@@ -25,7 +41,14 @@ from industry_credit.config import PROJECT_ROOT, Settings
 from industry_credit.synth.documents import application_documents
 
 SEEDS = PROJECT_ROOT / "data" / "seeds" / "population"
+WRK_SCRIPT = Path(__file__).resolve().parent / "wrk_post.lua"
 DURATION_S = 8.0
+SERIAL_S = 4.0
+WARMUP_REQUESTS = 40
+# uvicorn workers for both targets; the decision engine is read-only and per process, and one
+# Python process cannot use more than one core for the request path.
+WORKERS = int(os.environ.get("BENCH_API_WORKERS", "2"))
+ROUTE = "/v1/applications"
 
 
 def _free_port() -> int:
@@ -46,7 +69,7 @@ def _server_url() -> str:
 
 def _start(args: list[str], env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
     proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"http://127.0.0.1:{port}/openapi.json", timeout=1).status_code == 200:
@@ -57,12 +80,59 @@ def _start(args: list[str], env: dict[str, str], port: int) -> subprocess.Popen[
     raise RuntimeError(f"server {args} did not start")
 
 
-async def _load(
-    url: str, docs: list[dict[str, Any]], headers: dict[str, str], conns: int
-) -> dict[str, float]:
+def _warm_up(url: str, bodies: list[bytes], headers: dict[str, str]) -> None:
+    """Every worker's first requests pay for lazy imports and cold caches; keep them out of the
+    measurement. Concurrent requests spread over the workers."""
+
+    async def go() -> None:
+        async with httpx.AsyncClient(timeout=60, headers=headers) as client:
+            for start in range(0, WARMUP_REQUESTS, 8):
+                await asyncio.gather(
+                    *(client.post(url, content=bodies[-1 - i]) for i in range(start, start + 8))
+                )
+
+    asyncio.run(go())
+
+
+def _load_wrk(
+    url: str, bodies_file: Path, headers: dict[str, str], conns: int, duration: float
+) -> dict[str, Any]:
+    args = [
+        "wrk",
+        "-t1",
+        f"-c{conns}",
+        f"-d{int(duration)}s",
+        "--timeout",
+        "30s",
+        "-s",
+        str(WRK_SCRIPT),
+    ]
+    for name, value in headers.items():
+        if name.lower() != "content-type":
+            args += ["-H", f"{name}: {value}"]
+    out = subprocess.run(
+        [*args, url, "--", str(bodies_file)], capture_output=True, text=True, check=True
+    ).stdout
+    stats = json.loads(next(line for line in out.splitlines() if line.startswith("{")))
+    errors = sum(
+        stats[k]
+        for k in ("connect_errors", "read_errors", "write_errors", "status_errors", "timeouts")
+    )
+    return {
+        "rps": stats["requests"] / (stats["duration_us"] / 1e6),
+        "p50_ms": stats["p50_us"] / 1000,
+        "p99_ms": stats["p99_us"] / 1000,
+        "errors": errors,
+        "requests": stats["requests"],
+    }
+
+
+async def _load_httpx(
+    url: str, bodies: list[bytes], headers: dict[str, str], conns: int, duration: float
+) -> dict[str, Any]:
     latencies: list[float] = []
     errors = 0
-    stop_at = time.perf_counter() + DURATION_S
+    stop_at = time.perf_counter() + duration
     limits = httpx.Limits(max_connections=conns, max_keepalive_connections=conns)
 
     async with httpx.AsyncClient(limits=limits, timeout=30, headers=headers) as client:
@@ -71,10 +141,10 @@ async def _load(
             nonlocal errors
             i = offset
             while time.perf_counter() < stop_at:
-                doc = docs[i % len(docs)]
+                body = bodies[i % len(bodies)]
                 i += conns
                 started = time.perf_counter()
-                response = await client.post(url, json=doc)
+                response = await client.post(url, content=body)
                 latencies.append(time.perf_counter() - started)
                 if response.status_code != 201:
                     errors += 1
@@ -90,6 +160,62 @@ async def _load(
         "errors": errors,
         "requests": len(lat),
     }
+
+
+def _worker_snapshot(port: int) -> tuple[int, dict[str, float]]:
+    """One worker's cumulative seconds per stage of ROUTE, plus 'total' and 'requests'."""
+    text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
+    pid = 0
+    sums: dict[str, float] = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            labels = sample.labels
+            if sample.name == "worker_pid":
+                pid = int(sample.value)
+            elif labels.get("route") != ROUTE:
+                continue
+            elif sample.name == "request_stage_duration_seconds_sum":
+                sums[labels["stage"]] = sums.get(labels["stage"], 0.0) + sample.value
+            elif sample.name == "http_request_duration_seconds_sum" and labels["method"] == "POST":
+                sums["total"] = sums.get("total", 0.0) + sample.value
+            elif (
+                sample.name == "http_request_duration_seconds_count" and labels["method"] == "POST"
+            ):
+                sums["requests"] = sums.get("requests", 0.0) + sample.value
+    return pid, sums
+
+
+def _snapshot(port: int) -> dict[int, dict[str, float]]:
+    """A snapshot of every worker: the kernel hands each scrape to some worker, so scrape until
+    each has answered once (bounded; a missing worker shows up as fewer requests counted)."""
+    seen: dict[int, dict[str, float]] = {}
+    for _ in range(20 * WORKERS):
+        pid, sums = _worker_snapshot(port)
+        seen.setdefault(pid, sums)
+        if len(seen) >= WORKERS:
+            break
+    return seen
+
+
+def _stage_breakdown(
+    before: dict[int, dict[str, float]], after: dict[int, dict[str, float]]
+) -> dict[str, float]:
+    """Mean milliseconds per request of each stage between two snapshots."""
+    grown: dict[str, float] = {}
+    for pid, sums in after.items():
+        if pid not in before:
+            continue
+        for key, value in sums.items():
+            grown[key] = grown.get(key, 0.0) + value - before[pid].get(key, 0.0)
+    requests = grown.pop("requests", 0.0)
+    if requests <= 0:
+        return {}
+    total = grown.pop("total", 0.0)
+    stages = {k: v / requests * 1000 for k, v in sorted(grown.items(), key=lambda kv: -kv[1])}
+    stages["other"] = total / requests * 1000 - sum(stages.values())
+    stages["server_total"] = total / requests * 1000
+    stages["requests_counted"] = requests
+    return stages
 
 
 def _prepare_database() -> tuple[str, Settings]:
@@ -112,13 +238,29 @@ def _prepare_database() -> tuple[str, Settings]:
     return url, settings
 
 
+def _print_breakdown(label: str, stages: dict[str, float]) -> None:
+    if not stages:
+        print(f"bench detail {label}: no stage timings scraped", flush=True)
+        return
+    parts = ", ".join(
+        f"{k} {v:.1f}" for k, v in stages.items() if k not in ("server_total", "requests_counted")
+    )
+    print(
+        f"bench detail {label}: server {stages['server_total']:.1f} ms/request = {parts}",
+        flush=True,
+    )
+
+
 def run(size: int) -> list[dict[str, Any]]:
     from industry_credit.db.admin import drop_database
 
     docs = application_documents(SEEDS, limit=max(200, min(size, 2000)))
+    bodies = [json.dumps(doc, default=str).encode() for doc in docs]
+    generator = "wrk" if shutil.which("wrk") else "httpx (in-process; wrk not found)"
+    print(f"bench detail load generator: {generator}; uvicorn workers: {WORKERS}", flush=True)
     url, settings = _prepare_database()
     token = issue_token(settings, subject="rm_bench", role="rm")
-    headers = {"Authorization": f"Bearer {token}"}
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     env = {
         **os.environ,
         "DATABASE_URL": url,
@@ -128,65 +270,98 @@ def run(size: int) -> list[dict[str, Any]]:
         "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
     }
     results: list[dict[str, Any]] = []
-    try:
-        for conns in (16, 64):
-            measured = {}
-            for name, target, path in (
-                ("bare", "bench.bare_app:app", "/bare"),
-                ("applications", "industry_credit.main:create_app", "/v1/applications"),
-            ):
-                port = _free_port()
-                args = [
-                    sys.executable,
-                    "-m",
-                    "uvicorn",
-                    target,
-                    "--port",
-                    str(port),
-                    "--log-level",
-                    "warning",
-                ]
-                if name == "applications":
-                    args.append("--factory")
-                proc = _start(args, env, port)
-                try:
-                    measured[name] = asyncio.run(
-                        _load(f"http://127.0.0.1:{port}{path}", docs, headers, conns)
+    with tempfile.TemporaryDirectory() as tmp:
+        bodies_file = Path(tmp) / "bodies.jsonl"
+        bodies_file.write_bytes(b"\n".join(bodies) + b"\n")
+
+        def load(target: str, conns: int, duration: float) -> dict[str, Any]:
+            if generator == "wrk":
+                return _load_wrk(target, bodies_file, headers, conns, duration)
+            return asyncio.run(_load_httpx(target, bodies, headers, conns, duration))
+
+        try:
+            for conns in (16, 64):
+                measured: dict[str, Any] = {}
+                for name, target, path in (
+                    ("bare", "bench.bare_app:app", "/bare"),
+                    ("applications", "industry_credit.main:create_app", ROUTE),
+                ):
+                    port = _free_port()
+                    args = [
+                        sys.executable,
+                        "-m",
+                        "uvicorn",
+                        target,
+                        "--port",
+                        str(port),
+                        "--workers",
+                        str(WORKERS),
+                        "--log-level",
+                        "warning",
+                    ]
+                    if name == "applications":
+                        args.append("--factory")
+                    proc = _start(args, env, port)
+                    endpoint = f"http://127.0.0.1:{port}{path}"
+                    try:
+                        _warm_up(endpoint, bodies, headers)
+                        if name == "applications" and conns == 16:
+                            # One connection: the uncontended cost of a submission and its stages.
+                            before = _snapshot(port)
+                            serial = load(endpoint, 1, SERIAL_S)
+                            serial["stages_ms"] = _stage_breakdown(before, _snapshot(port))
+                            measured["applications_serial"] = serial
+                            _print_breakdown("c1 (serial)", serial["stages_ms"])
+                        before = _snapshot(port) if name == "applications" else {}
+                        measured[name] = load(endpoint, conns, DURATION_S)
+                        if name == "applications":
+                            stages = _stage_breakdown(before, _snapshot(port))
+                            measured[name]["stages_ms"] = stages
+                            _print_breakdown(f"c{conns}", stages)
+                    finally:
+                        proc.terminate()
+                        proc.wait(timeout=30)
+                measured["generator"] = generator
+                measured["workers"] = WORKERS
+                app, bare = measured["applications"], measured["bare"]
+                print(
+                    f"bench detail c{conns}: applications {app['rps']:.1f} req/s "
+                    f"p50 {app['p50_ms']:.1f} ms p99 {app['p99_ms']:.1f} ms "
+                    f"({app['errors']} errors); bare {bare['rps']:.1f} req/s "
+                    f"p50 {bare['p50_ms']:.1f} ms p99 {bare['p99_ms']:.1f} ms "
+                    f"({bare['errors']} errors)",
+                    flush=True,
+                )
+                results.append(
+                    figure(
+                        f"api_post_applications_rps_c{conns}",
+                        app["rps"],
+                        "req/s",
+                        "bare endpoint",
+                        bare["rps"],
+                        ratio=app["rps"] / bare["rps"],
+                        detail=measured,
                     )
-                finally:
-                    proc.terminate()
-                    proc.wait(timeout=30)
-            app, bare = measured["applications"], measured["bare"]
-            results.append(
-                figure(
-                    f"api_post_applications_rps_c{conns}",
-                    app["rps"],
-                    "req/s",
-                    "bare endpoint",
-                    bare["rps"],
-                    ratio=app["rps"] / bare["rps"],
-                    detail=measured,
                 )
-            )
-            results.append(
-                figure(
-                    f"api_post_applications_p99_c{conns}",
-                    app["p99_ms"],
-                    "ms",
-                    "bare endpoint p99",
-                    bare["p99_ms"],
-                    detail=measured,
+                results.append(
+                    figure(
+                        f"api_post_applications_p99_c{conns}",
+                        app["p99_ms"],
+                        "ms",
+                        "bare endpoint p99",
+                        bare["p99_ms"],
+                        detail=measured,
+                    )
                 )
-            )
-            results.append(
-                figure(
-                    f"api_post_applications_p50_c{conns}",
-                    app["p50_ms"],
-                    "ms",
-                    "bare endpoint p50",
-                    bare["p50_ms"],
+                results.append(
+                    figure(
+                        f"api_post_applications_p50_c{conns}",
+                        app["p50_ms"],
+                        "ms",
+                        "bare endpoint p50",
+                        bare["p50_ms"],
+                    )
                 )
-            )
-    finally:
-        drop_database(url)
+        finally:
+            drop_database(url)
     return results
