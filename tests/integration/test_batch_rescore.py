@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -128,3 +129,32 @@ def test_an_empty_portfolio_succeeds_with_an_empty_report(batch_env: BatchEnv) -
     (report,) = sql(url, "SELECT report FROM batch_runs")[0]
     assert report["counts"]["enterprises"] == 0
     assert report["exposure"] == []
+
+
+def test_compiled_trees_agree_and_are_recorded_for_resume(
+    done: tuple[str, Any], batch_env: BatchEnv, tmp_path: Path
+) -> None:
+    plain_url, _ = done
+    url = batch_env.database()
+    outcome = run(url, compiled_trees=True, compiled_cache=tmp_path)
+    assert outcome.status == "succeeded"
+    assert list(tmp_path.glob("*.o")), "the compiled forest is cached for the next night"
+    (recorded,) = sql(url, "SELECT params->>'compiled_trees' FROM batch_runs")[0]
+    assert recorded == "true"
+    plain, compiled = results(plain_url), results(url)
+    assert [r[0] for r in compiled] == [r[0] for r in plain]
+    worst = max(abs(a[1] - b[1]) for a, b in zip(plain, compiled, strict=True))
+    assert worst <= 1e-9
+    differing = sum(a[1] != b[1] for a, b in zip(plain, compiled, strict=True))
+    # Grades, outcomes and flags follow the PD; none sits within 1e-9 of a boundary here.
+    assert [r[2:6] for r in compiled] == [r[2:6] for r in plain]
+    # A resumed run follows what the run recorded, not the flags of the resuming command. The
+    # predictors differ in the last bits of more rows than chunk 0 holds, so a resume with the
+    # wrong one would change some re-scored row.
+    assert differing > CHUNK
+    sql(url, "UPDATE batch_runs SET status = 'failed'")
+    sql(url, "DELETE FROM batch_checkpoints WHERE chunk_no > 0")
+    resumed = run(url, resume=True, compiled_trees=False, compiled_cache=tmp_path)
+    assert resumed.status == "succeeded"
+    again = results(url)
+    assert max(abs(a[1] - b[1]) for a, b in zip(compiled, again, strict=True)) == 0.0

@@ -41,6 +41,11 @@ def rescore(
     report_dir: Path | None = typer.Option(
         None, "--report-dir", help="also write the run report as JSON and HTML here"
     ),
+    compiled_trees: bool = typer.Option(
+        False,
+        "--compiled-trees",
+        help="predict with the model's trees compiled by lleaves (within 1e-9 of LightGBM)",
+    ),
 ) -> None:
     """Rescore the portfolio as of a date (nightly batch); prints one summary line."""
     configure_logging()
@@ -56,6 +61,8 @@ def rescore(
         dry_run=dry_run,
         force=force,
         report_dir=report_dir,
+        compiled_trees=compiled_trees,
+        compiled_cache=get_settings().data_dir / "compiled",
     )
     try:
         url = resolve_database_url(get_settings())

@@ -8,7 +8,8 @@ versions recorded in its ``batch_runs`` row, from the artifact bytes stored in
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -32,6 +33,14 @@ class BatchEngine:
     ruleset: Ruleset
     # PSI baselines from the model manifest: "score" and top feature names -> edges/proportions.
     psi_baseline: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+
+def with_compiled_trees(engine: BatchEngine, cache_dir: Path) -> BatchEngine:
+    """The same engine predicting with the lleaves-compiled forest (``ml/compiled.py``)."""
+    scorer = Scorer(
+        engine.scorer.artifact, num_threads=engine.scorer.num_threads, compiled_cache=cache_dir
+    )
+    return replace(engine, scorer=scorer)
 
 
 def psi_baselines(manifest: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import json
 import logging
+import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -37,7 +38,7 @@ from industry_credit.batch.chunks import (
 )
 from industry_credit.batch.compute import score_chunk
 from industry_credit.batch.contagion import contagion_scores
-from industry_credit.batch.engine import BatchEngine
+from industry_credit.batch.engine import BatchEngine, with_compiled_trees
 from industry_credit.batch.progress import Progress
 from industry_credit.batch.reader import read_chunk
 from industry_credit.batch.report import build_report
@@ -58,6 +59,11 @@ class Options:
     dry_run: bool = False
     force: bool = False
     report_dir: Path | None = None
+    # A new run predicts with the compiled forest; a resumed run follows its own record.
+    compiled_trees: bool = False
+    compiled_cache: Path = field(
+        default_factory=lambda: Path(tempfile.gettempdir()) / "industry-credit-compiled"
+    )
 
 
 @dataclass
@@ -120,10 +126,15 @@ def _engine(conn: Connection, load: EngineLoader, run: runs.RunRow | None) -> Ba
         conn.commit()
 
 
+def _predictor(engine: BatchEngine, compiled: bool, options: Options) -> BatchEngine:
+    return with_compiled_trees(engine, options.compiled_cache) if compiled else engine
+
+
 def _run(conn: Connection, options: Options, load: EngineLoader) -> Outcome:
     existing = runs.latest_run(conn, options.as_of)
     if options.dry_run:
-        return _dry_run(conn, options, _engine(conn, load, None))
+        engine = _predictor(_engine(conn, load, None), options.compiled_trees, options)
+        return _dry_run(conn, options, engine)
     if existing is not None and not options.force:
         if existing.status == "succeeded":
             log.info("already rescored", extra={"run_id": existing.id})
@@ -148,6 +159,7 @@ def _run(conn: Connection, options: Options, load: EngineLoader) -> Outcome:
                 options.chunk_size,
                 datetime.now(UTC),
             )
+        plan = replace(plan, compiled_trees=options.compiled_trees)
         run = runs.start_run(
             conn,
             plan=plan,
@@ -157,6 +169,7 @@ def _run(conn: Connection, options: Options, load: EngineLoader) -> Outcome:
             supersede=existing is not None,
         )
         log.info("started run", extra={"run_id": run.id, "enterprises": plan.total})
+    engine = _predictor(engine, Plan.from_params(run.params).compiled_trees, options)
     try:
         return _phases(conn, options, run, engine)
     except BaseException as exc:

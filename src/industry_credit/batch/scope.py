@@ -98,6 +98,9 @@ class Plan:
     chunks: list[list[int]]
     previous_run_id: str | None
     previous_cutoff: datetime | None
+    # Predict with the lleaves-compiled forest (within 1e-9 of LightGBM). Recorded so that a
+    # resumed run scores its remaining chunks exactly as its first ones.
+    compiled_trees: bool = False
 
     @property
     def total(self) -> int:
@@ -118,6 +121,7 @@ class Plan:
             "previous_cutoff": None
             if self.previous_cutoff is None
             else self.previous_cutoff.isoformat(),
+            "compiled_trees": self.compiled_trees,
         }
 
     @classmethod
@@ -130,6 +134,7 @@ class Plan:
             chunks=params["chunks"],
             previous_run_id=params.get("previous_run_id"),
             previous_cutoff=None if prev_cutoff is None else datetime.fromisoformat(prev_cutoff),
+            compiled_trees=bool(params.get("compiled_trees", False)),
         )
 
 
