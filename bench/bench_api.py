@@ -45,9 +45,10 @@ WRK_SCRIPT = Path(__file__).resolve().parent / "wrk_post.lua"
 DURATION_S = 8.0
 SERIAL_S = 4.0
 WARMUP_REQUESTS = 40
-# uvicorn workers for both targets; the decision engine is read-only and per process, and one
-# Python process cannot use more than one core for the request path.
-WORKERS = int(os.environ.get("BENCH_API_WORKERS", "2"))
+# uvicorn workers for both targets. The decision engine is read-only and per process; a worker
+# is held to about half a core by its GIL (request threads and the decision batcher take turns),
+# so on 2 cores three workers served more than two (docs/api_performance.md has the figures).
+WORKERS = int(os.environ.get("BENCH_API_WORKERS", "3"))
 ROUTE = "/v1/applications"
 
 
