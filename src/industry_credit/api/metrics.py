@@ -40,9 +40,9 @@ class Metrics:
 
         # With several uvicorn workers each keeps its own registry; the pid tells a scraper
         # which worker answered, so that it can combine one snapshot of each.
-        Gauge(
-            "worker_pid", "Process id of the worker that answered", registry=self.registry
-        ).set(os.getpid())
+        Gauge("worker_pid", "Process id of the worker that answered", registry=self.registry).set(
+            os.getpid()
+        )
         self.request_stages = Histogram(
             "request_stage_duration_seconds",
             "Time spent in each stage of a request (auth, database work, deciding, commit)",
