@@ -2,8 +2,8 @@
 
 Steps (the caller's transaction commits them all or none): claim the idempotency key; upsert the
 enterprise and its data; store the application; decide (features, score, rules); store the
-decision with its input snapshot; queue a referral (or a QC sample of approvals); audit; store the
-response under the idempotency key.
+decision with its input snapshot; queue a referral (or a QC sample of approvals); store the
+response under the idempotency key; audit, last, because the audit lock is held until commit.
 """
 
 from __future__ import annotations
