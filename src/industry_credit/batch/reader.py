@@ -19,6 +19,7 @@ import pandas as pd
 import psycopg
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
 
 from industry_credit.batch.scope import Ids
 from industry_credit.ml.frames import (
@@ -137,18 +138,35 @@ class ChunkInput:
     contagion: pd.DataFrame | None = None  # enterprise_id, contagion_score (second pass only)
 
 
+# Codes that may look like numbers but must stay text (a USCC can be all digits).
+_TEXT_COLUMNS = ("uscc", "counterparty_uscc", "grade", "previous_grade")
+_CSV_CONVERT = pa_csv.ConvertOptions(
+    true_values=["t"],
+    false_values=["f"],
+    null_values=[""],
+    strings_can_be_null=True,
+    quoted_strings_can_be_null=False,
+    column_types=dict.fromkeys(_TEXT_COLUMNS, pa.string()),
+)
+
+
 def copy_frame(
     cur: psycopg.Cursor[Any], query: str, params: Mapping[str, Any] | None = None
 ) -> pd.DataFrame:
-    """Run ``COPY (query) TO STDOUT`` as CSV and parse it into a DataFrame."""
+    """Run ``COPY (query) TO STDOUT`` as CSV and parse it into a DataFrame.
+
+    Parsed by Arrow's CSV reader, which releases the GIL: the nightly batch reads the next
+    chunk on a second thread while the main thread computes, and a parser holding the GIL
+    would stall the computation it is meant to overlap. Dates and timestamps arrive as
+    datetime64 columns, booleans from PostgreSQL's t/f, empty fields as missing.
+    """
     buf = io.BytesIO()
     with cur.copy(f"COPY ({query}) TO STDOUT WITH (FORMAT csv, HEADER)", params) as copy:
         for data in copy:
             buf.write(data)
-    buf.seek(0)
-    return pd.read_csv(
-        buf, true_values=["t"], false_values=["f"], keep_default_na=False, na_values=[""]
-    )
+    table = pa_csv.read_csv(pa.BufferReader(buf.getbuffer()), convert_options=_CSV_CONVERT)
+    frame: pd.DataFrame = table.to_pandas(date_as_object=False)
+    return frame
 
 
 def _pg_array(values: pd.Series) -> pd.Series:
