@@ -284,10 +284,12 @@ _WINDOW = 24  # months of alternative data the features look at
 
 
 class _Monthly:
-    """Each enterprise's monthly series as an (n, 24) matrix: column k is month k+1 before as_of.
+    """Each enterprise's monthly series as a (24, n) matrix: row k is month k+1 before as_of.
 
-    One scatter per column; every window (last 3/6/12, prior 9/12, a year earlier) is then a
-    column slice, so a new window costs a slice, not another pass over the monthly rows. The
+    Month-major, so that a window (last 3/6/12, prior 9/12, a year earlier) is a block of
+    contiguous rows and its sum adds whole rows: several times faster than summing a strided
+    slice of every enterprise's row, and each sum runs in the same order whatever the number of
+    enterprises, so one firm's features do not depend on its batch. One scatter per column; the
     presence matrix (which cells hold a row) is shared by every column without missing values,
     which is every column of a complete feed, so a column costs one scatter, not two.
     """
@@ -297,11 +299,11 @@ class _Monthly:
         self.n, self.alt = n, alt
         self.keep = None if keep.all() else keep
         # Flat cell index, computed once: 1-D scatters are much cheaper than 2-D ones.
-        cell = pos * _WINDOW + (age - 1)
+        cell = (age - 1) * n + pos
         self.cell = cell if self.keep is None else cell[keep]
-        rows = np.zeros(n * _WINDOW)
+        rows = np.zeros(_WINDOW * n)
         rows[self.cell] = 1.0
-        self.rows = rows.reshape(n, _WINDOW)
+        self.rows = rows.reshape(_WINDOW, n)
         self._cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._window_rows: dict[tuple[int, int], np.ndarray] = {}
 
@@ -311,34 +313,44 @@ class _Monthly:
             x = self.alt[col].to_numpy(dtype=np.float64, na_value=np.nan)
             if self.keep is not None:
                 x = x[self.keep]
-            values = np.zeros(self.n * _WINDOW)
+            values = np.zeros(_WINDOW * self.n)
             missing = np.isnan(x)
             if missing.any():
                 present = ~missing
                 values[self.cell[present]] = x[present]
-                counts = np.zeros(self.n * _WINDOW)
+                counts = np.zeros(_WINDOW * self.n)
                 counts[self.cell[present]] = 1.0
-                presence = counts.reshape(self.n, _WINDOW)
+                presence = counts.reshape(_WINDOW, self.n)
             else:
                 values[self.cell] = x
                 presence = self.rows
-            self._cache[col] = values.reshape(self.n, _WINDOW), presence
+            self._cache[col] = values.reshape(_WINDOW, self.n), presence
         return self._cache[col]
 
     def mean(self, col: str, first: int, last: int, squared: bool = False) -> np.ndarray:
         """Mean over months ``first``..``last`` (1-based, inclusive) of the observed values."""
         values, presence = self.series(col)
-        window = values[:, first - 1 : last]
-        total = (window * window if squared else window).sum(1)
+        window = values[first - 1 : last]
+        total = _sum_months(window * window if squared else window)
         return safe_div(total, self._count(presence, first, last))
 
     def _count(self, presence: np.ndarray, first: int, last: int) -> np.ndarray:
         if presence is not self.rows:
-            return np.asarray(presence[:, first - 1 : last].sum(1))
+            return _sum_months(presence[first - 1 : last])
         key = (first, last)
         if key not in self._window_rows:
-            self._window_rows[key] = np.asarray(presence[:, first - 1 : last].sum(1))
+            self._window_rows[key] = _sum_months(presence[first - 1 : last])
         return self._window_rows[key]
+
+
+def _sum_months(window: np.ndarray) -> np.ndarray:
+    """Month rows added one after the other. Not ``sum(axis=0)``: numpy sums a one-column
+    block pairwise but a wide one row by row, and a firm's features must have the same bits
+    whether it is scored alone (the API) or among a million (the batch)."""
+    total = np.array(window[0], dtype=np.float64)
+    for month in window[1:]:
+        total += month
+    return total
 
 
 def _alternative(out: dict[str, Any], ids: pd.Index, alt: pd.DataFrame, as_of: date) -> None:
