@@ -1,9 +1,7 @@
 """``build_features``: the one pure, vectorized feature function for one application or a million.
 
-Aggregations over child tables use ``np.bincount`` on each row's enterprise position rather than
-``groupby``: it is O(rows), has no per-group Python cost and keeps the single-application path
-cheap. Every ratio goes through :func:`safe_div` (NaN when the denominator is 0 or missing, never
-inf); LightGBM routes NaN to the learned missing branch, so "unknown" is a value of its own.
+The child-table tools (per-enterprise sums, alignment, safe division) are in ``aggregate``; the
+monthly alternative-data panel is in ``monthly``. No Python loop runs over rows.
 """
 
 from __future__ import annotations
@@ -16,8 +14,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from industry_credit.ml.aggregate import Agg, Aligned, flag, positions, safe_div
 from industry_credit.ml.feature_docs import FEATURE_DOCS
-from industry_credit.ml.frames import EnterpriseFrames, months_between
+from industry_credit.ml.frames import EnterpriseFrames
+from industry_credit.ml.monthly import alternative_features
 from industry_credit.vocabulary import (
     DISTRICTS,
     PURPOSES,
@@ -69,99 +69,6 @@ NUMERIC_FEATURES = tuple(
 )
 
 
-def safe_div(num: np.ndarray | pd.Series, den: np.ndarray | pd.Series) -> np.ndarray:
-    """``num / den`` as float64, NaN where ``den`` is 0 or NaN or the result is not finite."""
-    n = np.asarray(num, dtype=np.float64)
-    d = np.asarray(den, dtype=np.float64)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = n / d
-    out[~np.isfinite(out) | (d == 0)] = np.nan
-    return out
-
-
-class _Agg:
-    """Per-enterprise sums of a child table via bincount on the parent row position."""
-
-    def __init__(self, n: int, pos: np.ndarray, mask: np.ndarray | None = None):
-        keep = pos >= 0 if mask is None else (pos >= 0) & mask
-        self.pos = pos[keep]
-        self.keep = keep
-        self.n = n
-
-    def sum(self, values: np.ndarray | pd.Series) -> np.ndarray:
-        v = np.asarray(values, dtype=np.float64)[self.keep]
-        return np.bincount(self.pos, weights=np.nan_to_num(v), minlength=self.n)
-
-    def count(self) -> np.ndarray:
-        return np.bincount(self.pos, minlength=self.n).astype(np.float64)
-
-    def max(self, values: np.ndarray | pd.Series) -> np.ndarray:
-        out = np.full(self.n, np.nan)
-        v = np.asarray(values, dtype=np.float64)[self.keep]
-        ok = ~np.isnan(v)
-        np.fmax.at(out, self.pos[ok], v[ok])
-        return out
-
-
-def _positions(ids: pd.Index, child_ids: pd.Series) -> np.ndarray:
-    """Row position of each child row's enterprise in ``ids`` (-1 for unknown enterprises)."""
-    return np.asarray(ids.get_indexer(pd.Index(child_ids)))
-
-
-class _Aligned:
-    """Columns of a one-row-per-enterprise selection of a table, aligned to the enterprise order.
-
-    Plain numpy scatter instead of ``set_index().reindex()``: a fraction of the cost for one
-    application and for a million. If an enterprise has several rows, the last one counts.
-    """
-
-    def __init__(self, n: int, frame: pd.DataFrame, pos: np.ndarray, rows: np.ndarray):
-        rows = rows[pos[rows] >= 0]
-        dst = pos[rows]
-        _, first_from_end = np.unique(dst[::-1], return_index=True)
-        self.src = rows[len(rows) - 1 - first_from_end]
-        self.dst = pos[self.src]
-        self.n, self.frame = n, frame
-
-    @classmethod
-    def table(cls, ids: pd.Index, frame: pd.DataFrame) -> _Aligned:
-        return cls(len(ids), frame, _positions(ids, frame["enterprise_id"]), np.arange(len(frame)))
-
-    def num(self, col: str, fill: float = np.nan) -> np.ndarray:
-        out = np.full(self.n, fill)
-        values = self.frame[col].to_numpy(dtype=np.float64, na_value=np.nan)[self.src]
-        out[self.dst] = np.where(np.isnan(values), fill, values)
-        return out
-
-    def flag(self, col: str) -> np.ndarray:
-        out = np.zeros(self.n, dtype=bool)
-        out[self.dst] = _flag(self.frame[col])[self.src]
-        return out
-
-    def lists(self, col: str) -> pa.ListArray:
-        """A list-of-strings column as an Arrow list array in enterprise order (null: no row).
-
-        Arrow-backed list columns (Parquet, the batch reader) are taken without ever becoming
-        Python objects; a column of Python lists (documents) is converted once.
-        """
-        column = self.frame[col]
-        if isinstance(column.dtype, pd.ArrowDtype):
-            source = pa.chunked_array(pa.array(column.array)).combine_chunks()
-        else:
-            source = pa.array(
-                column.to_numpy(dtype=object), type=pa.list_(pa.string()), from_pandas=True
-            )
-        index = np.full(self.n, -1, dtype=np.int64)
-        index[self.dst] = self.src
-        taken = pc.take(source, pa.array(index, mask=index < 0))
-        return taken.cast(pa.list_(pa.string()))
-
-    def obj(self, col: str) -> np.ndarray:
-        out = np.full(self.n, None, dtype=object)
-        out[self.dst] = self.frame[col].to_numpy(dtype=object)[self.src]
-        return out
-
-
 def _categorical(name: str, values: pd.Series) -> pd.Categorical[str]:
     """A pandas Categorical over the vocabulary, so the scorer maps a few categories instead of
     hashing every row. Values outside the vocabulary are kept as extra categories (sorted, after
@@ -177,13 +84,9 @@ def _categorical(name: str, values: pd.Series) -> pd.Categorical[str]:
     return pd.Categorical.from_codes(table[codes], categories=pd.Index(categories, dtype=str))
 
 
-def _flag(values: pd.Series) -> np.ndarray:
-    return values.fillna(False).to_numpy(dtype=bool)
-
-
 def _financials(out: dict[str, Any], ids: pd.Index, fs: pd.DataFrame, as_of: date) -> None:
     year = fs["fiscal_year"].to_numpy(dtype=np.int64)
-    pos = _positions(ids, fs["enterprise_id"])
+    pos = positions(ids, fs["enterprise_id"])
     valid = np.flatnonzero((year <= as_of.year) & (pos >= 0))
     # Sort by enterprise, then year: the last row of each enterprise is its latest FY and the
     # row before it (same enterprise) the prior FY.
@@ -205,8 +108,8 @@ def _financials(out: dict[str, Any], ids: pd.Index, fs: pd.DataFrame, as_of: dat
         "rd_expense",
         "receivables",
     ]
-    latest = _Aligned(len(ids), fs, pos, latest_rows)
-    prior_rev = _Aligned(len(ids), fs, pos, prior_rows).num("revenue")
+    latest = Aligned(len(ids), fs, pos, latest_rows)
+    prior_rev = Aligned(len(ids), fs, pos, prior_rows).num("revenue")
     v = {c: latest.num(c) for c in cols}
     subsidy = np.sum([latest.num(f"subsidy_{k}") for k in SUBSIDY_KINDS], axis=0)
     profit_net = v["net_profit"] - subsidy
@@ -241,10 +144,10 @@ def _supply(
     is_buyer = (links["role"] == "buyer").to_numpy(dtype=bool)
     is_supplier = (links["role"] == "supplier").to_numpy(dtype=bool)
     share = links["share"].to_numpy(dtype=np.float64)
-    core = _flag(links["is_core_enterprise"])
-    n, pos = len(ids), _positions(ids, links["enterprise_id"])
-    buyers = _Agg(n, pos, is_buyer)
-    suppliers = _Agg(n, pos, is_supplier)
+    core = flag(links["is_core_enterprise"])
+    n, pos = len(ids), positions(ids, links["enterprise_id"])
+    buyers = Agg(n, pos, is_buyer)
+    suppliers = Agg(n, pos, is_supplier)
     b_share = buyers.sum(share)
     core_share = buyers.sum(share * core)
     out["n_buyers"] = buyers.count()
@@ -271,120 +174,17 @@ def _supply(
     pd_map = risk.drop_duplicates("counterparty_uscc", keep="last").set_index("counterparty_uscc")
     cp_pd = pd_map["pd"].reindex(links["counterparty_uscc"].to_numpy()).to_numpy(np.float64)
     known = ~np.isnan(cp_pd)
-    both = _Agg(n, pos, known)
+    both = Agg(n, pos, known)
     distressed = (cp_pd >= HIGH_RISK_PD).astype(np.float64)
     out["counterparty_distress_share"] = safe_div(both.sum(share * distressed), both.sum(share))
-    core_buyers = _Agg(n, pos, is_buyer & core & known)
+    core_buyers = Agg(n, pos, is_buyer & core & known)
     out["core_buyer_distress"] = np.where(
         core_buyers.count() > 0, core_buyers.sum(share * cp_pd), np.nan
     )
 
 
-_WINDOW = 24  # months of alternative data the features look at
-
-
-class _Monthly:
-    """Each enterprise's monthly series as a (24, n) matrix: row k is month k+1 before as_of.
-
-    Month-major, so that a window (last 3/6/12, prior 9/12, a year earlier) is a block of
-    contiguous rows and its sum adds whole rows: several times faster than summing a strided
-    slice of every enterprise's row, and each sum runs in the same order whatever the number of
-    enterprises, so one firm's features do not depend on its batch. One scatter per column; the
-    presence matrix (which cells hold a row) is shared by every column without missing values,
-    which is every column of a complete feed, so a column costs one scatter, not two.
-    """
-
-    def __init__(self, n: int, pos: np.ndarray, age: np.ndarray, alt: pd.DataFrame):
-        keep = (pos >= 0) & (age >= 1) & (age <= _WINDOW)
-        self.n, self.alt = n, alt
-        self.keep = None if keep.all() else keep
-        # Flat cell index, computed once: 1-D scatters are much cheaper than 2-D ones.
-        cell = (age - 1) * n + pos
-        self.cell = cell if self.keep is None else cell[keep]
-        rows = np.zeros(_WINDOW * n)
-        rows[self.cell] = 1.0
-        self.rows = rows.reshape(_WINDOW, n)
-        self._cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        self._window_rows: dict[tuple[int, int], np.ndarray] = {}
-
-    def series(self, col: str) -> tuple[np.ndarray, np.ndarray]:
-        """Values (0 where absent) and presence (1/0) matrices."""
-        if col not in self._cache:
-            x = self.alt[col].to_numpy(dtype=np.float64, na_value=np.nan)
-            if self.keep is not None:
-                x = x[self.keep]
-            values = np.zeros(_WINDOW * self.n)
-            missing = np.isnan(x)
-            if missing.any():
-                present = ~missing
-                values[self.cell[present]] = x[present]
-                counts = np.zeros(_WINDOW * self.n)
-                counts[self.cell[present]] = 1.0
-                presence = counts.reshape(_WINDOW, self.n)
-            else:
-                values[self.cell] = x
-                presence = self.rows
-            self._cache[col] = values.reshape(_WINDOW, self.n), presence
-        return self._cache[col]
-
-    def mean(self, col: str, first: int, last: int, squared: bool = False) -> np.ndarray:
-        """Mean over months ``first``..``last`` (1-based, inclusive) of the observed values."""
-        values, presence = self.series(col)
-        window = values[first - 1 : last]
-        total = _sum_months(window * window if squared else window)
-        return safe_div(total, self._count(presence, first, last))
-
-    def _count(self, presence: np.ndarray, first: int, last: int) -> np.ndarray:
-        if presence is not self.rows:
-            return _sum_months(presence[first - 1 : last])
-        key = (first, last)
-        if key not in self._window_rows:
-            self._window_rows[key] = _sum_months(presence[first - 1 : last])
-        return self._window_rows[key]
-
-
-def _sum_months(window: np.ndarray) -> np.ndarray:
-    """Month rows added one after the other. Not ``sum(axis=0)``: numpy sums a one-column
-    block pairwise but a wide one row by row, and a firm's features must have the same bits
-    whether it is scored alone (the API) or among a million (the batch)."""
-    total = np.array(window[0], dtype=np.float64)
-    for month in window[1:]:
-        total += month
-    return total
-
-
-def _alternative(out: dict[str, Any], ids: pd.Index, alt: pd.DataFrame, as_of: date) -> None:
-    # Month 0 is the month of as_of, possibly still being reported: windows start at month 1.
-    age = months_between(as_of, alt["month"]) if len(alt) else np.zeros(0, dtype=np.int64)
-    monthly = _Monthly(len(ids), _positions(ids, alt["enterprise_id"]), age, alt)
-    mean = monthly.mean
-
-    def trend(col: str) -> tuple[np.ndarray, np.ndarray]:
-        mean_rec = mean(col, 1, 12)
-        yoy = safe_div(mean_rec, mean(col, 13, 24)) - 1.0
-        var = mean(col, 1, 12, squared=True) - mean_rec**2
-        vol = safe_div(np.sqrt(np.clip(var, 0.0, None)), mean_rec)
-        return yoy, vol
-
-    for col, name in (("electricity_kwh", "electricity"), ("tax_invoice_amount", "tax_invoice")):
-        out[f"{name}_yoy"], out[f"{name}_volatility"] = trend(col)
-        # Same six calendar months a year apart: seasonality (Chinese New Year, Q4) cancels.
-        out[f"{name}_yoy_6m"] = safe_div(mean(col, 1, 6), mean(col, 13, 18)) - 1.0
-    out["headcount_yoy"] = trend("social_insurance_headcount")[0]
-    out["export_yoy"] = trend("customs_export_amount")[0]
-    for col, name in (
-        ("equipment_downtime_rate", "downtime"),
-        ("order_cancellation_rate", "cancellation"),
-    ):
-        rec = mean(col, 1, 3)
-        out[f"{name}_recent"] = rec
-        out[f"{name}_jump"] = rec - mean(col, 4, 12)
-        if name == "cancellation":
-            out["cancellation_6m"] = mean(col, 1, 6)
-
-
 def _loan(out: dict[str, Any], ids: pd.Index, loans: pd.DataFrame) -> None:
-    loan = _Aligned.table(ids, loans)
+    loan = Aligned.table(ids, loans)
     out["purpose"] = _categorical("purpose", pd.Series(loan.obj("purpose"), dtype=object))
     out["amount"] = loan.num("amount")
     out["tenor_months"] = loan.num("tenor_months")
@@ -398,7 +198,7 @@ def _loan(out: dict[str, Any], ids: pd.Index, loans: pd.DataFrame) -> None:
         return np.asarray(found.to_numpy(zero_copy_only=False), dtype=bool)
 
     is_none = np.asarray(pc.equal(values, "none").to_numpy(zero_copy_only=False), dtype=bool)
-    agg = _Agg(len(ids), parents, ~is_none)
+    agg = Agg(len(ids), parents, ~is_none)
     out["collateral_count"] = agg.count()
     out["has_guarantee"] = agg.sum(member(GUARANTEES)) > 0
     out["has_hard_collateral"] = agg.sum(member(HARD_COLLATERAL)) > 0
@@ -418,7 +218,7 @@ def build_features(frames: EnterpriseFrames, as_of: date) -> pd.DataFrame:
     for col in ("sector", "district", "tech_route", "declared_stage"):
         out[col] = _categorical(col, ent[col])
     for col in ("specialized_sme", "little_giant", "is_core_enterprise"):
-        out[col] = _flag(ent[col])
+        out[col] = flag(ent[col])
     founded = pd.to_datetime(ent["founded_on"]).to_numpy().astype("datetime64[D]")
     age_days = (np.datetime64(as_of, "D") - founded).astype(np.float64)
     out["firm_age_years"] = age_days / 365.25
@@ -427,26 +227,26 @@ def build_features(frames: EnterpriseFrames, as_of: date) -> pd.DataFrame:
 
     _financials(out, ids, frames.financial_statements, as_of)
     _supply(out, ids, frames.supply_links, frames.counterparty_risk)
-    _alternative(out, ids, frames.alternative_data_monthly, as_of)
+    alternative_features(out, ids, frames.alternative_data_monthly, as_of)
 
-    ip = _Aligned.table(ids, frames.intellectual_property)
+    ip = Aligned.table(ids, frames.intellectual_property)
     out["patents"] = ip.num("patents", 0.0)
     out["software_copyrights"] = ip.num("software_copyrights", 0.0)
     out["ip_valuation"] = ip.num("ip_valuation", 0.0)
     out["ip_per_employee"] = safe_div(out["ip_valuation"], employees)
 
     pol_cols = ["guidance_fund_equity", "vc_backed", "trade_in_subsidy_eligible"]
-    pol = _Aligned.table(ids, frames.policy_support)
+    pol = Aligned.table(ids, frames.policy_support)
     for col in pol_cols:
         out[col] = pol.flag(col)
     out["special_fund_grant"] = pol.num("special_fund_grant", 0.0)
 
-    green = _Aligned.table(ids, frames.green_data)
+    green = Aligned.table(ids, frames.green_data)
     out["compliance_violation"] = green.flag("compliance_violation")
     out["carbon_intensity_vs_sector"] = green.num("carbon_intensity_vs_sector")
 
     plan_cols = ["break_even_units", "annual_capacity_units", "planned_sales_units"]
-    plan = _Aligned.table(ids, frames.market_plans)
+    plan = Aligned.table(ids, frames.market_plans)
     for col in plan_cols:
         out[col] = plan.num(col)
     sellable = np.fmin(out["annual_capacity_units"], out["planned_sales_units"])

@@ -10,7 +10,7 @@ caller per row (``unseen``) so that the decision can show it. ``strict=True`` ma
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -166,41 +166,45 @@ class FeatureSchema:
         else:
             codes = self._code_index[name].get_indexer(pd.Index(values)).astype(np.float64)
         unseen = present & (codes < 0)
-        if unseen.any():
-            if strict:
-                raise FeatureSchemaError(
-                    name, list(col.index[unseen]), "category not seen in training"
-                )
-            positions = np.flatnonzero(unseen).tolist()
-            result.unseen[name] = dict(zip(positions, values[unseen], strict=True))
-        codes[codes < 0] = np.nan
-        return codes
+        return _unseen_as_missing(name, col, codes, unseen, lambda m: values[m], result, strict)
 
     def _encode_categorical_dtype(
         self, name: str, col: pd.Series, result: Encoded, strict: bool
     ) -> np.ndarray:
         """A pandas Categorical maps its few categories, not its rows: no per-row hashing."""
         categories = col.cat.categories
-        bad_categories = [c for c in categories if not isinstance(c, str)]
         raw = col.cat.codes.to_numpy()
-        if bad_categories:
-            bad = np.isin(raw, np.flatnonzero([not isinstance(c, str) for c in categories]))
+        not_text = np.flatnonzero([not isinstance(c, str) for c in categories])
+        if len(not_text):
+            bad = np.isin(raw, not_text)
             raise FeatureSchemaError(name, list(col.index[bad]), "category codes must be strings")
         lookup = self._code_maps[name]
         # The appended -1.0 is what code -1 (missing) picks up.
         table = np.array([lookup.get(c, -1.0) for c in categories] + [-1.0], dtype=np.float64)
         codes = table[raw]
+        names = np.asarray(categories, dtype=object)
         unseen = (raw >= 0) & (codes < 0)
-        if unseen.any():
-            if strict:
-                raise FeatureSchemaError(
-                    name, list(col.index[unseen]), "category not seen in training"
-                )
-            positions = np.flatnonzero(unseen)
-            labels = np.asarray(categories, dtype=object)[raw[positions]]
-            result.unseen[name] = dict(zip(positions.tolist(), labels, strict=True))
-        codes[codes < 0] = np.nan
-        return codes
+        return _unseen_as_missing(name, col, codes, unseen, lambda m: names[raw[m]], result, strict)
+
+
+def _unseen_as_missing(
+    name: str,
+    col: pd.Series,
+    codes: np.ndarray,
+    unseen: np.ndarray,
+    labels: Callable[[np.ndarray], np.ndarray],
+    result: Encoded,
+    strict: bool,
+) -> np.ndarray:
+    """Categories not seen in training: an error when ``strict``; otherwise NaN (LightGBM's
+    missing branch), with each row's value (``labels`` of the unseen mask) in ``result.unseen``."""
+    if unseen.any():
+        if strict:
+            raise FeatureSchemaError(name, list(col.index[unseen]), "category not seen in training")
+        positions = np.flatnonzero(unseen).tolist()
+        result.unseen[name] = dict(zip(positions, labels(unseen), strict=True))
+    codes[codes < 0] = np.nan
+    return codes
 
 
 def _encode_numeric(name: str, col: pd.Series) -> np.ndarray:
