@@ -84,13 +84,25 @@ def _categorical(name: str, values: pd.Series) -> pd.Categorical[str]:
     return pd.Categorical.from_codes(table[codes], categories=pd.Index(categories, dtype=str))
 
 
+def _sorted_by(first: np.ndarray, second: np.ndarray) -> bool:
+    """Whether rows are already in (first, second) order: the sort is then skipped."""
+    if len(first) < 2:
+        return True
+    step, tie = first[1:] - first[:-1], second[1:] >= second[:-1]
+    return bool(((step > 0) | ((step == 0) & tie)).all())
+
+
 def _financials(out: dict[str, Any], ids: pd.Index, fs: pd.DataFrame, as_of: date) -> None:
     year = fs["fiscal_year"].to_numpy(dtype=np.int64)
     pos = positions(ids, fs["enterprise_id"])
     valid = np.flatnonzero((year <= as_of.year) & (pos >= 0))
     # Sort by enterprise, then year: the last row of each enterprise is its latest FY and the
     # row before it (same enterprise) the prior FY.
-    order = valid[np.lexsort((year[valid], pos[valid]))]
+    order = (
+        valid
+        if _sorted_by(pos[valid], year[valid])
+        else valid[np.lexsort((year[valid], pos[valid]))]
+    )
     p = pos[order]
     last = np.r_[p[1:] != p[:-1], True] if len(p) else np.zeros(0, dtype=bool)
     latest_rows = order[last]

@@ -353,13 +353,21 @@ def _flatten(docs: list[ApplicationDocument], ids: list[int]) -> dict[str, pd.Da
 
 def months_between(as_of: date, months: pd.Series) -> np.ndarray:
     """Whole calendar months from each ``month`` to the month of ``as_of`` (0 = same month)."""
-    days = pd.to_datetime(months).to_numpy().astype("datetime64[D]").astype(np.int64)
-    ref = np.datetime64(as_of, "M").astype(np.int64)
-    if len(days) == 0:
+    if len(months) == 0:
         return np.zeros(0, dtype=np.int64)
+    stamps = months.to_numpy()
+    if stamps.dtype.kind != "M":
+        stamps = pd.to_datetime(months).to_numpy()
+    # Integer arithmetic on the stamps' own unit: no datetime conversion of every row, and
+    # only two arrays of the feed's length allocated.
+    unit, _ = np.datetime_data(stamps.dtype)
+    per_day = int(np.timedelta64(1, "D").astype(f"timedelta64[{unit}]").astype(np.int64))
+    days = np.floor_divide(stamps.view(np.int64), per_day)
     # A feed spans a few dozen months: convert each distinct day of that span to its month once
     # (a small table) and look every row up in it, instead of a calendar conversion per row.
     first = int(days.min())
-    span = np.arange(first, int(days.max()) + 1).astype("datetime64[D]")
-    month_of_day = span.astype("datetime64[M]").astype(np.int64)
-    return np.asarray(ref - month_of_day[days - first], dtype=np.int64)
+    days -= first
+    span = np.arange(first, first + int(days.max()) + 1).astype("datetime64[D]")
+    ref = np.datetime64(as_of, "M").astype(np.int64)
+    age_of_day = ref - span.astype("datetime64[M]").astype(np.int64)
+    return np.asarray(age_of_day[days], dtype=np.int64)
