@@ -13,7 +13,8 @@ with the same thread count, measured in the same run):
   rows, against ``Booster.predict`` on those rows.
 * ``model_single_p50`` / ``model_single_p99``: ``Scorer.score(..., with_shap=True)`` on one
   application's feature row (what the API does per decision), against ``Booster.predict`` on one
-  numpy row. Best of several repeats for the batch figures; 300 calls for the latencies.
+  numpy row. Best of 3 repeats for the batch figures (of 2 above 200k rows); 300 calls for the
+  latencies.
 
     python -m bench --only bench_model --size 100000
 """
@@ -67,7 +68,7 @@ def run(size: int) -> list[dict[str, Any]]:
         frames = EnterpriseFrames.from_parquet_dir(tmp)
         as_of = infer_as_of(frames, Path(tmp))
         compiled = Scorer.from_artifact(compiled_cache=Path(tmp) / "compiled")
-    repeats = 3 if size <= 200_000 else 1
+    repeats = 3 if size <= 200_000 else 2
     features = build_features(frames, as_of)
     x = scorer.schema.encode(features).matrix
     threads = scorer._threads(len(x))

@@ -9,8 +9,17 @@ from industry_credit.auth.cli import token_app, users_app
 from industry_credit.db.cli import db_app, demo, serve
 from industry_credit.decisions.cli import decisions_app
 from industry_credit.enterprises.cli import ingest
+from industry_credit.memory import keep_freed_memory
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Industry-credit decisioning.")
+
+
+@app.callback()
+def _process_setup() -> None:
+    # Every command (service, batch, training) moves large arrays: see memory.py.
+    keep_freed_memory()
+
+
 app.add_typer(db_app, name="db")
 app.command("serve")(serve)
 app.command("demo")(demo)

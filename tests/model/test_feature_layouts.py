@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from industry_credit.ml import monthly
+from industry_credit.ml import features, monthly
 from industry_credit.ml.data import infer_as_of
 from industry_credit.ml.features import build_features
 from industry_credit.ml.frames import EnterpriseFrames
@@ -78,6 +78,29 @@ def test_row_order_and_blocks_do_not_change_a_bit(
     shuffled = build_features(_shuffled(frames, seed=3), as_of)
     _assert_same_bits(one_block, blocked)
     _assert_same_bits(one_block, shuffled)
+
+
+def test_two_threads_give_the_same_bits(population: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Large batches build the monthly and loan features on a second thread."""
+    frames = EnterpriseFrames.from_parquet_dir(population)
+    as_of = infer_as_of(frames, population)
+    monkeypatch.setattr(features, "PARALLEL_FIRMS", len(frames.enterprises) + 1)
+    one_thread = build_features(frames, as_of)
+    monkeypatch.setattr(features, "PARALLEL_FIRMS", 1)
+    _assert_same_bits(one_thread, build_features(frames, as_of))
+    _assert_same_bits(one_thread.iloc[[5]], build_features(_only_firm(frames, 5), as_of))
+
+
+def _only_firm(frames: EnterpriseFrames, row: int) -> EnterpriseFrames:
+    firm = frames.enterprises["id"].iloc[row]
+    tables = {}
+    for field in fields(frames):
+        table = getattr(frames, field.name)
+        if isinstance(table, pd.DataFrame):
+            column = "id" if field.name == "enterprises" else "enterprise_id"
+            table = table[table[column] == firm].reset_index(drop=True)
+        tables[field.name] = table
+    return EnterpriseFrames(**tables)
 
 
 def test_months_outside_the_window_are_ignored(population: Path) -> None:

@@ -6,6 +6,7 @@ monthly alternative-data panel is in ``monthly``. No Python loop runs over rows.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from typing import Any
 
@@ -38,6 +39,9 @@ __all__ = [
     "safe_div",
 ]
 
+# From this many firms on, build_features runs on two threads; below it, a thread costs more
+# than it saves (and the API's decisions, a few firms each, already run on several threads).
+PARALLEL_FIRMS = 50_000
 # A counterparty whose latest PD is at least this is "distressed" (grade CCC and worse on the
 # master scale in ``grades.py``), for the contagion features.
 HIGH_RISK_PD = 0.135
@@ -222,10 +226,33 @@ def _column(name: str, values: Any) -> Any:
     return np.asarray(values, dtype=bool if name in BOOL_FEATURES else np.float64)
 
 
+def _side_features(frames: EnterpriseFrames, ids: pd.Index, as_of: date) -> dict[str, Any]:
+    """The monthly panel and the loan request: the half of the work run on a second thread."""
+    out: dict[str, Any] = {}
+    alternative_features(out, ids, frames.alternative_data_monthly, as_of)
+    _loan(out, ids, frames.loan_requests)
+    return out
+
+
 def build_features(frames: EnterpriseFrames, as_of: date) -> pd.DataFrame:
     """One row per enterprise (index ``enterprise_id``) with every column of ``FEATURE_DOCS``."""
     ent = frames.enterprises
     ids = pd.Index(ent["id"].to_numpy(), name="enterprise_id")
+    if len(ids) < PARALLEL_FIRMS:
+        return _frame(ids, _main_features(frames, ids, as_of) | _side_features(frames, ids, as_of))
+    # Two halves on two threads: numpy and Arrow release the GIL in their loops, so the
+    # monthly panel and the rest overlap. The side thread gets its own Index, whose lazily
+    # built hash table is then never shared between threads. Each feature is computed by the
+    # same code either way, so the bits do not depend on the batch size.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="features") as pool:
+        job = pool.submit(_side_features, frames, pd.Index(ids.to_numpy(), name=ids.name), as_of)
+        main = _main_features(frames, ids, as_of)
+        side = job.result()
+    return _frame(ids, main | side)
+
+
+def _main_features(frames: EnterpriseFrames, ids: pd.Index, as_of: date) -> dict[str, Any]:
+    ent = frames.enterprises
     out: dict[str, Any] = {}
     for col in ("sector", "district", "tech_route", "declared_stage"):
         out[col] = _categorical(col, ent[col])
@@ -239,7 +266,6 @@ def build_features(frames: EnterpriseFrames, as_of: date) -> pd.DataFrame:
 
     _financials(out, ids, frames.financial_statements, as_of)
     _supply(out, ids, frames.supply_links, frames.counterparty_risk)
-    alternative_features(out, ids, frames.alternative_data_monthly, as_of)
 
     ip = Aligned.table(ids, frames.intellectual_property)
     out["patents"] = ip.num("patents", 0.0)
@@ -264,14 +290,17 @@ def build_features(frames: EnterpriseFrames, as_of: date) -> pd.DataFrame:
     sellable = np.fmin(out["annual_capacity_units"], out["planned_sales_units"])
     out["break_even_coverage"] = safe_div(sellable, out["break_even_units"])
     out["sales_plan_coverage"] = safe_div(out["planned_sales_units"], out["break_even_units"])
+    out["core_product_tech_life_months"] = ent["core_product_tech_life_months"].to_numpy(
+        dtype=np.float64
+    )
+    return out
 
-    _loan(out, ids, frames.loan_requests)
-    tech_life = ent["core_product_tech_life_months"].to_numpy(dtype=np.float64)
-    out["core_product_tech_life_months"] = tech_life
-    out["tenor_to_tech_life"] = safe_div(out["tenor_months"], tech_life)
+
+def _frame(ids: pd.Index, out: dict[str, Any]) -> pd.DataFrame:
+    # Features that combine the loan request (side) with the rest (main).
+    out["tenor_to_tech_life"] = safe_div(out["tenor_months"], out["core_product_tech_life_months"])
     out["loan_to_revenue"] = safe_div(out["amount"], out["revenue"])
     out["loan_to_equity"] = safe_div(out["amount"], np.fmax(out["equity"], 0.0))
-
     # Column by column, without consolidating into 2-D blocks: the scorer copies every column
     # into its float matrix anyway, so a consolidating copy here would be paid twice.
     columns = {c: _column(c, out[c]) for c in FEATURE_DOCS}

