@@ -8,6 +8,7 @@ from alembic import context
 from sqlalchemy import create_engine
 
 import industry_credit.db.models  # noqa: F401  (registers every table on the metadata)
+from industry_credit.batch.partitions import include_object
 from industry_credit.config import get_settings
 from industry_credit.db.base import Base
 from industry_credit.db.engine import resolve_database_url
@@ -33,14 +34,18 @@ def run_migrations_offline() -> None:
 def run_migrations_online() -> None:
     connection = config.attributes.get("connection")
     if connection is not None:
-        context.configure(connection=connection, target_metadata=target_metadata)
+        context.configure(
+            connection=connection, target_metadata=target_metadata, include_object=include_object
+        )
         with context.begin_transaction():
             context.run_migrations()
         return
     engine = create_engine(_url())
     try:
         with engine.connect() as conn:
-            context.configure(connection=conn, target_metadata=target_metadata)
+            context.configure(
+                connection=conn, target_metadata=target_metadata, include_object=include_object
+            )
             with context.begin_transaction():
                 context.run_migrations()
     finally:

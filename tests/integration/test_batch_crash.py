@@ -114,12 +114,18 @@ def _kill(proc: subprocess.Popen[str]) -> None:
     assert proc.returncode == -signal.SIGKILL
 
 
-@pytest.mark.parametrize("where", ["first", "middle", "contagion", "finish"])
+@pytest.mark.parametrize("where", ["first", "middle", "attach", "contagion", "finish"])
 def test_kill_9_then_resume_equals_an_uninterrupted_run(
     batch_env: BatchEnv, reference: dict[str, Any], where: str
 ) -> None:
     n1 = reference["standalone_chunks"]
-    point = {"first": "0", "middle": str(n1 // 2), "contagion": str(n1), "finish": "finish"}[where]
+    point, chunks_before = {
+        "first": ("0", 0),
+        "middle": (str(n1 // 2), n1 // 2),
+        "attach": ("attach", n1),  # every first-pass chunk in, the partition not attached
+        "contagion": (str(n1), n1),
+        "finish": ("finish", reference["chunks"]),
+    }[where]
     url = batch_env.database()
     proc = _start_paused(url, point)
     _wait_for_pause(proc)
@@ -128,7 +134,10 @@ def test_kill_9_then_resume_equals_an_uninterrupted_run(
     (status,) = sql(url, "SELECT status FROM batch_runs")[0]
     assert status == "running"
     (committed,) = sql(url, "SELECT count(*) FROM batch_checkpoints")[0]
-    assert committed == (reference["chunks"] if point == "finish" else int(point))
+    assert committed == chunks_before
+    # Until the attach commits, the results are not visible through rescore_results.
+    visible = sql(url, "SELECT count(*) FROM rescore_results")[0][0]
+    assert (visible == 0) == (where in ("first", "middle", "attach"))
     assert sql(url, "SELECT count(*) FROM review_cases")[0][0] == 0
 
     outcome = run(url, resume=True)

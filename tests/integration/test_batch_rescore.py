@@ -6,9 +6,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy.exc import IntegrityError
 
 from industry_credit.batch.compute import REVIEW_FLAGS
+from industry_credit.batch.partitions import partition_name
 from industry_credit.batch.runs import InterruptedRunError
+from industry_credit.db import migrate
 from tests.integration import test_batch_support as support
 from tests.integration.test_batch_support import AS_OF, CHUNK, BatchEnv, results, run, sql
 
@@ -158,3 +161,53 @@ def test_compiled_trees_agree_and_are_recorded_for_resume(
     assert resumed.status == "succeeded"
     again = results(url)
     assert max(abs(a[1] - b[1]) for a, b in zip(compiled, again, strict=True)) == 0.0
+
+
+def test_results_load_into_an_attached_date_partition(done: tuple[str, Any]) -> None:
+    """The run's partition carries the parent's keys once attached: a result row for an
+    enterprise that does not exist is refused, as it would be by the unpartitioned table."""
+    url, _ = done
+    name = partition_name(AS_OF)
+    (parent,) = sql(
+        url,
+        "SELECT inhparent::regclass::text FROM pg_inherits WHERE inhrelid = to_regclass(:n)",
+        n=name,
+    )[0]
+    assert parent == "rescore_results"
+    keys = {
+        r[0]
+        for r in sql(
+            url,
+            "SELECT conname FROM pg_constraint WHERE conrelid = to_regclass(:n) AND contype = 'f'",
+            n=name,
+        )
+    }
+    assert keys == {
+        "fk_rescore_results_enterprise_id_enterprises",
+        "fk_rescore_results_run_id_batch_runs",
+    }
+    with pytest.raises(IntegrityError):
+        sql(
+            url,
+            "INSERT INTO rescore_results (as_of, enterprise_id, run_id, pd, grade, outcome)"
+            " SELECT as_of, -1, run_id, pd, grade, outcome FROM rescore_results LIMIT 1",
+        )
+
+
+def test_partitioning_migration_keeps_every_result(batch_env: BatchEnv) -> None:
+    url = batch_env.database()
+    run(url)
+    before = results(url)
+    migrate.downgrade(url, "20261121_03")  # back to one plain table
+    assert results(url) == before
+    assert sql(url, "SELECT relkind::text FROM pg_class WHERE relname = 'rescore_results'") == [
+        ("r",)
+    ]
+    migrate.upgrade(url)
+    assert results(url) == before
+    assert sql(url, "SELECT relkind::text FROM pg_class WHERE relname = 'rescore_results'") == [
+        ("p",)
+    ]
+    forced = run(url, force=True)  # a rerun replaces the migrated partition
+    assert forced.status == "succeeded"
+    assert results(url) == before

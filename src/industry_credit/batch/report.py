@@ -62,7 +62,7 @@ def _counts(cur: psycopg.Cursor[Any], p: Mapping[str, Any]) -> dict[str, Any]:
                   count(*) FILTER (WHERE %(cont)s = ANY(flags)),
                   count(*) FILTER (WHERE contagion_score > 0),
                   count(*) FILTER (WHERE distress > 0)
-           FROM rescore_results WHERE run_id = %(run)s::uuid""",
+           FROM rescore_results WHERE as_of = %(as_of)s AND run_id = %(run)s::uuid""",
         p,
     )[0]
     return {
@@ -108,7 +108,7 @@ def _migration(cur: psycopg.Cursor[Any], p: Mapping[str, Any]) -> dict[str, Any]
     for prev, cur_grade, n in _rows(
         cur,
         "SELECT COALESCE(previous_grade, %(none)s), grade, count(*) FROM rescore_results"
-        " WHERE run_id = %(run)s::uuid GROUP BY 1, 2",
+        " WHERE as_of = %(as_of)s AND run_id = %(run)s::uuid GROUP BY 1, 2",
         {**p, "none": NO_PREVIOUS},
     ):
         if prev in pos and cur_grade in pos:
@@ -122,7 +122,7 @@ def _downgrades(cur: psycopg.Cursor[Any], p: Mapping[str, Any]) -> dict[str, Any
         """SELECT r.enterprise_id, e.uscc, e.sector, e.district, r.previous_grade, r.grade,
                   r.notches, r.pd, count(*) OVER ()
            FROM rescore_results r JOIN enterprises e ON e.id = r.enterprise_id
-           WHERE r.run_id = %(run)s::uuid AND r.notches >= %(min)s
+           WHERE r.as_of = %(as_of)s AND r.run_id = %(run)s::uuid AND r.notches >= %(min)s
            ORDER BY r.notches DESC, r.pd DESC, r.enterprise_id LIMIT %(top)s""",
         {**p, "min": DOWNGRADE_NOTCHES, "top": TOP_ROWS},
     )
@@ -156,7 +156,7 @@ def _contagion(
 ) -> dict[str, Any]:
     flagged = copy_frame(
         cur,
-        "SELECT enterprise_id FROM rescore_results WHERE run_id = %(run)s::uuid"
+        "SELECT enterprise_id FROM rescore_results WHERE as_of = %(as_of)s AND run_id = %(run)s::uuid"
         " AND flags && %(review)s::varchar[] ORDER BY enterprise_id",
         p,
     )["enterprise_id"].to_numpy(np.int64)
@@ -187,7 +187,11 @@ def _psi(cur: psycopg.Cursor[Any], p: Mapping[str, Any], engine: BatchEngine) ->
     out: dict[str, Any] = {"warn": PSI_WARN, "alert": PSI_ALERT, "features": {}}
     baseline = engine.psi_baseline
     if "score" in baseline:
-        pds = copy_frame(cur, "SELECT pd FROM rescore_results WHERE run_id = %(run)s::uuid", p)
+        pds = copy_frame(
+            cur,
+            "SELECT pd FROM rescore_results WHERE as_of = %(as_of)s AND run_id = %(run)s::uuid",
+            p,
+        )
         value = psi(dict(baseline["score"]), pds["pd"].to_numpy(np.float64))
         out["score"] = {"psi": round(value, 6), "status": psi_status(value)}
     totals: dict[str, np.ndarray] = {}
@@ -219,7 +223,7 @@ def _exposure(cur: psycopg.Cursor[Any], p: Mapping[str, Any]) -> list[dict[str, 
         cur,
         """SELECT e.district, e.sector, r.grade, count(*), COALESCE(sum(e.exposure), 0)::float8
            FROM rescore_results r JOIN enterprises e ON e.id = r.enterprise_id
-           WHERE r.run_id = %(run)s::uuid GROUP BY 1, 2, 3 ORDER BY 1, 2, 3""",
+           WHERE r.as_of = %(as_of)s AND r.run_id = %(run)s::uuid GROUP BY 1, 2, 3 ORDER BY 1, 2, 3""",
         p,
     )
     return [
@@ -238,6 +242,7 @@ def build_report(
 ) -> dict[str, Any]:
     p = {
         "run": run_id,
+        "as_of": plan.as_of,
         "review": sorted(REVIEW_FLAGS),
         "early": FLAG_EARLY_WARNING,
         "down": FLAG_DOWNGRADE,

@@ -29,7 +29,7 @@ from sqlalchemy import Connection, create_engine
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
-from industry_credit.batch import runs
+from industry_credit.batch import partitions, runs
 from industry_credit.batch.chunks import (
     pause,
     raw_connection,
@@ -193,11 +193,21 @@ def _phases(conn: Connection, options: Options, run: runs.RunRow, engine: BatchE
         reader.close()
     progress.close()
 
+    # The date's partition joins rescore_results: its foreign keys are validated here, once.
+    t0 = time.perf_counter()
+    with conn.begin():
+        attached = partitions.attach(conn, plan.as_of)
+        pause("attach")
+    log.info(
+        "results attached",
+        extra={"run_id": run.id, "attached": attached, "seconds": time.perf_counter() - t0},
+    )
+
     # Phase 2: deterministic from phase-1 results (standalone distress) and the links.
     t0 = time.perf_counter()
     with conn.begin(), raw.cursor() as cur:
         # Fresh statistics for the rows phase 1 wrote, so the joins below get sane plans.
-        cur.execute("ANALYZE rescore_results")
+        cur.execute(f"ANALYZE {partitions.partition_name(plan.as_of)}")
         scores = contagion_scores(cur, as_of=plan.as_of, run_id=run.id, cutoff=plan.cutoff)
     targets = scores["enterprise_id"].to_numpy()
     log.info(
@@ -224,7 +234,7 @@ def _phases(conn: Connection, options: Options, run: runs.RunRow, engine: BatchE
     # Phase 3: queue, report, status and audit commit together.
     t0 = time.perf_counter()
     with conn.begin(), raw.cursor() as cur:
-        cases = runs.enqueue_review_cases(conn, run.id)
+        cases = runs.enqueue_review_cases(conn, run.id, plan.as_of)
         report = build_report(cur, run_id=run.id, plan=plan, engine=engine, params=params)
         report["counts"]["review_cases_created"] = cases
         html = render_html(report)

@@ -17,6 +17,7 @@ from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session
 
 from industry_credit.audit.service import SYSTEM, record
+from industry_credit.batch import partitions
 from industry_credit.batch.compute import REVIEW_FLAGS
 from industry_credit.batch.scope import Plan
 
@@ -94,7 +95,8 @@ def start_run(
                 ),
                 {"d": plan.as_of},
             )
-            conn.execute(text("DELETE FROM rescore_results WHERE as_of = :d"), {"d": plan.as_of})
+        # The date's results start empty: a superseded run's partition is dropped here.
+        partitions.prepare(conn, plan.as_of)
         conn.execute(
             text(
                 "INSERT INTO batch_runs (id, as_of, status, chunk_size, total_chunks,"
@@ -167,16 +169,17 @@ REVIEW_CASES_SQL = """
 INSERT INTO review_cases (enterprise_id, batch_run_id, source, status, flags)
 SELECT r.enterprise_id, r.run_id, 'batch_flag', 'open', r.flags
 FROM rescore_results r
-WHERE r.run_id = CAST(:run AS uuid) AND r.flags && CAST(:flags AS varchar[])
+WHERE r.as_of = :as_of AND r.run_id = CAST(:run AS uuid) AND r.flags && CAST(:flags AS varchar[])
   AND NOT EXISTS (SELECT 1 FROM review_cases c
                   WHERE c.batch_run_id = r.run_id AND c.enterprise_id = r.enterprise_id)
 ORDER BY r.enterprise_id
 """
 
 
-def enqueue_review_cases(conn: Connection, run_id: str) -> int:
+def enqueue_review_cases(conn: Connection, run_id: str, as_of: date) -> int:
     """One open 'batch_flag' case per flagged enterprise of the run (none twice)."""
-    result = conn.execute(text(REVIEW_CASES_SQL), {"run": run_id, "flags": sorted(REVIEW_FLAGS)})
+    params = {"run": run_id, "as_of": as_of, "flags": sorted(REVIEW_FLAGS)}
+    result = conn.execute(text(REVIEW_CASES_SQL), params)
     return int(result.rowcount or 0)
 
 

@@ -1,9 +1,10 @@
-"""Write one chunk's results: COPY into a temporary staging table, then upsert, then checkpoint.
+"""Write one chunk's results: COPY into a temporary staging table, then upsert into the date's
+partition of ``rescore_results``, then checkpoint.
 
 The caller runs all three in one transaction, so a chunk is either fully written with its
 checkpoint row or not at all; a crash anywhere leaves the database as if the chunk never ran.
-The upsert (``ON CONFLICT (as_of, enterprise_id) DO UPDATE``) makes writing a chunk twice
-harmless, which a forced rerun relies on.
+The upsert (``ON CONFLICT (as_of, enterprise_id) DO UPDATE``) keeps one row per enterprise and
+date even if a chunk were written twice.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import pandas as pd
 import psycopg
 import pyarrow as pa
 import pyarrow.csv as pa_csv
+
+from industry_credit.batch.partitions import partition_name
 
 RESULT_COLUMNS = (
     "as_of",
@@ -43,12 +46,17 @@ _CREATE_STAGING = (
     " (LIKE rescore_results INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
 )
 _COPY = f"COPY {STAGING} ({', '.join(RESULT_COLUMNS)}) FROM STDIN WITH (FORMAT csv)"
-_UPSERT = (
-    f"INSERT INTO rescore_results ({', '.join(RESULT_COLUMNS)})"
-    f" SELECT {', '.join(RESULT_COLUMNS)} FROM {STAGING}"
-    " ON CONFLICT (as_of, enterprise_id) DO UPDATE SET "
-    + ", ".join(f"{c} = EXCLUDED.{c}" for c in RESULT_COLUMNS[2:])
-)
+
+
+def _upsert(table: str) -> str:
+    return (
+        f"INSERT INTO {table} ({', '.join(RESULT_COLUMNS)})"
+        f" SELECT {', '.join(RESULT_COLUMNS)} FROM {STAGING}"
+        " ON CONFLICT (as_of, enterprise_id) DO UPDATE SET "
+        + ", ".join(f"{c} = EXCLUDED.{c}" for c in RESULT_COLUMNS[2:])
+    )
+
+
 _UPDATE = (
     "UPDATE rescore_results r SET "
     + ", ".join(f"{c} = s.{c}" for c in SECOND_PASS_COLUMNS)
@@ -101,7 +109,9 @@ def write_chunk(
     cur.execute(_CREATE_STAGING)
     with cur.copy(_COPY) as copy:
         copy.write(to_csv(results, as_of=as_of, run_id=run_id))
-    cur.execute(_UPDATE if second_pass else _UPSERT)
+    # First pass: into the date's partition, still detached (see partitions.py). Second pass:
+    # through the parent, once the partition is attached.
+    cur.execute(_UPDATE if second_pass else _upsert(partition_name(as_of)))
     cur.execute(
         "INSERT INTO batch_checkpoints (run_id, chunk_no, rows_scored, seconds, stats)"
         " VALUES (%s, %s, %s, %s, %s::jsonb)",

@@ -81,6 +81,9 @@ class RescoreResult(Base):
             "pd_standalone IS NULL OR (pd_standalone >= 0 AND pd_standalone <= 1)",
             name="pd_standalone_range",
         ),
+        # Migration 20261122_04: one partition per as-of date, made by the run that fills it
+        # (industry_credit.batch.partitions).
+        {"postgresql_partition_by": "LIST (as_of)"},
     )
 
     as_of: Mapped[date] = mapped_column(Date, primary_key=True)
