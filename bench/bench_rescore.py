@@ -59,7 +59,8 @@ from industry_credit.synth.generate import generate
 from industry_credit.synth.load import libpq_url, load_population
 
 AS_OF = date(2026, 10, 31)
-CHUNK = 5_000
+# The command's own default chunk size: what a nightly run uses.
+CHUNK = Options(as_of=AS_OF).chunk_size
 INPUT_TABLES = [t for t in TABLES if t != "loan_requests"]
 # The child reports its own high-water mark: VmHWM belongs to the exec'd image, whereas the
 # ru_maxrss that wait4 returns starts from the parent's peak at fork on Linux.
