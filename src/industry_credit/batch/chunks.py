@@ -6,14 +6,13 @@ import logging
 import os
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 import psycopg
 from sqlalchemy import Connection
 
-from industry_credit.batch.compute import ChunkResult, score_chunk
+from industry_credit.batch.compute import score_chunk
 from industry_credit.batch.engine import BatchEngine
 from industry_credit.batch.progress import Progress
 from industry_credit.batch.reader import ChunkInput, read_chunk
@@ -43,83 +42,6 @@ def pause(point: str) -> None:
         time.sleep(float(os.environ.get(PAUSE_SECONDS_ENV, "60")))
 
 
-@dataclass(frozen=True)
-class Scored:
-    """A chunk computed and not yet written."""
-
-    chunk_no: int
-    result: ChunkResult
-    read_s: float
-    compute_s: float
-    second_pass: bool
-
-
-def compute(
-    inp: ChunkInput,
-    *,
-    plan: Plan,
-    engine: BatchEngine,
-    chunk_no: int,
-    read_s: float,
-    contagion: pd.DataFrame | None = None,
-) -> Scored:
-    """Score one chunk's input (the pure part; ``contagion`` marks the second pass)."""
-    second_pass = contagion is not None
-    if contagion is not None:
-        inp = ChunkInput(inp.frames, inp.previous, inp.exposure, contagion=contagion)
-    started = time.perf_counter()
-    result = score_chunk(
-        inp,
-        as_of=plan.as_of,
-        scorer=engine.scorer,
-        ruleset=engine.ruleset,
-        psi_bins=None if second_pass else engine.psi_baseline,
-    )
-    return Scored(chunk_no, result, read_s, time.perf_counter() - started, second_pass)
-
-
-def commit(conn: Connection, *, run: RunRow, plan: Plan, scored: Scored) -> int:
-    """Write one chunk's results and its checkpoint in one transaction."""
-    started = time.perf_counter()
-    stats = scored.result.stats | {
-        "read": scored.read_s,
-        "compute": scored.compute_s,
-        "phase": 2 if scored.second_pass else 1,
-    }
-    raw = raw_connection(conn)
-    with conn.begin(), raw.cursor() as cur:
-        write_chunk(
-            cur,
-            scored.result.results,
-            as_of=plan.as_of,
-            run_id=run.id,
-            chunk_no=scored.chunk_no,
-            seconds=0.0,
-            stats=stats,
-            second_pass=scored.second_pass,
-        )
-        write_s = time.perf_counter() - started
-        total = scored.read_s + scored.compute_s + write_s
-        cur.execute(
-            "UPDATE batch_checkpoints SET seconds = %s,"
-            " stats = stats || jsonb_build_object('write', %s::float8)"
-            " WHERE run_id = %s AND chunk_no = %s",
-            (total, write_s, run.id, scored.chunk_no),
-        )
-        pause(str(scored.chunk_no))
-    rows = len(scored.result.results)
-    log.info(
-        "chunk committed",
-        extra={
-            "run_id": run.id,
-            "chunk": scored.chunk_no,
-            "rows": rows,
-            "seconds": round(total, 3),
-        },
-    )
-    return rows
-
-
 def run_chunk(
     conn: Connection,
     ids: Ids,
@@ -129,21 +51,62 @@ def run_chunk(
     engine: BatchEngine,
     chunk_no: int,
     contagion: pd.DataFrame | None = None,
+    prefetched: Future[ChunkInput] | None = None,
 ) -> int:
-    """Read, compute, then write and checkpoint one chunk (the second pass, chunk by chunk).
+    """Read, compute, write and checkpoint one chunk in one transaction.
 
     ``contagion`` (enterprise_id, contagion_score) marks the second pass: counterparty risk then
     includes this run's standalone PDs, and only the decision columns are replaced.
+    ``prefetched``: the chunk's input, already being read on the prefetch connection.
     """
-    started = time.perf_counter()
+    second_pass = contagion is not None
+    t0 = time.perf_counter()
     raw = raw_connection(conn)
     with conn.begin(), raw.cursor() as cur:
-        inp = read_input(cur, ids, plan, run.id if contagion is not None else None)
-    read_s = time.perf_counter() - started
-    scored = compute(
-        inp, plan=plan, engine=engine, chunk_no=chunk_no, read_s=read_s, contagion=contagion
+        if prefetched is not None:
+            inp = prefetched.result()
+        else:
+            inp = read_input(cur, ids, plan, run.id if second_pass else None)
+        if contagion is not None:
+            inp = ChunkInput(inp.frames, inp.previous, inp.exposure, contagion=contagion)
+        t1 = time.perf_counter()
+        result = score_chunk(
+            inp,
+            as_of=plan.as_of,
+            scorer=engine.scorer,
+            ruleset=engine.ruleset,
+            psi_bins=None if second_pass else engine.psi_baseline,
+        )
+        t2 = time.perf_counter()
+        write_chunk(
+            cur,
+            result.results,
+            as_of=plan.as_of,
+            run_id=run.id,
+            chunk_no=chunk_no,
+            seconds=0.0,
+            stats=result.stats
+            | {"read": t1 - t0, "compute": t2 - t1, "phase": 2 if second_pass else 1},
+            second_pass=second_pass,
+        )
+        t3 = time.perf_counter()
+        cur.execute(
+            "UPDATE batch_checkpoints SET seconds = %s,"
+            " stats = stats || jsonb_build_object('write', %s::float8)"
+            " WHERE run_id = %s AND chunk_no = %s",
+            (t3 - t0, t3 - t2, run.id, chunk_no),
+        )
+        pause(str(chunk_no))
+    log.info(
+        "chunk committed",
+        extra={
+            "run_id": run.id,
+            "chunk": chunk_no,
+            "rows": len(result.results),
+            "seconds": round(t3 - t0, 3),
+        },
     )
-    return commit(conn, run=run, plan=plan, scored=scored)
+    return len(result.results)
 
 
 def read_input(
@@ -167,14 +130,10 @@ def run_standalone(
     todo: list[int],
     progress: Progress,
 ) -> None:
-    """Phase 1 as a three-stage pipeline: chunk k+1 is read on a second connection and chunk k-1
-    written on this one while chunk k is computed.
+    """Phase 1, reading the next chunk on a second connection while this one computes.
 
-    Threads blocked in COPY or in the server release the GIL, and the server's work (formatting
-    the next chunk's rows, checking the last chunk's) runs on the other core. Phase-1 inputs do
-    not depend on one another and a read changes nothing, so prefetching cannot alter what any
-    chunk commits; writes keep chunk order, each with its checkpoint in one transaction, so a
-    crash leaves exactly the chunks before the one being written.
+    A thread blocked in COPY releases the GIL; phase-1 inputs do not depend on one another and
+    a read changes nothing, so prefetching cannot alter what any chunk commits.
     """
     run, plan, engine = ctx
     rraw = raw_connection(reader)
@@ -185,25 +144,18 @@ def run_standalone(
         rraw.rollback()
         return inp
 
-    with (
-        ThreadPoolExecutor(max_workers=1, thread_name_prefix="rescore-read") as reads,
-        ThreadPoolExecutor(max_workers=1, thread_name_prefix="rescore-write") as writes,
-    ):
-        pending = reads.submit(read, todo[0]) if todo else None
-        writing: Future[int] | None = None
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="rescore-read") as pool:
+        pending = pool.submit(read, todo[0]) if todo else None
         for i, chunk_no in enumerate(todo):
             current = pending
-            pending = reads.submit(read, todo[i + 1]) if i + 1 < len(todo) else None
-            assert current is not None
-            started = time.perf_counter()
-            inp = current.result()
-            read_s = time.perf_counter() - started
-            scored = compute(inp, plan=plan, engine=engine, chunk_no=chunk_no, read_s=read_s)
-            # One write in flight, in chunk order: chunk k commits before chunk k+1 starts.
-            if writing is not None:
-                writing.result()
-                progress.advance()
-            writing = writes.submit(commit, conn, run=run, plan=plan, scored=scored)
-        if writing is not None:
-            writing.result()
+            pending = pool.submit(read, todo[i + 1]) if i + 1 < len(todo) else None
+            run_chunk(
+                conn,
+                plan.chunk_ids(chunk_no),
+                run=run,
+                plan=plan,
+                engine=engine,
+                chunk_no=chunk_no,
+                prefetched=current,
+            )
             progress.advance()
