@@ -15,7 +15,14 @@ from sqlalchemy import Connection
 from industry_credit.batch.compute import score_chunk
 from industry_credit.batch.engine import BatchEngine
 from industry_credit.batch.progress import Progress
-from industry_credit.batch.reader import ChunkInput, read_chunk
+from industry_credit.batch.reader import (
+    READ_GROUPS,
+    ChunkInput,
+    assemble,
+    chunk_params,
+    read_chunk,
+    read_tables,
+)
 from industry_credit.batch.runs import RunRow
 from industry_credit.batch.scope import Ids, Plan
 from industry_credit.batch.store import write_chunk
@@ -125,26 +132,45 @@ def read_input(
 
 def run_standalone(
     conn: Connection,
-    reader: Connection,
+    readers: tuple[Connection, Connection],
     ctx: tuple[RunRow, Plan, BatchEngine],
     todo: list[int],
     progress: Progress,
 ) -> None:
-    """Phase 1, reading the next chunk on a second connection while this one computes.
+    """Phase 1, reading the next chunk on two more connections while this one computes.
 
-    A thread blocked in COPY releases the GIL; phase-1 inputs do not depend on one another and
-    a read changes nothing, so prefetching cannot alter what any chunk commits.
+    The chunk's reads are split in two groups (``READ_GROUPS``) read at the same time, so the
+    server formats both on its two backends; a thread blocked in COPY releases the GIL.
+    Phase-1 inputs do not depend on one another and a read changes nothing, so prefetching
+    cannot alter what any chunk commits; every read filters on the run's fixed data cut-off, so
+    the two connections see the same data.
     """
     run, plan, engine = ctx
-    rraw = raw_connection(reader)
+    raws = [raw_connection(reader) for reader in readers]
 
-    def read(chunk_no: int) -> ChunkInput:
-        with rraw.cursor() as cur:
-            inp = read_input(cur, plan.chunk_ids(chunk_no), plan, None)
-        rraw.rollback()
-        return inp
+    def read_group(group: int, params: dict[str, Any]) -> dict[str, pd.DataFrame]:
+        raw = raws[group]
+        with raw.cursor() as cur:
+            tables = read_tables(cur, READ_GROUPS[group], params)
+        raw.rollback()
+        return tables
 
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="rescore-read") as pool:
+    with (
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="rescore-read") as pool,
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="rescore-read-2") as side,
+    ):
+
+        def read(chunk_no: int) -> ChunkInput:
+            params = chunk_params(
+                plan.chunk_ids(chunk_no),
+                as_of=plan.as_of,
+                cutoff=plan.cutoff,
+                previous_run_id=plan.previous_run_id,
+                previous_cutoff=plan.previous_cutoff,
+            )
+            second = side.submit(read_group, 1, params)
+            return assemble(read_group(0, params) | second.result())
+
         pending = pool.submit(read, todo[0]) if todo else None
         for i, chunk_no in enumerate(todo):
             current = pending

@@ -181,8 +181,23 @@ def _pg_array(values: pd.Series) -> pd.Series:
     return pd.Series(lists, index=values.index, dtype=pd.ArrowDtype(lists.type))
 
 
-def read_chunk(
-    cur: psycopg.Cursor[Any],
+# The chunk's reads in two groups of about equal server time (the monthly panel is the largest
+# single read), so the nightly batch can run them on two connections at once.
+READ_GROUPS: tuple[tuple[str, ...], tuple[str, ...]] = (
+    ("alternative_data_monthly", "enterprises", "loan_requests", "risk", "previous"),
+    (
+        "financial_statements",
+        "supply_links",
+        "intellectual_property",
+        "policy_support",
+        "green_data",
+        "market_plans",
+    ),
+)
+_EXTRA_QUERIES = {"risk": COUNTERPARTY_RISK_SQL, "previous": PREVIOUS_SQL}
+
+
+def chunk_params(
     ids: Ids,
     *,
     as_of: date,
@@ -190,9 +205,9 @@ def read_chunk(
     previous_run_id: str | None,
     previous_cutoff: datetime | None,
     this_run_id: str | None = None,
-) -> ChunkInput:
-    """The frames of ``ids`` as known at ``cutoff``; ``this_run_id`` only for the second pass."""
-    params: dict[str, Any] = {
+) -> dict[str, Any]:
+    """The query parameters of a chunk; ``this_run_id`` only for the second pass."""
+    return {
         "ids": [int(i) for i in ids],
         "cutoff": cutoff,
         "as_of": as_of,
@@ -204,17 +219,53 @@ def read_chunk(
         "prev_cutoff": previous_cutoff,
         "this_run": this_run_id,
     }
-    tables = {name: copy_frame(cur, query, params) for name, query in QUERIES.items()}
-    loans = tables["loan_requests"]
+
+
+def read_tables(
+    cur: psycopg.Cursor[Any], names: tuple[str, ...], params: Mapping[str, Any]
+) -> dict[str, pd.DataFrame]:
+    """Some of a chunk's reads (names from ``READ_GROUPS``), each a COPY parsed into a frame."""
+    return {
+        name: copy_frame(cur, QUERIES.get(name) or _EXTRA_QUERIES[name], params) for name in names
+    }
+
+
+def assemble(tables: Mapping[str, pd.DataFrame]) -> ChunkInput:
+    """The chunk's input from all of its reads."""
+    frames = {name: tables[name] for name in QUERIES}
+    loans = frames["loan_requests"]
     loans["collateral"] = _pg_array(loans["collateral"])
-    enterprises = tables["enterprises"]
+    enterprises = frames["enterprises"]
     exposure = pd.DataFrame(
         {
             "enterprise_id": enterprises["id"].to_numpy(dtype=np.int64),
             "exposure": enterprises["exposure"].to_numpy(dtype=np.float64),
         }
     )
-    risk = copy_frame(cur, COUNTERPARTY_RISK_SQL, params)
-    previous = copy_frame(cur, PREVIOUS_SQL, params)
-    frames = EnterpriseFrames(**tables, counterparty_risk=risk)
-    return ChunkInput(frames=frames, previous=previous, exposure=exposure)
+    return ChunkInput(
+        frames=EnterpriseFrames(**frames, counterparty_risk=tables["risk"]),
+        previous=tables["previous"],
+        exposure=exposure,
+    )
+
+
+def read_chunk(
+    cur: psycopg.Cursor[Any],
+    ids: Ids,
+    *,
+    as_of: date,
+    cutoff: datetime,
+    previous_run_id: str | None,
+    previous_cutoff: datetime | None,
+    this_run_id: str | None = None,
+) -> ChunkInput:
+    """The frames of ``ids`` as known at ``cutoff``, read on one connection."""
+    params = chunk_params(
+        ids,
+        as_of=as_of,
+        cutoff=cutoff,
+        previous_run_id=previous_run_id,
+        previous_cutoff=previous_cutoff,
+        this_run_id=this_run_id,
+    )
+    return assemble(read_tables(cur, READ_GROUPS[0] + READ_GROUPS[1], params))

@@ -186,11 +186,12 @@ def _phases(conn: Connection, options: Options, run: runs.RunRow, engine: BatchE
     progress = Progress(n1, f"rescore {plan.as_of}")
     progress.advance(len([c for c in done if c < n1]))
     todo = [c for c in range(n1) if c not in done]
-    reader = conn.engine.connect()
+    readers = (conn.engine.connect(), conn.engine.connect())
     try:
-        run_standalone(conn, reader, (run, plan, engine), todo, progress)
+        run_standalone(conn, readers, (run, plan, engine), todo, progress)
     finally:
-        reader.close()
+        for reader in readers:
+            reader.close()
     progress.close()
 
     # The date's partition joins rescore_results: its foreign keys are validated here, once.
