@@ -209,9 +209,9 @@ def _rescore_args() -> list[str]:
 
 def run(size: int) -> list[dict[str, Any]]:
     size = max(size, 500)
-    # The smaller portfolio still spans at least two full chunks, so both runs hold the same
-    # chunk-sized working set and the comparison shows growth with the portfolio alone.
-    small = max(size // 10, 2 * CHUNK)
+    # The smaller portfolio still spans two full chunks where the size allows, so both runs
+    # hold the same chunk-sized working set and the comparison shows growth with the portfolio.
+    small = max(size // 10, min(2 * CHUNK, size // 2))
     server = resolve_database_url(get_settings())
     urls: list[str] = []
     records = []
