@@ -119,15 +119,7 @@ def run_chunk(
 def read_input(
     cur: psycopg.Cursor[Any], ids: Ids, plan: Plan, this_run_id: str | None
 ) -> ChunkInput:
-    return read_chunk(
-        cur,
-        ids,
-        as_of=plan.as_of,
-        cutoff=plan.cutoff,
-        previous_run_id=plan.previous_run_id,
-        previous_cutoff=plan.previous_cutoff,
-        this_run_id=this_run_id,
-    )
+    return read_chunk(cur, chunk_params(ids, plan, this_run_id))
 
 
 def run_standalone(
@@ -161,13 +153,7 @@ def run_standalone(
     ):
 
         def read(chunk_no: int) -> ChunkInput:
-            params = chunk_params(
-                plan.chunk_ids(chunk_no),
-                as_of=plan.as_of,
-                cutoff=plan.cutoff,
-                previous_run_id=plan.previous_run_id,
-                previous_cutoff=plan.previous_cutoff,
-            )
+            params = chunk_params(plan.chunk_ids(chunk_no), plan)
             second = side.submit(read_group, 1, params)
             return assemble(read_group(0, params) | second.result())
 

@@ -11,7 +11,8 @@ partition-constraint scan.
 Every step is transactional: the partition is created in the run's start transaction, each
 chunk commits into it with its checkpoint, and the attach is one more transaction, repeated by
 a resumed run if a crash came first. A forced rerun drops the date's partition when it starts,
-as the unpartitioned table deleted the date's rows.
+as the unpartitioned table deleted the date's rows. Rows written by anything other than a run
+(hand corrections, fixtures) for a date without a partition land in ``rescore_results_default``.
 """
 
 from __future__ import annotations
@@ -21,9 +22,6 @@ from datetime import date
 from sqlalchemy import Connection, text
 
 PARENT = "rescore_results"
-# Rows written by anything other than a run (hand corrections, fixtures) for a date that has
-# no partition of its own land here.
-DEFAULT_PARTITION = f"{PARENT}_default"
 
 
 def partition_name(as_of: date) -> str:

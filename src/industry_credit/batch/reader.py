@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
 from typing import Any
 
 import numpy as np
@@ -21,7 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
-from industry_credit.batch.scope import Ids
+from industry_credit.batch.scope import Ids, Plan
 from industry_credit.ml.frames import (
     ALTERNATIVE_COLUMNS,
     FINANCIAL_COLUMNS,
@@ -197,26 +196,18 @@ READ_GROUPS: tuple[tuple[str, ...], tuple[str, ...]] = (
 _EXTRA_QUERIES = {"risk": COUNTERPARTY_RISK_SQL, "previous": PREVIOUS_SQL}
 
 
-def chunk_params(
-    ids: Ids,
-    *,
-    as_of: date,
-    cutoff: datetime,
-    previous_run_id: str | None,
-    previous_cutoff: datetime | None,
-    this_run_id: str | None = None,
-) -> dict[str, Any]:
-    """The query parameters of a chunk; ``this_run_id`` only for the second pass."""
+def chunk_params(ids: Ids, plan: Plan, this_run_id: str | None = None) -> dict[str, Any]:
+    """The query parameters of a chunk of ``plan``; ``this_run_id`` only for the second pass."""
     return {
         "ids": [int(i) for i in ids],
-        "cutoff": cutoff,
-        "as_of": as_of,
-        "year": as_of.year,
+        "cutoff": plan.cutoff,
+        "as_of": plan.as_of,
+        "year": plan.as_of.year,
         "nominal": float(NOMINAL_AMOUNT),
         "tenor": NOMINAL_TENOR_MONTHS,
         "purpose": NOMINAL_PURPOSE,
-        "prev_run": previous_run_id,
-        "prev_cutoff": previous_cutoff,
+        "prev_run": plan.previous_run_id,
+        "prev_cutoff": plan.previous_cutoff,
         "this_run": this_run_id,
     }
 
@@ -249,23 +240,6 @@ def assemble(tables: Mapping[str, pd.DataFrame]) -> ChunkInput:
     )
 
 
-def read_chunk(
-    cur: psycopg.Cursor[Any],
-    ids: Ids,
-    *,
-    as_of: date,
-    cutoff: datetime,
-    previous_run_id: str | None,
-    previous_cutoff: datetime | None,
-    this_run_id: str | None = None,
-) -> ChunkInput:
-    """The frames of ``ids`` as known at ``cutoff``, read on one connection."""
-    params = chunk_params(
-        ids,
-        as_of=as_of,
-        cutoff=cutoff,
-        previous_run_id=previous_run_id,
-        previous_cutoff=previous_cutoff,
-        this_run_id=this_run_id,
-    )
+def read_chunk(cur: psycopg.Cursor[Any], params: Mapping[str, Any]) -> ChunkInput:
+    """A chunk's input (``chunk_params``) as known at the plan's cut-off, on one connection."""
     return assemble(read_tables(cur, READ_GROUPS[0] + READ_GROUPS[1], params))

@@ -33,6 +33,7 @@ from industry_credit.batch import partitions, runs
 from industry_credit.batch.chunks import (
     pause,
     raw_connection,
+    read_input,
     run_chunk,
     run_standalone,
 )
@@ -40,7 +41,6 @@ from industry_credit.batch.compute import score_chunk
 from industry_credit.batch.contagion import contagion_scores
 from industry_credit.batch.engine import BatchEngine, with_compiled_trees
 from industry_credit.batch.progress import Progress
-from industry_credit.batch.reader import read_chunk
 from industry_credit.batch.report import build_report
 from industry_credit.batch.report_html import render_html
 from industry_credit.batch.scope import Plan, build_plan, chunk_bounds
@@ -285,14 +285,7 @@ def _dry_run(conn: Connection, options: Options, engine: BatchEngine) -> Outcome
         plan = build_plan(raw, options.as_of, options.chunk_size, datetime.now(UTC))
         if plan.chunks:
             with raw.cursor() as cur:
-                inp = read_chunk(
-                    cur,
-                    plan.chunk_ids(0),
-                    as_of=plan.as_of,
-                    cutoff=plan.cutoff,
-                    previous_run_id=plan.previous_run_id,
-                    previous_cutoff=plan.previous_cutoff,
-                )
+                inp = read_input(cur, plan.chunk_ids(0), plan, None)
             result = score_chunk(
                 inp, as_of=plan.as_of, scorer=engine.scorer, ruleset=engine.ruleset
             )

@@ -195,7 +195,7 @@ def alternative_features(
 ) -> None:
     n = len(ids)
     # Month 0 is the month of as_of, possibly still being reported: windows start at month 1.
-    age = months_between(as_of, alt["month"]) if len(alt) else np.zeros(0, dtype=np.int64)
+    age = months_between(as_of, alt["month"])
     pos = positions(ids, alt["enterprise_id"])
     rows = None
     # Two reductions settle the usual case (every row in the window, every firm known) without
