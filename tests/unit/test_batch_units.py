@@ -38,6 +38,28 @@ def test_runs_round_trip_and_chunks_are_contiguous_slices() -> None:
     assert encode_runs(np.zeros(0, dtype=np.int64)) == []
 
 
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_chunk_ids_are_the_plan_members_in_each_chunk(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    ids = np.flatnonzero(rng.random(5000) < rng.uniform(0.05, 0.95)).astype(np.int64) + 1
+    bounds = chunk_bounds(ids, int(rng.integers(1, 700)))
+    plan = Plan(
+        as_of=date(2026, 10, 31),
+        cutoff=datetime(2026, 10, 31, 16, 0, tzinfo=UTC),
+        members=encode_runs(ids),
+        chunks=bounds,
+        previous_run_id=None,
+        previous_cutoff=None,
+    )
+    for k, (lo, hi) in enumerate(bounds):
+        expected = ids[(ids >= lo) & (ids <= hi)]
+        assert plan.chunk_ids(k).tolist() == expected.tolist()
+    assert np.concatenate([plan.chunk_ids(k) for k in range(len(bounds))]).tolist() == ids.tolist()
+    # Bounds that cut runs in the middle, and bounds outside every run.
+    assert decode_runs(plan.members, 3, 3).tolist() == ([3] if 3 in ids else [])
+    assert decode_runs(plan.members, 6000, 7000).tolist() == []
+
+
 def test_plan_survives_its_params() -> None:
     plan = Plan(
         as_of=date(2026, 10, 31),

@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from industry_credit.batch.reader import ChunkInput
@@ -63,9 +64,11 @@ def decide(frames: EnterpriseFrames, as_of: date, scorer: Scorer, ruleset: Rules
 
 
 def grade_index(grades: pd.Series | np.ndarray) -> np.ndarray:
-    """Position of each grade on the master scale (NaN when unknown)."""
-    mapped = pd.Series(np.asarray(grades, dtype=object)).map(GRADE_INDEX)
-    return mapped.to_numpy(dtype=np.float64, na_value=np.nan)
+    """Position of each grade on the master scale (NaN when unknown or missing)."""
+    codes, uniques = pd.factorize(np.asarray(grades, dtype=object), sort=False)
+    # Looked up once per distinct grade (at most the scale's 19), not once per row.
+    lookup = np.array([GRADE_INDEX.get(g, np.nan) for g in uniques] + [np.nan], dtype=np.float64)
+    return lookup[np.where(codes < 0, len(uniques), codes)]
 
 
 @dataclass(frozen=True)
@@ -91,8 +94,13 @@ def score_chunk(
     outcome = rules["outcome"].astype(str).to_numpy(dtype=object)
     prev = inp.previous.set_index("enterprise_id")["previous_grade"].reindex(ids)
     notches = grade_index(grade) - grade_index(prev.to_numpy(dtype=object))
-    rule_flags = [list(f) for f in rules["flags"]]
-    breaker = np.array([any(x.startswith(CIRCUIT_BREAKER_PREFIX) for x in f) for f in rule_flags])
+    rule_flags = rules["flags"].to_numpy(dtype=object)
+    flag_pattern, flag_lists = per_object(rule_flags)
+    breaker_of_pattern = np.array(
+        [any(str(x).startswith(CIRCUIT_BREAKER_PREFIX) for x in f) for f in flag_lists],
+        dtype=bool,
+    )
+    breaker = breaker_of_pattern[flag_pattern]
     downgrade = np.nan_to_num(notches, nan=0.0) >= DOWNGRADE_NOTCHES
     contagion = np.zeros(len(ids))
     if inp.contagion is not None:
@@ -103,15 +111,7 @@ def score_chunk(
             .to_numpy(dtype=np.float64)
         )
     contagious = contagion >= CONTAGION_FLAG_MIN
-    flags = [
-        sorted(
-            {*f}
-            | ({FLAG_EARLY_WARNING} if b else set())
-            | ({FLAG_DOWNGRADE} if d else set())
-            | ({FLAG_CONTAGION} if c else set())
-        )
-        for f, b, d, c in zip(rule_flags, breaker, downgrade, contagious, strict=True)
-    ]
+    flags = _batch_flags(flag_pattern, flag_lists, breaker, downgrade, contagious)
     core = decided.features["is_core_enterprise"].to_numpy(dtype=bool)
     full = (outcome == "decline") | (pd_ >= HIGH_RISK_PD) | breaker
     partial = np.clip(np.nan_to_num(notches, nan=0.0) / DISTRESS_FULL_NOTCHES, 0.0, 1.0)
@@ -136,6 +136,45 @@ def score_chunk(
     stats["psi_counts"] = _bin_counts(decided.features, pd_, psi_bins or {}, scorer.schema)
     stats["early_warnings"] = _early_warnings(decided.features, breaker)
     return ChunkResult(results, stats)
+
+
+def per_object(values: npt.NDArray[np.object_]) -> tuple[npt.NDArray[np.intp], list[Any]]:
+    """Codes of the distinct objects in ``values`` and one object per code.
+
+    The rules engine gives rows with the same flags the same list object, so the batch works
+    per list (a few dozen per chunk) instead of per row. Rows with equal but distinct lists only
+    make more codes, never a wrong result; ``values`` keeps every object alive, so no two share
+    an ``id``.
+    """
+    keys = np.fromiter(map(id, values), dtype=np.int64, count=len(values))
+    codes, _ = pd.factorize(keys, sort=False)
+    _, first = np.unique(codes, return_index=True)
+    return codes.astype(np.intp), [values[i] for i in first]
+
+
+def _batch_flags(
+    pattern: npt.NDArray[np.intp],
+    rule_flags: list[Any],
+    breaker: npt.NDArray[np.bool_],
+    downgrade: npt.NDArray[np.bool_],
+    contagious: npt.NDArray[np.bool_],
+) -> npt.NDArray[np.object_]:
+    """Each row's rule flags plus the batch flags, sorted: one list per distinct combination."""
+    extra = breaker.astype(np.int64) | downgrade.astype(np.int64) << 1
+    extra |= contagious.astype(np.int64) << 2
+    combo, _ = pd.factorize(pattern.astype(np.int64) * 8 + extra, sort=False)
+    _, first = np.unique(combo, return_index=True)
+    lists = np.empty(len(first), dtype=object)
+    for k, row in enumerate(first):
+        bits = int(extra[row])
+        lists[k] = sorted(
+            {str(x) for x in rule_flags[pattern[row]]}
+            | ({FLAG_EARLY_WARNING} if bits & 1 else set())
+            | ({FLAG_DOWNGRADE} if bits & 2 else set())
+            | ({FLAG_CONTAGION} if bits & 4 else set())
+        )
+    out: npt.NDArray[np.object_] = lists[combo]
+    return out
 
 
 def _bin_counts(

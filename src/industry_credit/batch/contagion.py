@@ -19,7 +19,7 @@ import psycopg
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from industry_credit.batch.reader import copy_frame
+from industry_credit.batch.reader import bigint_array, copy_frame
 
 # Links from suppliers in this run to this run's contagion sources, as known at the cut-off.
 SOURCE_LINKS_SQL = """
@@ -44,9 +44,9 @@ WHERE as_of = %(as_of)s AND run_id = %(run_id)s::uuid AND distress > 0 ORDER BY 
 FLAGGED_LINKS_SQL = """
 SELECT l.enterprise_id AS a, l.counterparty_uscc AS uscc
 FROM supply_links l
-WHERE l.enterprise_id = ANY(%(ids)s) AND l.received_at < %(cutoff)s
+WHERE l.enterprise_id = ANY(%(ids)s::bigint[]) AND l.received_at < %(cutoff)s
 """
-FLAGGED_USCC_SQL = "SELECT id AS b, uscc FROM enterprises WHERE id = ANY(%(ids)s)"
+FLAGGED_USCC_SQL = "SELECT id AS b, uscc FROM enterprises WHERE id = ANY(%(ids)s::bigint[])"
 
 
 def propagate(links: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
@@ -117,7 +117,7 @@ def flagged_clusters(
     cur: psycopg.Cursor[Any], *, cutoff: datetime, flagged: np.ndarray
 ) -> list[list[int]]:
     """Clusters of flagged firms connected by a trade link in either direction."""
-    params = {"ids": [int(i) for i in flagged], "cutoff": cutoff}
+    params = {"ids": bigint_array(flagged), "cutoff": cutoff}
     links = copy_frame(cur, FLAGGED_LINKS_SQL, params)
     uscc = copy_frame(cur, FLAGGED_USCC_SQL, params)
     edges = links.merge(uscc, on="uscc", how="inner")[["a", "b"]]

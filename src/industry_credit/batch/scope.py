@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -69,15 +70,28 @@ def encode_runs(ids: Ids) -> list[list[int]]:
     return [[int(a), int(b)] for a, b in zip(starts, ends, strict=True)]
 
 
-def decode_runs(runs: list[list[int]], lo: int | None = None, hi: int | None = None) -> Ids:
-    """The ids of ``runs`` within ``[lo, hi]`` (all of them without bounds)."""
-    parts = []
-    for a, b in runs:
-        a2 = a if lo is None else max(a, lo)
-        b2 = b if hi is None else min(b, hi)
-        if a2 <= b2:
-            parts.append(np.arange(a2, b2 + 1, dtype=np.int64))
-    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+def decode_runs(
+    runs: list[list[int]] | npt.NDArray[np.int64], lo: int | None = None, hi: int | None = None
+) -> Ids:
+    """The ids of ``runs`` within ``[lo, hi]`` (all of them without bounds).
+
+    Vectorised: a dense portfolio has about one run per ten firms, and a loop over them cost
+    seconds per million firms.
+    """
+    arr = np.asarray(runs, dtype=np.int64).reshape(-1, 2)
+    starts, ends = arr[:, 0], arr[:, 1]
+    if lo is not None:
+        starts = np.maximum(starts, lo)
+    if hi is not None:
+        ends = np.minimum(ends, hi)
+    keep = starts <= ends
+    starts, ends = starts[keep], ends[keep]
+    lengths = ends - starts + 1
+    if len(lengths) == 0:
+        return np.zeros(0, dtype=np.int64)
+    first = np.cumsum(lengths) - lengths  # position of each run's first id in the output
+    ids: Ids = np.arange(int(lengths.sum()), dtype=np.int64) + np.repeat(starts - first, lengths)
+    return ids
 
 
 def chunk_bounds(ids: Ids, chunk_size: int) -> list[list[int]]:
@@ -106,9 +120,18 @@ class Plan:
     def total(self) -> int:
         return sum(b - a + 1 for a, b in self.members)
 
+    @cached_property
+    def _member_runs(self) -> npt.NDArray[np.int64]:
+        # Converted once: the stored runs are a JSON list of pairs, one per ~10 firms.
+        return np.asarray(self.members, dtype=np.int64).reshape(-1, 2)
+
     def chunk_ids(self, chunk_no: int) -> Ids:
         lo, hi = self.chunks[chunk_no]
-        return decode_runs(self.members, lo, hi)
+        runs = self._member_runs
+        # Only the runs that overlap the chunk (runs are sorted and disjoint).
+        first = int(np.searchsorted(runs[:, 1], lo, side="left"))
+        last = int(np.searchsorted(runs[:, 0], hi, side="right"))
+        return decode_runs(runs[first:last], lo, hi)
 
     def to_params(self) -> dict[str, Any]:
         return {

@@ -14,11 +14,14 @@ import json
 from datetime import date
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import psycopg
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 
+from industry_credit.batch.compute import per_object
 from industry_credit.batch.partitions import partition_name
 
 RESULT_COLUMNS = (
@@ -65,9 +68,13 @@ _UPDATE = (
 )
 
 
-def _pg_text_array(values: pd.Series) -> list[str]:
+def _pg_text_array(values: pd.Series) -> npt.NDArray[np.object_]:
     # Flag codes are identifiers ([a-z0-9_]), so they need no quoting inside the array literal.
-    return ["{" + ",".join(items) + "}" for items in values]
+    # Formatted once per distinct list object (rows with the same flags share one).
+    codes, lists = per_object(values.to_numpy(dtype=object))
+    texts = np.array(["{" + ",".join(items) + "}" for items in lists], dtype=object)
+    out: npt.NDArray[np.object_] = texts[codes]
+    return out
 
 
 def to_csv(results: pd.DataFrame, *, as_of: date, run_id: str) -> bytes:
