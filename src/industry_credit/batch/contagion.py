@@ -19,7 +19,7 @@ import psycopg
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from industry_credit.batch.reader import bigint_array, copy_frame
+from industry_credit.batch.reader import BigintArray, copy_frame
 
 # Links from suppliers in this run to this run's contagion sources, as known at the cut-off.
 SOURCE_LINKS_SQL = """
@@ -39,14 +39,19 @@ SELECT enterprise_id, distress FROM rescore_results
 WHERE as_of = %(as_of)s AND run_id = %(run_id)s::uuid AND distress > 0 ORDER BY enterprise_id
 """
 
-# Trade links out of the firms flagged in this run; the join to the flagged counterparties is a
-# pandas merge (the planner has no statistics yet for rows this run just wrote).
+# Trade links out of the firms flagged in this run, as pairs of enterprise ids: the link's
+# resolved counterparty, or (a link written before its counterparty was known) the enterprise
+# with that USCC. Links to firms that are not flagged are dropped by ``clusters``.
 FLAGGED_LINKS_SQL = """
-SELECT l.enterprise_id AS a, l.counterparty_uscc AS uscc
-FROM supply_links l
-WHERE l.enterprise_id = ANY(%(ids)s::bigint[]) AND l.received_at < %(cutoff)s
+SELECT x.a, x.b FROM (
+    SELECT l.enterprise_id AS a,
+           COALESCE(l.counterparty_id,
+                    (SELECT e.id FROM enterprises e WHERE e.uscc = l.counterparty_uscc)) AS b
+    FROM supply_links l
+    WHERE l.enterprise_id = ANY(%(ids)s) AND l.received_at < %(cutoff)s
+) x
+WHERE x.b IS NOT NULL AND x.b <> x.a
 """
-FLAGGED_USCC_SQL = "SELECT id AS b, uscc FROM enterprises WHERE id = ANY(%(ids)s::bigint[])"
 
 
 def propagate(links: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
@@ -117,8 +122,6 @@ def flagged_clusters(
     cur: psycopg.Cursor[Any], *, cutoff: datetime, flagged: np.ndarray
 ) -> list[list[int]]:
     """Clusters of flagged firms connected by a trade link in either direction."""
-    params = {"ids": bigint_array(flagged), "cutoff": cutoff}
-    links = copy_frame(cur, FLAGGED_LINKS_SQL, params)
-    uscc = copy_frame(cur, FLAGGED_USCC_SQL, params)
-    edges = links.merge(uscc, on="uscc", how="inner")[["a", "b"]]
-    return clusters(flagged, edges[edges["a"] != edges["b"]])
+    params = {"ids": BigintArray.of(flagged), "cutoff": cutoff}
+    edges = copy_frame(cur, FLAGGED_LINKS_SQL, params)
+    return clusters(flagged, edges)

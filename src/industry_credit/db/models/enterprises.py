@@ -156,7 +156,8 @@ class SupplyLink(Base):
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     enterprise_id: Mapped[int] = _enterprise_fk()
-    counterparty_uscc: Mapped[str] = mapped_column(String(18))
+    # Indexed: the nightly contagion pass finds the links into each distressed core firm.
+    counterparty_uscc: Mapped[str] = mapped_column(String(18), index=True)
     counterparty_name: Mapped[str] = mapped_column(String(200))
     # Resolved when the counterparty is itself known to the bank.
     counterparty_id: Mapped[int | None] = mapped_column(
