@@ -122,52 +122,68 @@ def read_input(
     return read_chunk(cur, chunk_params(ids, plan, this_run_id))
 
 
-def run_standalone(
-    conn: Connection,
-    readers: tuple[Connection, Connection],
-    ctx: tuple[RunRow, Plan, BatchEngine],
-    todo: list[int],
-    progress: Progress,
-) -> None:
-    """Phase 1, reading the next chunk on two more connections while this one computes.
+class ChunkReader:
+    """Reads a chunk on two connections at once, one thread each, off the computing thread.
 
-    The chunk's reads are split in two groups (``READ_GROUPS``) read at the same time, so the
-    server formats both on its two backends; a thread blocked in COPY releases the GIL.
-    Phase-1 inputs do not depend on one another and a read changes nothing, so prefetching
-    cannot alter what any chunk commits; every read filters on the run's fixed data cut-off, so
-    the two connections see the same data.
+    The chunk's reads are split in two groups (``READ_GROUPS``) of about equal server time, so
+    the server formats both on two backends; a thread blocked in COPY releases the GIL. Every
+    read filters on the run's fixed data cut-off, so both connections see the same data, and a
+    read changes nothing, so reading ahead cannot alter what any chunk commits.
     """
-    run, plan, engine = ctx
-    raws = [raw_connection(reader) for reader in readers]
 
-    def read_group(group: int, params: dict[str, Any]) -> dict[str, pd.DataFrame]:
-        raw = raws[group]
+    def __init__(self, readers: tuple[Connection, Connection]) -> None:
+        self._raws = [raw_connection(reader) for reader in readers]
+        self._ahead = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rescore-read")
+        self._side = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rescore-read-2")
+
+    def submit(self, params: dict[str, Any]) -> Future[ChunkInput]:
+        """Start reading the chunk of ``params`` (``chunk_params``); its input when done."""
+        return self._ahead.submit(self._read, params)
+
+    def close(self) -> None:
+        self._ahead.shutdown()
+        self._side.shutdown()
+
+    def _read(self, params: dict[str, Any]) -> ChunkInput:
+        second = self._side.submit(self._group, 1, params)
+        return assemble(self._group(0, params) | second.result())
+
+    def _group(self, group: int, params: dict[str, Any]) -> dict[str, pd.DataFrame]:
+        raw = self._raws[group]
         with raw.cursor() as cur:
             tables = read_tables(cur, READ_GROUPS[group], params)
         raw.rollback()
         return tables
 
-    with (
-        ThreadPoolExecutor(max_workers=1, thread_name_prefix="rescore-read") as pool,
-        ThreadPoolExecutor(max_workers=1, thread_name_prefix="rescore-read-2") as side,
-    ):
 
-        def read(chunk_no: int) -> ChunkInput:
-            params = chunk_params(plan.chunk_ids(chunk_no), plan)
-            second = side.submit(read_group, 1, params)
-            return assemble(read_group(0, params) | second.result())
+def run_standalone(
+    conn: Connection,
+    reader: ChunkReader,
+    ctx: tuple[RunRow, Plan, BatchEngine],
+    todo: list[int],
+    progress: Progress,
+) -> None:
+    """Phase 1, reading the next chunk while this one computes.
 
-        pending = pool.submit(read, todo[0]) if todo else None
-        for i, chunk_no in enumerate(todo):
-            current = pending
-            pending = pool.submit(read, todo[i + 1]) if i + 1 < len(todo) else None
-            run_chunk(
-                conn,
-                plan.chunk_ids(chunk_no),
-                run=run,
-                plan=plan,
-                engine=engine,
-                chunk_no=chunk_no,
-                prefetched=current,
-            )
-            progress.advance()
+    Phase-1 inputs do not depend on one another, so the next chunk's read may start before
+    this chunk commits.
+    """
+    run, plan, engine = ctx
+
+    def read(chunk_no: int) -> Future[ChunkInput]:
+        return reader.submit(chunk_params(plan.chunk_ids(chunk_no), plan))
+
+    pending = read(todo[0]) if todo else None
+    for i, chunk_no in enumerate(todo):
+        current = pending
+        pending = read(todo[i + 1]) if i + 1 < len(todo) else None
+        run_chunk(
+            conn,
+            plan.chunk_ids(chunk_no),
+            run=run,
+            plan=plan,
+            engine=engine,
+            chunk_no=chunk_no,
+            prefetched=current,
+        )
+        progress.advance()

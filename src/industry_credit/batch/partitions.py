@@ -45,12 +45,12 @@ def prepare(conn: Connection, as_of: date) -> str:
     name = partition_name(as_of)
     conn.execute(text(f"DROP TABLE IF EXISTS {name}"))
     conn.execute(text(f"DELETE FROM {PARENT} WHERE as_of = :d"), {"d": as_of})
+    # The primary key only: the chunks' upserts need it. The parent's other indexes (run_id)
+    # are built by the attach in one pass over the finished table, not maintained row by row.
     conn.execute(
-        text(
-            f"CREATE TABLE {name} (LIKE {PARENT}"
-            " INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING INDEXES)"
-        )
+        text(f"CREATE TABLE {name} (LIKE {PARENT} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)")
     )
+    conn.execute(text(f"ALTER TABLE {name} ADD PRIMARY KEY (as_of, enterprise_id)"))
     # DDL takes no bind parameters; the literal comes from a date object, never from text.
     conn.execute(
         text(f"ALTER TABLE {name} ADD CONSTRAINT ck_{name}_as_of CHECK (as_of = {_literal(as_of)})")

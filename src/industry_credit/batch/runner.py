@@ -31,6 +31,7 @@ from sqlalchemy.pool import NullPool
 
 from industry_credit.batch import partitions, runs
 from industry_credit.batch.chunks import (
+    ChunkReader,
     pause,
     raw_connection,
     read_input,
@@ -41,6 +42,7 @@ from industry_credit.batch.compute import score_chunk
 from industry_credit.batch.contagion import contagion_scores
 from industry_credit.batch.engine import BatchEngine, with_compiled_trees
 from industry_credit.batch.progress import Progress
+from industry_credit.batch.reader import chunk_params
 from industry_credit.batch.report import build_report
 from industry_credit.batch.report_html import render_html
 from industry_credit.batch.scope import Plan, build_plan, chunk_bounds
@@ -195,12 +197,29 @@ def _phases(conn: Connection, options: Options, run: runs.RunRow, engine: BatchE
     progress.advance(len([c for c in done if c < n1]))
     todo = [c for c in range(n1) if c not in done]
     readers = (conn.engine.connect(), conn.engine.connect())
+    reader = ChunkReader(readers)
     try:
-        run_standalone(conn, readers, (run, plan, engine), todo, progress)
+        run_standalone(conn, reader, (run, plan, engine), todo, progress)
+        progress.close()
+        return _after_standalone(conn, options, run, engine, reader, done)
     finally:
-        for reader in readers:
-            reader.close()
-    progress.close()
+        reader.close()
+        for connection in readers:
+            connection.close()
+
+
+def _after_standalone(
+    conn: Connection,
+    options: Options,
+    run: runs.RunRow,
+    engine: BatchEngine,
+    reader: ChunkReader,
+    done: set[int],
+) -> Outcome:
+    """Attach, the contagion pass (phase 2) and the finish (phase 3)."""
+    plan = Plan.from_params(run.params)
+    raw = raw_connection(conn)
+    n1 = len(plan.chunks)
 
     # The date's partition joins rescore_results: its foreign keys are validated here, once.
     t0 = time.perf_counter()
@@ -230,14 +249,17 @@ def _phases(conn: Connection, options: Options, run: runs.RunRow, engine: BatchE
     for k, (lo, hi) in enumerate(bounds):
         if n1 + k not in done:
             part = scores[(targets >= lo) & (targets <= hi)]
+            ids = part["enterprise_id"].to_numpy(np.int64)
             run_chunk(
                 conn,
-                part["enterprise_id"].to_numpy(np.int64),
+                ids,
                 run=run,
                 plan=plan,
                 engine=engine,
                 chunk_no=n1 + k,
                 contagion=part,
+                # Read on the two reader connections, which see the attached phase-1 results.
+                prefetched=reader.submit(chunk_params(ids, plan, run.id)),
             )
 
     # Phase 3: queue, report, status and audit commit together.
