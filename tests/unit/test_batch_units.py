@@ -13,7 +13,13 @@ import pytest
 from industry_credit.batch.contagion import clusters, propagate
 from industry_credit.batch.engine import psi_baselines
 from industry_credit.batch.progress import Progress
-from industry_credit.batch.report import PSI_ALERT, PSI_WARN, psi_status
+from industry_credit.batch.report import (
+    PSI_ALERT,
+    PSI_WARN,
+    SECTION_GROUPS,
+    SECTION_ORDER,
+    psi_status,
+)
 from industry_credit.batch.report_html import render_html
 from industry_credit.batch.scope import (
     BANK_TZ,
@@ -246,3 +252,9 @@ def test_html_report_is_self_contained_and_escaped() -> None:
     assert "&lt;script&gt;" in html
     for external in ("<link", "src=", "@import", "url("):
         assert external not in html
+
+
+def test_report_section_groups_cover_every_section_once() -> None:
+    grouped = [name for group in SECTION_GROUPS for name in group]
+    assert sorted(grouped) == sorted(SECTION_ORDER)
+    assert len(grouped) == len(set(grouped))

@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 import psycopg
@@ -28,6 +29,7 @@ from industry_credit.batch.scope import Ids, Plan
 from industry_credit.batch.store import write_chunk
 
 log = logging.getLogger("industry_credit.batch")
+T = TypeVar("T")
 
 # Test hook (documented in the README): sleep inside chunk N (or 'finish') before its commit,
 # so a test can kill -9 the process at a known point. Read here, not in Settings, because it
@@ -140,6 +142,10 @@ class ChunkReader:
         """Start reading the chunk of ``params`` (``chunk_params``); its input when done."""
         return self._ahead.submit(self._read, params)
 
+    def query(self, group: int, fn: Callable[[psycopg.Cursor[Any]], T]) -> Future[T]:
+        """Run ``fn`` on reader connection ``group`` (0 or 1) in its own thread, read only."""
+        return (self._ahead if group == 0 else self._side).submit(self._query, group, fn)
+
     def close(self) -> None:
         self._ahead.shutdown()
         self._side.shutdown()
@@ -147,6 +153,14 @@ class ChunkReader:
     def _read(self, params: dict[str, Any]) -> ChunkInput:
         second = self._side.submit(self._group, 1, params)
         return assemble(self._group(0, params) | second.result())
+
+    def _query(self, group: int, fn: Callable[[psycopg.Cursor[Any]], T]) -> T:
+        raw = self._raws[group]
+        try:
+            with raw.cursor() as cur:
+                return fn(cur)
+        finally:
+            raw.rollback()
 
     def _group(self, group: int, params: dict[str, Any]) -> dict[str, pd.DataFrame]:
         raw = self._raws[group]

@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +44,7 @@ from industry_credit.batch.contagion import contagion_scores
 from industry_credit.batch.engine import BatchEngine, with_compiled_trees
 from industry_credit.batch.progress import Progress
 from industry_credit.batch.reader import chunk_params
-from industry_credit.batch.report import build_report
+from industry_credit.batch.report import SECTION_GROUPS, assemble_report, report_sections
 from industry_credit.batch.report_html import render_html
 from industry_credit.batch.scope import Plan, build_plan, chunk_bounds
 from industry_credit.batch.store import done_chunks
@@ -264,9 +265,19 @@ def _after_standalone(
 
     # Phase 3: queue, report, status and audit commit together.
     t0 = time.perf_counter()
-    with conn.begin(), raw.cursor() as cur:
+    # The report reads committed results only, so it is built on the reader connections while
+    # this one inserts the review cases; both halves are in before anything commits.
+    halves = [
+        reader.query(
+            group,
+            partial(report_sections, names=names, run_id=run.id, plan=plan, engine=engine),
+        )
+        for group, names in enumerate(SECTION_GROUPS)
+    ]
+    with conn.begin():
         cases = runs.enqueue_review_cases(conn, run.id, plan.as_of)
-        report = build_report(cur, run_id=run.id, plan=plan, engine=engine, params=params)
+        sections = halves[0].result() | halves[1].result()
+        report = assemble_report(sections, run_id=run.id, plan=plan, engine=engine, params=params)
         report["counts"]["review_cases_created"] = cases
         html = render_html(report)
         runs.finish_run(
