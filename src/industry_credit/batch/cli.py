@@ -32,7 +32,11 @@ def _load(session: Session, model_version: str | None, ruleset_version: str | No
 
 def rescore(
     as_of: str = typer.Option(..., "--as-of", help="rescore as known on this date (YYYY-MM-DD)"),
-    chunk_size: int = typer.Option(20_000, "--chunk-size", min=1, help="enterprises per chunk"),
+    # At most 200k: a chunk's monthly panel is fetched as one text value, which PostgreSQL caps
+    # at 1 GB (about 1.4 KB a firm).
+    chunk_size: int = typer.Option(
+        20_000, "--chunk-size", min=1, max=200_000, help="enterprises per chunk (at most 200000)"
+    ),
     resume: bool = typer.Option(False, "--resume", help="finish an interrupted run of the date"),
     dry_run: bool = typer.Option(
         False, "--dry-run", help="plan and score one chunk; write nothing"

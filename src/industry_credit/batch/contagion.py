@@ -19,7 +19,8 @@ import psycopg
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from industry_credit.batch.reader import BigintArray, copy_frame
+from industry_credit.batch.csvframes import copy_frame
+from industry_credit.batch.reader import BigintArray
 
 # Links from suppliers in this run to this run's contagion sources, as known at the cut-off.
 SOURCE_LINKS_SQL = """

@@ -1,14 +1,14 @@
-"""COPY one chunk of enterprises out of PostgreSQL into the model's input frames.
+"""Read one chunk of enterprises out of PostgreSQL into the model's input frames.
 
-Each table is read with ``COPY (SELECT ...) TO STDOUT (FORMAT csv)`` and parsed by pandas' C
-parser: no per-row Python. Every query filters on ``received_at`` (and statement years and
+Each table is read as CSV text (``COPY (SELECT ...) TO STDOUT``, or for the large tables without
+text columns one aggregated value, see ``csvframes``) and parsed by Arrow's C++ reader: no
+per-row Python in the parse. Every query filters on ``received_at`` (and statement years and
 months) so that the batch sees the data as known on the as-of date, and orders its rows so that
 the feature sums add up in the same order on every run (a resumed chunk gives identical floats).
 """
 
 from __future__ import annotations
 
-import io
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -19,9 +19,9 @@ import pandas as pd
 import psycopg
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pa_csv
 from psycopg.adapt import Dumper
 
+from industry_credit.batch.csvframes import aggregated_frame, copy_frame
 from industry_credit.batch.scope import Ids, Plan
 from industry_credit.ml.frames import (
     ALTERNATIVE_COLUMNS,
@@ -165,37 +165,6 @@ class ChunkInput:
     contagion: pd.DataFrame | None = None  # enterprise_id, contagion_score (second pass only)
 
 
-# Codes that may look like numbers but must stay text (a USCC can be all digits).
-_TEXT_COLUMNS = ("uscc", "counterparty_uscc", "grade", "previous_grade")
-_CSV_CONVERT = pa_csv.ConvertOptions(
-    true_values=["t"],
-    false_values=["f"],
-    null_values=[""],
-    strings_can_be_null=True,
-    quoted_strings_can_be_null=False,
-    column_types=dict.fromkeys(_TEXT_COLUMNS, pa.string()),
-)
-
-
-def copy_frame(
-    cur: psycopg.Cursor[Any], query: str, params: Mapping[str, Any] | None = None
-) -> pd.DataFrame:
-    """Run ``COPY (query) TO STDOUT`` as CSV and parse it into a DataFrame.
-
-    Parsed by Arrow's CSV reader, which releases the GIL: the nightly batch reads the next
-    chunk on a second thread while the main thread computes, and a parser holding the GIL
-    would stall the computation it is meant to overlap. Dates and timestamps arrive as
-    datetime64 columns, booleans from PostgreSQL's t/f, empty fields as missing.
-    """
-    buf = io.BytesIO()
-    with cur.copy(f"COPY ({query}) TO STDOUT WITH (FORMAT csv, HEADER)", params) as copy:
-        for data in copy:
-            buf.write(data)
-    table = pa_csv.read_csv(pa.BufferReader(buf.getbuffer()), convert_options=_CSV_CONVERT)
-    frame: pd.DataFrame = table.to_pandas(date_as_object=False)
-    return frame
-
-
 def _pg_array(values: pd.Series) -> pd.Series:
     """PostgreSQL array text (``{a,b}``) of plain codes as an Arrow list column.
 
@@ -207,6 +176,13 @@ def _pg_array(values: pd.Series) -> pd.Series:
     lists = pc.fill_null(lists, pa.scalar([], type=pa.list_(pa.string())))
     return pd.Series(lists, index=values.index, dtype=pd.ArrowDtype(lists.type))
 
+
+# The chunk's largest reads of numbers and dates only (62 % and 10 % of its rows) come as one
+# aggregated value each (see csvframes): their columns, and their ORDER BY, unique per row.
+AGGREGATED_READS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "alternative_data_monthly": (ALTERNATIVE_COLUMNS, ("enterprise_id", "month")),
+    "financial_statements": (FINANCIAL_COLUMNS, ("enterprise_id", "fiscal_year")),
+}
 
 # The chunk's reads in two groups of about equal server time (the monthly panel is the largest
 # single read), so the nightly batch can run them on two connections at once.
@@ -274,9 +250,15 @@ def read_tables(
     Runs inside the caller's transaction, whose planner settings it changes (``SET LOCAL``).
     """
     cur.execute(_CHUNK_READ_SETTINGS)
-    return {
-        name: copy_frame(cur, QUERIES.get(name) or _EXTRA_QUERIES[name], params) for name in names
-    }
+    out = {}
+    for name in names:
+        query = QUERIES.get(name) or _EXTRA_QUERIES[name]
+        if name in AGGREGATED_READS:
+            columns, key = AGGREGATED_READS[name]
+            out[name] = aggregated_frame(cur, query, columns, key, params)
+        else:
+            out[name] = copy_frame(cur, query, params)
+    return out
 
 
 def assemble(tables: Mapping[str, pd.DataFrame]) -> ChunkInput:

@@ -26,8 +26,8 @@ from industry_credit.batch.compute import (
     REVIEW_FLAGS,
 )
 from industry_credit.batch.contagion import flagged_clusters
+from industry_credit.batch.csvframes import copy_frame
 from industry_credit.batch.engine import BatchEngine
-from industry_credit.batch.reader import copy_frame
 from industry_credit.batch.scope import Plan
 from industry_credit.ml.evaluate import psi
 from industry_credit.ml.grades import MASTER_SCALE
