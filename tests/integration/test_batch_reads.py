@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import numpy as np
 import pandas as pd
 import psycopg
 import pytest
@@ -14,6 +15,7 @@ from industry_credit.batch.reader import (
     AGGREGATED_READS,
     QUERIES,
     chunk_params,
+    join_halves,
     read_tables,
 )
 from industry_credit.batch.scope import build_plan
@@ -98,3 +100,24 @@ def test_chunk_read_settings_end_with_the_read_transaction(url: str) -> None:
     assert set(tables["alternative_data_monthly"]["enterprise_id"]) <= set(
         tables["enterprises"]["id"]
     )
+
+
+def test_a_chunk_read_in_halves_equals_one_read_of_it(url: str) -> None:
+    with psycopg.connect(libpq_url(url)) as conn, conn.cursor() as cur:
+        for params in _chunks(url)[:3]:
+            whole = read_tables(cur, ("alternative_data_monthly",), params)
+            halves = read_tables(
+                cur, ("alternative_data_monthly/0", "alternative_data_monthly/1"), params
+            )
+            assert len(halves["alternative_data_monthly/0"]) > 0
+            joined = join_halves(halves, "alternative_data_monthly")
+            pd.testing.assert_frame_equal(joined, whole["alternative_data_monthly"])
+
+
+def test_halves_typed_differently_are_promoted_like_one_read() -> None:
+    first = pd.DataFrame({"enterprise_id": [1, 2], "amount": [3, 4]})
+    second = pd.DataFrame({"enterprise_id": [3], "amount": [5.5]})
+    joined = join_halves({"t/0": first, "t/1": second}, "t")
+    assert joined["amount"].tolist() == [3.0, 4.0, 5.5]
+    assert joined["amount"].dtype == np.float64
+    assert join_halves({"t/0": first.iloc[:0], "t/1": second}, "t") is second

@@ -184,15 +184,24 @@ AGGREGATED_READS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "financial_statements": (FINANCIAL_COLUMNS, ("enterprise_id", "fiscal_year")),
 }
 
-# The chunk's reads in two groups of about equal server time (the monthly panel is the largest
-# single read), so the nightly batch can run them on two connections at once.
+# The chunk's reads in two groups of about equal server time, so the nightly batch can run them
+# on two connections at once. The monthly panel, the largest read, is split into the halves of
+# the chunk's ids ("name/0", "name/1"), one in each group; measured per 20k-firm chunk at 1M
+# firms: monthly 0.77 s, statements 0.27 s, links 0.16 s, the others 0.02-0.06 s each.
 READ_GROUPS: tuple[tuple[str, ...], tuple[str, ...]] = (
-    ("alternative_data_monthly", "enterprises", "loan_requests", "risk", "previous"),
     (
-        "financial_statements",
+        "alternative_data_monthly/0",
+        "enterprises",
+        "loan_requests",
+        "risk",
+        "previous",
         "supply_links",
         "intellectual_property",
         "policy_support",
+    ),
+    (
+        "alternative_data_monthly/1",
+        "financial_statements",
         "green_data",
         "market_plans",
     ),
@@ -224,12 +233,20 @@ class _BigintArrayDumper(Dumper):
 psycopg.adapters.register_dumper(BigintArray, _BigintArrayDumper)
 
 
-def chunk_params(ids: Ids, plan: Plan, this_run_id: str | None = None) -> dict[str, Any]:
-    """The query parameters of a chunk of ``plan``; ``this_run_id`` only for the second pass."""
+def _id_params(ids: Ids) -> dict[str, Any]:
+    # chunk_ids is not a query parameter: it lets a read take half of the chunk.
     return {
         "ids": BigintArray.of(ids),
         "lo": int(ids[0]) if len(ids) else 0,
         "hi": int(ids[-1]) if len(ids) else -1,
+        "chunk_ids": ids,
+    }
+
+
+def chunk_params(ids: Ids, plan: Plan, this_run_id: str | None = None) -> dict[str, Any]:
+    """The query parameters of a chunk of ``plan``; ``this_run_id`` only for the second pass."""
+    return {
+        **_id_params(ids),
         "cutoff": plan.cutoff,
         "as_of": plan.as_of,
         "year": plan.as_of.year,
@@ -252,18 +269,46 @@ def read_tables(
     cur.execute(_CHUNK_READ_SETTINGS)
     out = {}
     for name in names:
-        query = QUERIES.get(name) or _EXTRA_QUERIES[name]
-        if name in AGGREGATED_READS:
-            columns, key = AGGREGATED_READS[name]
-            out[name] = aggregated_frame(cur, query, columns, key, params)
+        table, _, half = name.partition("/")
+        query = QUERIES.get(table) or _EXTRA_QUERIES[table]
+        args = _half_params(params, int(half)) if half else params
+        if table in AGGREGATED_READS:
+            columns, key = AGGREGATED_READS[table]
+            out[name] = aggregated_frame(cur, query, columns, key, args)
         else:
-            out[name] = copy_frame(cur, query, params)
+            out[name] = copy_frame(cur, query, args)
     return out
+
+
+def _half_params(params: Mapping[str, Any], half: int) -> dict[str, Any]:
+    """``params`` for the first (0) or second (1) half of the chunk's ids."""
+    ids: Ids = params["chunk_ids"]
+    part = ids[: len(ids) // 2] if half == 0 else ids[len(ids) // 2 :]
+    return dict(params) | _id_params(part)
+
+
+def join_halves(tables: Mapping[str, pd.DataFrame], table: str) -> pd.DataFrame:
+    """A table read whole, or its two halves (in id order) as one frame."""
+    if table in tables:
+        return tables[table]
+    first, second = tables[f"{table}/0"], tables[f"{table}/1"]
+    if len(first) == 0 or len(second) == 0:
+        return second if len(first) == 0 else first
+    if first.dtypes.equals(second.dtypes):
+        return pd.concat([first, second], ignore_index=True)
+    # Types inferred differently in the two halves (integers in one, decimals in the other):
+    # promote as one read of all the rows would have.
+    whole = pa.concat_tables(
+        [pa.Table.from_pandas(f, preserve_index=False) for f in (first, second)],
+        promote_options="permissive",
+    )
+    frame: pd.DataFrame = whole.to_pandas(date_as_object=False)
+    return frame
 
 
 def assemble(tables: Mapping[str, pd.DataFrame]) -> ChunkInput:
     """The chunk's input from all of its reads."""
-    frames = {name: tables[name] for name in QUERIES}
+    frames = {name: join_halves(tables, name) for name in QUERIES}
     loans = frames["loan_requests"]
     loans["collateral"] = _pg_array(loans["collateral"])
     enterprises = frames["enterprises"]
