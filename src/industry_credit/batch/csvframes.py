@@ -37,10 +37,12 @@ _CSV_CONVERT = pa_csv.ConvertOptions(
 )
 
 
-def parse_csv(data: bytes | memoryview) -> pd.DataFrame:
-    """CSV with a header line as a DataFrame: dates and timestamps as datetime64 columns,
-    booleans from PostgreSQL's t/f, empty fields as missing. Arrow releases the GIL."""
-    table = pa_csv.read_csv(pa.BufferReader(data), convert_options=_CSV_CONVERT)
+def parse_csv(data: bytes | memoryview, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """CSV as a DataFrame: dates and timestamps as datetime64 columns, booleans from
+    PostgreSQL's t/f, empty fields as missing. The first line names the columns unless
+    ``columns`` does. Arrow releases the GIL."""
+    names = pa_csv.ReadOptions(column_names=list(columns)) if columns is not None else None
+    table = pa_csv.read_csv(pa.BufferReader(data), read_options=names, convert_options=_CSV_CONVERT)
     frame: pd.DataFrame = table.to_pandas(date_as_object=False)
     return frame
 
@@ -77,8 +79,9 @@ def aggregated_frame(
         binary=True,
     )
     row = cur.fetchone()
-    body = bytes(row[0]) if row is not None and row[0] is not None else b""
-    return in_key_order(parse_csv(",".join(columns).encode("ascii") + b"\n" + body), key)
+    if row is None or row[0] is None:  # no rows: the frame COPY gives, a header alone
+        return parse_csv(",".join(columns).encode("ascii") + b"\n")
+    return in_key_order(parse_csv(row[0], columns), key)
 
 
 def in_key_order(frame: pd.DataFrame, key: Sequence[str]) -> pd.DataFrame:
