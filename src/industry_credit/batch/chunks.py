@@ -53,29 +53,25 @@ def pause(point: str) -> None:
 
 def run_chunk(
     conn: Connection,
-    ids: Ids,
+    read: Future[ChunkInput],
     *,
     run: RunRow,
     plan: Plan,
     engine: BatchEngine,
     chunk_no: int,
     contagion: pd.DataFrame | None = None,
-    prefetched: Future[ChunkInput] | None = None,
 ) -> int:
-    """Read, compute, write and checkpoint one chunk in one transaction.
+    """Compute, write and checkpoint one chunk in one transaction.
 
+    ``read``: the chunk's input, being read on the reader connections (``ChunkReader``).
     ``contagion`` (enterprise_id, contagion_score) marks the second pass: counterparty risk then
     includes this run's standalone PDs, and only the decision columns are replaced.
-    ``prefetched``: the chunk's input, already being read on the prefetch connection.
     """
     second_pass = contagion is not None
     t0 = time.perf_counter()
     raw = raw_connection(conn)
     with conn.begin(), raw.cursor() as cur:
-        if prefetched is not None:
-            inp = prefetched.result()
-        else:
-            inp = read_input(cur, ids, plan, run.id if second_pass else None)
+        inp = read.result()
         if contagion is not None:
             inp = ChunkInput(inp.frames, inp.previous, inp.exposure, contagion=contagion)
         t1 = time.perf_counter()
@@ -163,11 +159,7 @@ class ChunkReader:
             raw.rollback()
 
     def _group(self, group: int, params: dict[str, Any]) -> dict[str, pd.DataFrame]:
-        raw = self._raws[group]
-        with raw.cursor() as cur:
-            tables = read_tables(cur, READ_GROUPS[group], params)
-        raw.rollback()
-        return tables
+        return self._query(group, lambda cur: read_tables(cur, READ_GROUPS[group], params))
 
 
 def run_standalone(
@@ -191,13 +183,6 @@ def run_standalone(
     for i, chunk_no in enumerate(todo):
         current = pending
         pending = read(todo[i + 1]) if i + 1 < len(todo) else None
-        run_chunk(
-            conn,
-            plan.chunk_ids(chunk_no),
-            run=run,
-            plan=plan,
-            engine=engine,
-            chunk_no=chunk_no,
-            prefetched=current,
-        )
+        assert current is not None
+        run_chunk(conn, current, run=run, plan=plan, engine=engine, chunk_no=chunk_no)
         progress.advance()

@@ -262,7 +262,7 @@ def chunk_params(ids: Ids, plan: Plan, this_run_id: str | None = None) -> dict[s
 def read_tables(
     cur: psycopg.Cursor[Any], names: tuple[str, ...], params: Mapping[str, Any]
 ) -> dict[str, pd.DataFrame]:
-    """Some of a chunk's reads (names from ``READ_GROUPS``), each a COPY parsed into a frame.
+    """Some of a chunk's reads (names from ``READ_GROUPS``), each parsed into a frame.
 
     Runs inside the caller's transaction, whose planner settings it changes (``SET LOCAL``).
     """

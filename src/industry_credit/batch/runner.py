@@ -202,7 +202,7 @@ def _phases(conn: Connection, options: Options, run: runs.RunRow, engine: BatchE
     try:
         run_standalone(conn, reader, (run, plan, engine), todo, progress)
         progress.close()
-        return _after_standalone(conn, options, run, engine, reader, done)
+        return _after_standalone(conn, options, (run, plan, engine), reader, done)
     finally:
         reader.close()
         for connection in readers:
@@ -212,13 +212,12 @@ def _phases(conn: Connection, options: Options, run: runs.RunRow, engine: BatchE
 def _after_standalone(
     conn: Connection,
     options: Options,
-    run: runs.RunRow,
-    engine: BatchEngine,
+    ctx: tuple[runs.RunRow, Plan, BatchEngine],
     reader: ChunkReader,
     done: set[int],
 ) -> Outcome:
     """Attach, the contagion pass (phase 2) and the finish (phase 3)."""
-    plan = Plan.from_params(run.params)
+    run, plan, engine = ctx
     raw = raw_connection(conn)
     n1 = len(plan.chunks)
 
@@ -251,16 +250,10 @@ def _after_standalone(
         if n1 + k not in done:
             part = scores[(targets >= lo) & (targets <= hi)]
             ids = part["enterprise_id"].to_numpy(np.int64)
+            # Read on the reader connections, which see the attached phase-1 results.
+            read = reader.submit(chunk_params(ids, plan, run.id))
             run_chunk(
-                conn,
-                ids,
-                run=run,
-                plan=plan,
-                engine=engine,
-                chunk_no=n1 + k,
-                contagion=part,
-                # Read on the two reader connections, which see the attached phase-1 results.
-                prefetched=reader.submit(chunk_params(ids, plan, run.id)),
+                conn, read, run=run, plan=plan, engine=engine, chunk_no=n1 + k, contagion=part
             )
 
     # Phase 3: queue, report, status and audit commit together.
