@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import psycopg
 
+from industry_credit import numerics as nm
 from industry_credit.batch.compute import (
     CONTAGION_FLAG_MIN,
     DOWNGRADE_NOTCHES,
@@ -209,7 +210,7 @@ def _psi(cur: psycopg.Cursor[Any], p: Mapping[str, Any], engine: BatchEngine) ->
             continue
         expected = np.clip(np.asarray(baseline[name]["proportions"], np.float64), 1e-4, None)
         actual = np.clip(counts / counts.sum(), 1e-4, None)
-        value = float(np.sum((actual - expected) * np.log(actual / expected)))
+        value = float(np.sum((actual - expected) * nm.log(actual / expected)))
         out["features"][name] = {"psi": round(value, 6), "status": psi_status(value)}
     statuses = [out.get("score", {}).get("status", "ok")] + [
         f["status"] for f in out["features"].values()

@@ -7,6 +7,8 @@ from typing import Any
 import numpy as np
 from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score, roc_curve
 
+from industry_credit import numerics as nm
+
 _EPS = 1e-6
 
 
@@ -111,4 +113,4 @@ def psi(baseline: dict[str, Any], values: np.ndarray) -> float:
     expected = np.asarray(baseline["proportions"], dtype=np.float64)
     actual = np.asarray(_proportions(np.asarray(values, np.float64), baseline["edges"]))
     e, a = np.clip(expected, 1e-4, None), np.clip(actual, 1e-4, None)
-    return float(np.sum((a - e) * np.log(a / e)))
+    return float(np.sum((a - e) * nm.log(a / e)))

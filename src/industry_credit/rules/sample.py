@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from industry_credit import numerics as nm
 from industry_credit.rules.columns import BOOLEAN_FEATURES, NUMERIC_FEATURES
 from industry_credit.vocabulary import (
     DISTRICTS,
@@ -133,7 +134,7 @@ def random_scored_frame(n: int, seed: int = 0) -> pd.DataFrame:
             values[rng.random(n) < p_null] = None
         return values
 
-    revenue = np.where(rng.random(n) < 0.15, 0.0, np.exp(rng.uniform(np.log(1e6), np.log(5e9), n)))
+    revenue = np.where(rng.random(n) < 0.15, 0.0, nm.exp(rng.uniform(nm.log(1e6), nm.log(5e9), n)))
     margin = rng.normal(0.03, 0.12, n)
     subsidy = revenue * rng.uniform(0, 0.05, n)
     ocf = revenue * rng.normal(0.06, 0.1, n)
@@ -176,7 +177,7 @@ def random_scored_frame(n: int, seed: int = 0) -> pd.DataFrame:
         "annual_capacity_units": capacity,
         "planned_sales_units": planned,
         "break_even_coverage": np.fmin(capacity, planned) / be_units,
-        "amount": np.exp(rng.uniform(np.log(1e6), np.log(1e9), n)),
+        "amount": nm.exp(rng.uniform(nm.log(1e6), nm.log(1e9), n)),
         "tenor_months": tenor,
         "core_product_tech_life_months": tech_life,
         "tenor_to_tech_life": tenor / tech_life,
@@ -188,7 +189,7 @@ def random_scored_frame(n: int, seed: int = 0) -> pd.DataFrame:
         "core_buyer_distress": rng.uniform(0, 0.3, n),
         "downtime_jump": rng.normal(0, 0.04, n),
         "cancellation_jump": rng.normal(0, 0.04, n),
-        "pd": np.clip(rng.lognormal(np.log(0.03), 1.0, n), 1e-4, 0.99),
+        "pd": np.clip(rng.lognormal(nm.log(0.03), 1.0, n), 1e-4, 0.99),
     }
     for col in BOOLEAN_FEATURES:
         data[col] = rng.random(n) < 0.25

@@ -20,6 +20,7 @@ from typing import Final
 
 import numpy as np
 
+from industry_credit import numerics as nm
 from industry_credit.synth.firms import Firms
 
 # Month (1-12) of the Chinese New Year by year.
@@ -67,30 +68,30 @@ def draw_activity(
     mid = date(last_fiscal_year, 7, 1)
     rel = np.array([(m.year - mid.year) * 12 + m.month - mid.month for m in months], dtype=float)
     g = np.clip(f.growth, -0.5, 1.5)[:, None]
-    path = (1.0 + g) ** (rel[None, :] / 12.0)
+    path = nm.power(1.0 + g, rel[None, :] / 12.0)
     ramp = np.clip((np.arange(t_count) - (t_count - 13)) / 12.0, 0.0, 1.0)[None, :]
     jump = np.clip((np.arange(t_count) - (t_count - 4)) / 3.0, 0.0, 1.0)[None, :]
     d = f.deterioration[:, None]
-    slide = np.exp(-1.2 * d * ramp)
+    slide = nm.exp(-1.2 * d * ramp)
     revenue = f.fin["revenue"][:, -1][:, None]
 
     invoices = (
-        revenue / 12.0 * path * season * slide * np.exp(0.08 * rng.standard_normal((n, t_count)))
+        revenue / 12.0 * path * season * slide * nm.exp(0.08 * rng.standard_normal((n, t_count)))
     )
-    kwh_per_cny = 0.04 * np.exp(0.5 * rng.standard_normal((n, 1)))
+    kwh_per_cny = 0.04 * nm.exp(0.5 * rng.standard_normal((n, 1)))
     electricity = (
         revenue / 12.0 * kwh_per_cny * path * (1.0 + 0.5 * (season - 1.0))
-        * slide ** 1.1 * np.exp(0.06 * rng.standard_normal((n, t_count)))
+        * nm.power(slide, 1.1) * nm.exp(0.06 * rng.standard_normal((n, t_count)))
     )  # fmt: skip
     headcount = np.round(
         f.employees[:, None] * (1.0 + 0.3 * g * rel[None, :] / 12.0).clip(0.5, 2.0)
         * (1.0 - 0.25 * np.minimum(d, 2.0) * ramp)
-        * np.exp(0.02 * rng.standard_normal((n, t_count)))
+        * nm.exp(0.02 * rng.standard_normal((n, t_count)))
     ).clip(0)  # fmt: skip
-    exports = invoices * f.exporter_share[:, None] * np.exp(0.2 * rng.standard_normal((n, t_count)))
-    base_down = 0.015 * np.exp(0.4 * rng.standard_normal((n, 1)))
+    exports = invoices * f.exporter_share[:, None] * nm.exp(0.2 * rng.standard_normal((n, t_count)))
+    base_down = 0.015 * nm.exp(0.4 * rng.standard_normal((n, 1)))
     downtime = base_down + 0.25 * d * jump + 0.004 * np.abs(rng.standard_normal((n, t_count)))
-    base_cancel = 0.012 * np.exp(0.4 * rng.standard_normal((n, 1)))
+    base_cancel = 0.012 * nm.exp(0.4 * rng.standard_normal((n, 1)))
     cancel = (
         base_cancel + 0.12 * d * jump + 0.03 * d * ramp
         + 0.003 * np.abs(rng.standard_normal((n, t_count)))

@@ -19,6 +19,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from industry_credit import numerics as nm
 from industry_credit.synth.config import SECTOR_INDEX
 from industry_credit.synth.firms import Firms, frontier_mask
 from industry_credit.vocabulary import COLLATERAL, PURPOSES
@@ -64,8 +65,8 @@ def draw_extras(
     patents = rng.poisson(np.minimum(rd_total / 2.5e6, 5e4))
     copyrights = rng.poisson(np.minimum(rd_total / 6e6 * software, 5e4))
     valuation = np.round(
-        patents * 3e5 * np.exp(0.5 * rng.standard_normal(n))
-        + copyrights * 1e5 * np.exp(0.5 * rng.standard_normal(n)),
+        patents * 3e5 * nm.exp(0.5 * rng.standard_normal(n))
+        + copyrights * 1e5 * nm.exp(0.5 * rng.standard_normal(n)),
         2,
     )
     ip = {"patents": patents, "software_copyrights": copyrights, "ip_valuation": valuation}
@@ -88,7 +89,7 @@ def draw_extras(
     green = {
         "compliance_violation": rng.random(n) < violation_p,
         "carbon_intensity_vs_sector": np.round(
-            np.clip(np.exp(0.35 * rng.standard_normal(n) + 0.08 * f.deterioration), 0.05, 10.0), 4
+            np.clip(nm.exp(0.35 * rng.standard_normal(n) + 0.08 * f.deterioration), 0.05, 10.0), 4
         ),
     }
 
@@ -98,7 +99,7 @@ def draw_extras(
     revenue = f.fin["revenue"][:, -1]
     capacity = np.floor(revenue * (1.2 + 0.8 * rng.random(n)) / price)
     planned = np.floor(capacity * (0.5 + 0.45 * rng.random(n)))
-    ratio = np.exp(-0.25 + 0.25 * f.deterioration - 0.1 * f.health + 0.25 * rng.standard_normal(n))
+    ratio = nm.exp(-0.25 + 0.25 * f.deterioration - 0.1 * f.health + 0.25 * rng.standard_normal(n))
     market = {
         "mask": f.consumer,
         "break_even_units": np.floor(planned * ratio).astype(np.int64),

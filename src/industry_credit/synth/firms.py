@@ -25,6 +25,7 @@ from datetime import date
 
 import numpy as np
 
+from industry_credit import numerics as nm
 from industry_credit.synth.config import (
     CONSUMER_SECTORS,
     FRONTIER,
@@ -103,7 +104,7 @@ def draw_firms(
     health[is_core] = 0.6 + 0.7 * health[is_core]
     # Deterioration: soft-plus of a shifted normal, so most firms sit near zero and a few slide.
     z = -1.1 * health + 0.9 * rng.standard_normal(n) - 2.2
-    deterioration = np.log1p(np.exp(z)) * 1.6
+    deterioration = nm.log1p(nm.exp(z)) * 1.6
     deterioration[stg == 3] *= 1.5
 
     lo = np.array([a for a, _ in STAGE_AGE])[stg]
@@ -119,8 +120,8 @@ def draw_firms(
     growth = g_mean + g_sd * rng.standard_normal(n) + 0.04 * health - 0.25 * deterioration
     growth = np.clip(growth, -0.6, 2.5)
 
-    revenue_latest = np.exp(log_revenue)
-    per_employee = np.where(stg == 0, 4e5, 1.2e6) * np.exp(0.35 * rng.standard_normal(n))
+    revenue_latest = nm.exp(log_revenue)
+    per_employee = np.where(stg == 0, 4e5, 1.2e6) * nm.exp(0.35 * rng.standard_normal(n))
     employees = np.maximum(3, np.round(revenue_latest / per_employee)).astype(np.int64)
 
     # The RM's declared stage: right ~80%, missing ~10%, wrong ~10% (DOMAIN: "the engine says
@@ -132,11 +133,11 @@ def draw_firms(
     cdf = route_table()[sec]
     route = (rng.random(n)[:, None] > cdf).sum(axis=1).clip(0, 4)
     tech_life = np.maximum(
-        6, np.round(sector_table("tech_life_months")[sec] * np.exp(0.25 * rng.standard_normal(n)))
+        6, np.round(sector_table("tech_life_months")[sec] * nm.exp(0.25 * rng.standard_normal(n)))
     ).astype(np.int64)
 
     rd_ratio = sector_table("rd_ratio")[sec] * np.array([2.0, 1.3, 1.0, 0.8])[stg]
-    rd_ratio = np.minimum(rd_ratio * np.exp(0.3 * rng.standard_normal(n)), 0.9)
+    rd_ratio = np.minimum(rd_ratio * nm.exp(0.3 * rng.standard_normal(n)), 0.9)
     sme = (~is_core) & (stg >= 1) & (stg <= 2) & (rd_ratio > 0.04) & (employees < 2000)
     specialized = sme & (rng.random(n) < 0.40)
     little_giant = specialized & (rng.random(n) < 0.15)
@@ -154,7 +155,7 @@ def draw_firms(
     exporter = rng.random(n) < sector_table("export_prob")[sec]
     exporter_share = np.where(exporter, 0.05 + 0.5 * rng.beta(2, 4, size=n), 0.0)
     import_dep = np.clip(
-        sector_table("import_dependence")[sec] * np.exp(0.6 * rng.standard_normal(n)), 0.0, 0.95
+        sector_table("import_dependence")[sec] * nm.exp(0.6 * rng.standard_normal(n)), 0.0, 0.95
     )
 
     last_fy = cfg.last_fiscal_year
@@ -220,14 +221,14 @@ def _statements(
         + 0.025 * rng.standard_normal((n, YEARS))
     )
     margin = np.minimum(margin, 0.6)
-    rd = _round2(revenue * rd_ratio[:, None] * np.exp(0.1 * rng.standard_normal((n, YEARS))))
+    rd = _round2(revenue * rd_ratio[:, None] * nm.exp(0.1 * rng.standard_normal((n, YEARS))))
     revenue = _round2(revenue)
     operating_cost = _round2(np.maximum(revenue * (1.0 - margin), 0.0))
 
     # Subsidies by kind, concentrated where the plan puts them; start-ups lean on them most.
     stage_boost = np.array([2.5, 1.4, 0.7, 0.5])[stg][:, None]
-    scale = revenue * stage_boost * np.exp(0.5 * rng.standard_normal((n, 1)))
-    yearly = np.exp(0.2 * rng.standard_normal((n, YEARS)))
+    scale = revenue * stage_boost * nm.exp(0.5 * rng.standard_normal((n, 1)))
+    yearly = nm.exp(0.2 * rng.standard_normal((n, YEARS)))
 
     def kind(sectors: list[int], prob: float, ratio: float) -> np.ndarray:
         gets = (np.isin(sec, sectors) & (rng.random(n) < prob))[:, None]
@@ -246,8 +247,8 @@ def _statements(
     heavy = sector_table("assets_to_revenue")[sec][:, None]
     startup_cash = np.where(stg == 0, 1.8, 1.0)[:, None]
     total_assets = _round2(
-        np.maximum(revenue * heavy * startup_cash * np.exp(0.25 * rng.standard_normal((n, 1))), 2e5)
-        * np.exp(0.05 * rng.standard_normal((n, YEARS)))
+        np.maximum(revenue * heavy * startup_cash * nm.exp(0.25 * rng.standard_normal((n, 1))), 2e5)
+        * nm.exp(0.05 * rng.standard_normal((n, YEARS)))
     )
     leverage = (
         sector_table("leverage")[sec][:, None]

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from industry_credit import numerics as nm
 from industry_credit.synth.firms import Firms
 from industry_credit.synth.skeleton import Skeleton
 
@@ -115,7 +116,7 @@ def draw_links(
     own_days = 45.0 + 45.0 * d[owner] - 5.0 * h[owner] + 8.0 * rng.standard_normal(m)
     days = np.where(buyer, buyer_days, own_days)
     imported = np.where(
-        buyer, 0.0, f.import_dependence[owner] * np.exp(0.3 * rng.standard_normal(m))
+        buyer, 0.0, f.import_dependence[owner] * nm.exp(0.3 * rng.standard_normal(m))
     )
     return {
         "owner": owner,
@@ -145,6 +146,6 @@ def _core_supplier_rows(f: Firms, sk: Skeleton) -> tuple[np.ndarray, np.ndarray,
     sup_ids = suppliers[sel] + 1
     cores = core_of[sel]
     owner = np.searchsorted(f.ids, cores)
-    w = np.exp(sk.log_revenue[sup_ids - 1] - sk.log_revenue.max())
+    w = nm.exp(sk.log_revenue[sup_ids - 1] - sk.log_revenue.max())
     sums = np.bincount(owner, weights=w, minlength=len(f.ids))
     return owner, sup_ids, 0.6 * w / sums[owner]

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
+from industry_credit import numerics as nm
 from industry_credit.synth.config import (
     BLOCK_SIZE,
     CORE_SECTORS,
@@ -99,7 +100,7 @@ def build_skeleton(cfg: SynthConfig) -> Skeleton:
         sector = rng.choice(len(SECTORS), size=m, p=sector_p).astype(np.int8)
         district = rng.choice(len(DISTRICTS), size=m, p=district_p).astype(np.int8)
         stage = _stage_draw(rng, sector)
-        logrev = np.log(np.asarray(STAGE_REVENUE)[stage]) + REVENUE_SIGMA * rng.standard_normal(m)
+        logrev = nm.log(np.asarray(STAGE_REVENUE)[stage]) + REVENUE_SIGMA * rng.standard_normal(m)
         supplies = rng.random(m) < core_prob[sector]
         core_buyer = np.searchsorted(zipf_cdf, rng.random(m), side="right") + 1
         core_share = 0.10 + 0.55 * rng.beta(2.0, 3.0, size=m)
@@ -112,11 +113,11 @@ def build_skeleton(cfg: SynthConfig) -> Skeleton:
             ]
             stage[core] = 2
             rank = ids[core].astype(np.float64)
-            logrev[core] = np.log(8e10) - 0.9 * np.log(rank) + 0.2 * rng.standard_normal(k)
+            logrev[core] = nm.log(8e10) - 0.9 * nm.log(rank) + 0.2 * rng.standard_normal(k)
             district[core] = rng.choice(4, size=k)  # key districts only
         # Core enterprises have no core buyer: contagion flows from cores to their suppliers.
         core_buyer = np.where(supplies & ~core, core_buyer, 0)
-        large = logrev > np.log(1e9)
+        large = logrev > nm.log(1e9)
         names.append(company_names(rng, sector.astype(np.int64), district.astype(np.int64), large))
         # Codes per block keep the (n, 18) digit matrix small; they depend on id and district only.
         codes.append(uscc_codes(ids, district.astype(np.int64), cfg.seed))
@@ -133,7 +134,7 @@ def build_skeleton(cfg: SynthConfig) -> Skeleton:
     ids_all = np.arange(1, n + 1, dtype=np.int64)
     district_all = np.concatenate(parts["district"])
     logrev_all = np.concatenate(parts["logrev"])
-    weight = np.exp(0.8 * (logrev_all - logrev_all.max()))
+    weight = nm.exp(0.8 * (logrev_all - logrev_all.max()))
     is_core = ids_all <= n_core
     # Cores attract many more ordinary trade links than their size alone implies.
     weight = np.where(is_core, weight * 5.0, weight)

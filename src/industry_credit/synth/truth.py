@@ -44,6 +44,7 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
+from industry_credit import numerics as nm
 from industry_credit.synth.config import SECTOR_PARAMS
 from industry_credit.vocabulary import SECTORS, TECH_ROUTES
 
@@ -97,7 +98,7 @@ def logit_without_intercept(x: pd.DataFrame) -> np.ndarray:
         + _ROUTE[x["tech_route"].to_numpy(np.int64)]
         + 1.2 * (lev - 0.55)
         + 5.0 * np.maximum(lev - 0.8, 0.0)
-        - 0.6 * np.log(np.clip(cr, 0.2, 5.0))
+        - 0.6 * nm.log(np.clip(cr, 0.2, 5.0))
         + 1.5 * np.maximum(1.0 - cr, 0.0)
         - 3.0 * np.clip(roa, -0.5, 0.3)
         + 3.0 * np.maximum(-roa - 0.1, 0.0)
@@ -123,7 +124,7 @@ def logit_without_intercept(x: pd.DataFrame) -> np.ndarray:
 
 
 def sigmoid(z: np.ndarray) -> np.ndarray:
-    return np.asarray(1.0 / (1.0 + np.exp(-z)))
+    return nm.sigmoid(z)
 
 
 def true_pd(x: pd.DataFrame, intercept: float, noise: np.ndarray | None = None) -> np.ndarray:
