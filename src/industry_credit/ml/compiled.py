@@ -1,9 +1,10 @@
 """The booster's trees compiled to native code with lleaves (LLVM), an optional predictor.
 
-Measured on this project's model (``bench_model``), the compiled forest predicts several times
-faster than ``Booster.predict`` on the same float64 matrix, and its probabilities agree with
-LightGBM's to within 1e-9 (tested). It is an option, not the default: decisions are replayed
-with LightGBM, and a replay must reproduce a stored PD bit for bit.
+The compiled forest returns the raw margin, the same bits as ``Booster.predict(raw_score=True)``
+(tested): all trees are compiled into one block, so that each row's leaf values are added in
+tree order, as LightGBM adds them. lleaves' default blocks of 34 trees add the blocks' partial
+sums instead, which differs in the last bits. Only comparisons and additions remain, so the code
+the CPU-tuned compiler emits cannot change the bits either. Its speed is in ``docs/``.
 
 Compiling takes about a second, so the object code is cached per model version, lleaves version
 and host CPU (the code is tuned to the CPU it was compiled on); a cache file is written under a
@@ -21,7 +22,7 @@ import numpy as np
 
 
 class CompiledForest:
-    """Probabilities (objective applied, as ``Booster.predict``) from compiled trees."""
+    """Raw margins (as ``Booster.predict(raw_score=True)``) from compiled trees."""
 
     def __init__(self, model_text: str, model_version: str, cache_dir: Path):
         import lleaves
@@ -29,18 +30,19 @@ class CompiledForest:
 
         cache_dir.mkdir(parents=True, exist_ok=True)
         cpu = llvm.get_host_cpu_name()
-        cache = cache_dir / f"{model_version}-lleaves{version('lleaves')}-{cpu}.o"
+        cache = cache_dir / f"{model_version}-margin-lleaves{version('lleaves')}-{cpu}.o"
         with tempfile.TemporaryDirectory() as tmp:
             model_file = Path(tmp) / "model.txt"
             model_file.write_text(model_text)
             self._model = lleaves.Model(model_file=str(model_file))
+            options = {"raw_score": True, "fblocksize": max(1, self._model.num_trees())}
             if cache.is_file():
-                self._model.compile(cache=str(cache))
+                self._model.compile(cache=str(cache), **options)
             else:
                 # Same directory as the target, so the rename cannot cross file systems.
                 fresh = cache_dir / f".{cache.name}.{os.getpid()}.partial"
                 try:
-                    self._model.compile(cache=str(fresh))
+                    self._model.compile(cache=str(fresh), **options)
                     os.replace(fresh, cache)
                 finally:
                     fresh.unlink(missing_ok=True)

@@ -6,13 +6,16 @@ Protocol (everything below sees only the rows it is given, i.e. the training fol
    validation AUC. Large sets are tuned on a stratified subsample of ``tune_rows``.
 2. The best trial's out-of-fold predictions (or, for subsampled tuning, a fresh 3-fold cross-fit
    on all rows with the best parameters) are the calibration set: Platt scaling, a logistic
-   regression of the outcome on the logit of the raw probability, fitted out of fold. Platt
+   regression of the outcome on the booster's raw margin (the logit of its probability), fitted
+   out of fold. Platt
    rather than isotonic because it is strictly increasing: isotonic steps tie firms the model
    ranks apart, which costs AUC and makes reason codes of tied firms look arbitrary.
 3. The final booster is trained on all rows with the best parameters for the mean best
    iteration of the folds.
-Calibration is stored as two numbers (slope, intercept) and applied with numpy, so serving needs
-no sklearn; the slope is positive, so monotone constraints survive calibration.
+Calibration is stored as two numbers (slope, intercept) and applied to the raw margin with
+``industry_credit.numerics``, so that a PD has the same bits on every machine (LightGBM's own
+sigmoid goes through the C library's exp); the slope is positive, so monotone constraints survive
+calibration.
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ import optuna
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
+
+from industry_credit import numerics as nm
 
 Progress = Callable[[str], None]
 # Basel III's PD floor for corporate exposures: no firm is rated as riskless, even where the
@@ -54,27 +59,37 @@ class FittedModel:
     calib: tuple[float, float]
     tuning: dict[str, Any] = field(default_factory=dict)
 
-    def raw_proba(self, x: np.ndarray) -> np.ndarray:
-        return np.asarray(self.booster.predict(x, num_threads=1), dtype=np.float64)
+    def raw_margin(self, x: np.ndarray) -> np.ndarray:
+        return raw_margin(self.booster, x, num_threads=1)
 
     def predict(self, x: np.ndarray) -> np.ndarray:
-        return calibrate(self.raw_proba(x), self.calib)
+        return calibrate(self.raw_margin(x), self.calib)
 
 
-def _logit(p: np.ndarray) -> np.ndarray:
-    q = np.clip(p, 1e-9, 1 - 1e-9)
-    return np.asarray(np.log(q / (1 - q)), dtype=np.float64)
+def raw_margin(booster: lgb.Booster, x: np.ndarray, num_threads: int, **kw: Any) -> np.ndarray:
+    """The booster's log-odds: the sum of the trees' leaf values, in tree order."""
+    out = booster.predict(x, raw_score=True, num_threads=num_threads, **kw)
+    return np.asarray(out, dtype=np.float64)
 
 
-def calibrate(p: np.ndarray, calib: tuple[float, float]) -> np.ndarray:
-    """Calibrated PD from raw booster probabilities: sigmoid(a * logit(p) + b), floored."""
-    z = calib[0] * _logit(np.asarray(p, dtype=np.float64)) + calib[1]
-    return np.asarray(np.maximum(1.0 / (1.0 + np.exp(-z)), PD_FLOOR), dtype=np.float64)
+# Margins are clipped to the log-odds of probabilities in [1e-9, 1 - 1e-9] before calibration,
+# as the probabilities were when calibration was defined on them.
+MARGIN_CLIP = 20.72326583694641
 
 
-def fit_platt(raw: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+def _clipped(margin: np.ndarray) -> np.ndarray:
+    return np.clip(np.asarray(margin, dtype=np.float64), -MARGIN_CLIP, MARGIN_CLIP)
+
+
+def calibrate(margin: np.ndarray, calib: tuple[float, float]) -> np.ndarray:
+    """Calibrated PD from the booster's raw margin: sigmoid(a * margin + b), floored."""
+    z = calib[0] * _clipped(margin) + calib[1]
+    return np.maximum(nm.sigmoid(z), PD_FLOOR)
+
+
+def fit_platt(margin: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     # Effectively unregularised: two parameters, thousands of rows.
-    lr = LogisticRegression(C=1e6, max_iter=1000).fit(_logit(raw).reshape(-1, 1), y)
+    lr = LogisticRegression(C=1e6, max_iter=1000).fit(_clipped(margin).reshape(-1, 1), y)
     return float(lr.coef_[0, 0]), float(lr.intercept_[0])
 
 
@@ -128,7 +143,7 @@ def _suggest(trial: optuna.Trial) -> dict[str, Any]:
 def _cv(
     x: np.ndarray, y: np.ndarray, params: dict[str, Any], cat: list[int], cfg: FitConfig
 ) -> tuple[float, np.ndarray, list[int]]:
-    """Mean validation AUC, out-of-fold probabilities and best iterations of a K-fold CV."""
+    """Mean validation AUC, out-of-fold margins and best iterations of a K-fold CV."""
     oof = np.zeros(len(y))
     best: list[int] = []
     aucs = []
@@ -143,7 +158,7 @@ def _cv(
             valid_sets=[valid],
             callbacks=[lgb.early_stopping(cfg.early_stopping, verbose=False)],
         )
-        oof[va] = booster.predict(x[va], num_iteration=booster.best_iteration)
+        oof[va] = raw_margin(booster, x[va], 1, num_iteration=booster.best_iteration)
         best.append(int(booster.best_iteration))
         aucs.append(float(roc_auc_score(y[va], oof[va])))
     return float(np.mean(aucs)), oof, best

@@ -3,7 +3,8 @@
 One call for one application and for a million enterprises. The booster and the category maps
 are built once at load; a call builds the float64 matrix itself and hands it to
 ``Booster.predict`` (no pandas categoricals on the hot path). Predictions are deterministic:
-each row's raw score is the sum of its leaf values in tree order, independent of threading.
+each row's raw margin is the sum of its leaf values in tree order, independent of threading and
+of the CPU, and the calibration on top of it uses ``industry_credit.numerics``.
 Reason codes come from TreeSHAP (``pred_contrib``) on the log-odds scale: the at most ``top_k``
 features with the largest positive contributions, i.e. that pushed the PD up the most.
 """
@@ -19,7 +20,7 @@ import pandas as pd
 
 from industry_credit.ml.artifact import ModelArtifact, artifact_from_bytes, load_artifact
 from industry_credit.ml.compiled import CompiledForest
-from industry_credit.ml.fit import calibrate
+from industry_credit.ml.fit import calibrate, raw_margin
 from industry_credit.ml.grades import GradeScale
 from industry_credit.ml.reasons import render
 
@@ -71,10 +72,10 @@ class Scorer:
         """Calibrated PD for an already encoded float64 matrix in schema order."""
         threads = self._threads(len(x))
         if self.compiled is not None:
-            raw = self.compiled.predict(x, threads)
+            margin = self.compiled.predict(x, threads)
         else:
-            raw = np.asarray(self.booster.predict(x, num_threads=threads), dtype=np.float64)
-        return calibrate(raw, self.calibration)
+            margin = raw_margin(self.booster, x, threads)
+        return calibrate(margin, self.calibration)
 
     def score(
         self, features: pd.DataFrame, with_shap: bool = False, strict: bool = False
