@@ -1,0 +1,114 @@
+"""Fingerprints of every stored or compared figure, printed as JSON, for the cross-SIMD test.
+
+Run as ``python tests/determinism_probe.py OUT_DIR``. ``tests/unit/test_simd_determinism.py``
+runs it in subprocesses under different numpy dispatch levels and C-library variants and
+compares the fingerprints bit for bit. ``canary`` hashes numpy's own exp and log: it must change
+under each setting, which proves that the setting took effect.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _frame_sha(frame: pd.DataFrame) -> str:
+    """Bits of every column: floats by their bytes, the rest by their JSON text."""
+    digest = hashlib.sha256()
+    for name in frame.columns:
+        column = frame[name]
+        digest.update(str(name).encode())
+        if column.dtype.kind == "f":
+            digest.update(np.ascontiguousarray(column.to_numpy(np.float64)).tobytes())
+        else:
+            digest.update(json.dumps(column.tolist(), default=str, sort_keys=True).encode())
+    return digest.hexdigest()
+
+
+def canary() -> str:
+    rng = np.random.default_rng(5)
+    x = rng.normal(0.0, 5.0, 200_000)
+    parts = [np.exp(x), np.log(np.abs(x)), np.exp(x.astype(np.float32)).astype(np.float64)]
+    return _sha(b"".join(np.ascontiguousarray(p).tobytes() for p in parts))
+
+
+def fingerprints(out_dir: Path) -> dict[str, Any]:
+    from industry_credit import numerics as nm
+    from industry_credit.applications.examples import ROBOT_STARTUP
+    from industry_credit.applications.schemas import ApplicationDocument
+    from industry_credit.batch.compute import score_chunk
+    from industry_credit.batch.reader import ChunkInput
+    from industry_credit.config import PROJECT_ROOT
+    from industry_credit.decisions.engine import PipelineEngine
+    from industry_credit.decisions.pipeline import decide_frames
+    from industry_credit.decisions.types import DecisionInput
+    from industry_credit.ml.data import infer_as_of
+    from industry_credit.ml.evaluate import psi, psi_baseline
+    from industry_credit.ml.frames import EnterpriseFrames
+    from industry_credit.ml.scorer import Scorer
+    from industry_credit.rules.loading import default_ruleset
+    from industry_credit.synth.config import SynthConfig
+    from industry_credit.synth.documents import application_documents
+    from industry_credit.synth.generate import generate
+
+    prints: dict[str, Any] = {"canary": canary()}
+    population = out_dir / "population"
+    generate(
+        SynthConfig.from_file(PROJECT_ROOT / "data" / "seeds" / "synth_config.json"), population
+    )
+    prints["synth"] = {p.name: _sha(p.read_bytes()) for p in sorted(population.iterdir())}
+
+    frames = EnterpriseFrames.from_parquet_dir(population)
+    as_of = infer_as_of(frames, population)
+    scorer = Scorer.from_artifact()
+    ruleset = default_ruleset()
+    decided = decide_frames(frames=frames, as_of=as_of, scorer=scorer, ruleset=ruleset)
+    prints["features"] = _frame_sha(decided.features)
+    prints["scores"] = _frame_sha(decided.scores)
+    prints["rules"] = _frame_sha(decided.rules)
+
+    compiled = Scorer(scorer.artifact, compiled_cache=out_dir / "compiled")
+    previous = pd.DataFrame({"enterprise_id": decided.features.index, "previous_grade": "BBB"})
+    chunk = ChunkInput(frames=frames, previous=previous, exposure=previous.iloc[:0])
+    batch = score_chunk(chunk, as_of=as_of, scorer=compiled, ruleset=ruleset)
+    prints["batch"] = _frame_sha(batch.results)
+    pd_values = batch.results["pd"].to_numpy(np.float64)
+    prints["batch_matches_api"] = bool(
+        np.array_equal(pd_values, decided.scores["pd"].to_numpy(np.float64))
+    )
+    prints["psi"] = psi(psi_baseline(pd_values), pd_values * 1.5).hex()
+    prints["numerics"] = _sha(
+        b"".join(
+            f(np.linspace(-30.0, 30.0, 10_001)).tobytes()
+            for f in (nm.exp, nm.sigmoid, lambda v: nm.log1p(np.abs(v)), lambda v: nm.log(v))
+        )
+    )
+
+    engine = PipelineEngine(scorer=scorer, ruleset=ruleset, model_version=scorer.model_version)
+    documents = [ApplicationDocument.model_validate(ROBOT_STARTUP)] + [
+        ApplicationDocument.model_validate(d) for d in application_documents(population, limit=60)
+    ]
+    inputs = [DecisionInput(document=d, as_of=date(2026, 11, 30)) for d in documents]
+    results = [r.decision for r in engine.decide(inputs)]
+    prints["documents"] = _sha(
+        json.dumps(
+            results, sort_keys=True, default=lambda v: v.hex() if isinstance(v, float) else str(v)
+        ).encode()
+    )
+    prints["pd_hex"] = [float(r["pd"]).hex() for r in results[:5]]
+    return prints
+
+
+if __name__ == "__main__":
+    print(json.dumps(fingerprints(Path(sys.argv[1])), sort_keys=True))
