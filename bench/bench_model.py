@@ -31,6 +31,7 @@ import numpy as np
 
 from bench.report import figure
 from industry_credit.ml.data import infer_as_of
+from industry_credit.ml.feature_table import plain_list
 from industry_credit.ml.features import build_features
 from industry_credit.ml.frames import EnterpriseFrames
 from industry_credit.ml.scorer import Scorer
@@ -70,14 +71,16 @@ def run(size: int) -> list[dict[str, Any]]:
         compiled = Scorer.from_artifact(compiled_cache=Path(tmp) / "compiled")
     repeats = 3 if size <= 200_000 else 2
     features = build_features(frames, as_of)
-    x = scorer.schema.encode(features).matrix
+    x = scorer.schema.encode_columns(features.columns, len(features)).matrix
     threads = scorer._threads(len(x))
     forest = compiled.compiled
     assert forest is not None
     raw = _best(lambda: scorer.booster.predict(x, num_threads=threads), repeats)
     stages = {
         "build_features_s": _best(lambda: build_features(frames, as_of), repeats),
-        "validate_encode_s": _best(lambda: scorer.schema.encode(features), repeats),
+        "validate_encode_s": _best(
+            lambda: scorer.schema.encode_columns(features.columns, len(features)), repeats
+        ),
         "predict_s": raw,
         "compiled_predict_s": _best(lambda: forest.predict(x, threads), repeats),
     }
@@ -100,12 +103,12 @@ def run(size: int) -> list[dict[str, Any]]:
         figure("model_batch_score_compiled", full_compiled, "s", base, raw, rows=size),
         figure("model_compiled_predict", stages["compiled_predict_s"], "s", base, raw, rows=size),
     ]
-    sample = features.iloc[: min(SHAP_ROWS, len(features))]
+    sample = features.take(np.arange(min(SHAP_ROWS, len(features))))
     xs = x[: len(sample)]
-    shap = _best(lambda: scorer.reasons(sample, xs), repeats)
+    shap = _best(lambda: scorer.reasons(lambda name: plain_list(sample[name]), xs), repeats)
     raw_s = _best(lambda: scorer.booster.predict(xs, num_threads=1), repeats)
     results.append(figure("model_shap_10k", shap, "s", "Booster.predict", raw_s, rows=len(sample)))
-    one = features.iloc[[0]]
+    one = features.take(np.array([0]))
     row = x[:1]
     single = _latencies(lambda: scorer.score(one, with_shap=True), LATENCY_CALLS)
     raw_one = _latencies(lambda: scorer.booster.predict(row, num_threads=1), LATENCY_CALLS)

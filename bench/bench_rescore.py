@@ -50,7 +50,7 @@ from industry_credit.ml.artifact import (
 from industry_credit.ml.data import synthetic_schema
 from industry_credit.ml.evaluate import psi_baseline
 from industry_credit.ml.features import build_features
-from industry_credit.ml.frames import TABLES, EnterpriseFrames
+from industry_credit.ml.frames import EnterpriseFrames
 from industry_credit.ml.grades import MASTER_SCALE
 from industry_credit.ml.scorer import Scorer
 from industry_credit.rules.loading import DEFAULT_RULESET_PATH
@@ -58,11 +58,12 @@ from industry_credit.rules.versions import activate_ruleset_version, load_rulese
 from industry_credit.synth.config import SynthConfig
 from industry_credit.synth.generate import generate
 from industry_credit.synth.load import libpq_url, load_population
+from industry_credit.tables import DB_TABLES
 
 AS_OF = date(2026, 10, 31)
 # The command's own default chunk size: what a nightly run uses.
 CHUNK = Options(as_of=AS_OF).chunk_size
-INPUT_TABLES = [t for t in TABLES if t != "loan_requests"]
+INPUT_TABLES = list(DB_TABLES)
 # The child reports its own high-water mark: VmHWM belongs to the exec'd image, whereas the
 # ru_maxrss that wait4 returns starts from the parent's peak at fork on Linux.
 _CHILD = """
@@ -86,10 +87,11 @@ def _artifact(frames: EnterpriseFrames) -> ModelArtifact:
         return load_artifact(get_settings().model_dir)
     except ArtifactError:
         pass
-    features = build_features(frames, AS_OF)
+    features = build_features(frames, AS_OF).to_pandas()
     schema = synthetic_schema(features)
     x = schema.encode(features).matrix
-    y = frames.enterprises.set_index("id")["defaulted_12m"].reindex(features.index)
+    enterprises = frames.to_pandas("enterprises")
+    y = enterprises.set_index("id")["defaulted_12m"].reindex(features.index)
     params = {"objective": "binary", "num_leaves": 31, "verbose": -1, "seed": 1, "num_threads": 2}
     booster = lgb.train(params, lgb.Dataset(x, label=y.to_numpy(np.float64)), num_boost_round=200)
     raw = booster.predict(x)
@@ -175,7 +177,8 @@ def _raw_baseline(url: str, population: Path, artifact: ModelArtifact) -> dict[s
         conn.rollback()
     scorer = Scorer.from_artifact(artifact)
     frames = EnterpriseFrames.from_parquet_dir(population)
-    x = scorer.schema.encode(build_features(frames, AS_OF)).matrix
+    features = build_features(frames, AS_OF)
+    x = scorer.schema.encode_columns(features.columns, len(features)).matrix
     started = time.perf_counter()
     scorer.booster.predict(x, num_threads=scorer.num_threads)
     out["predict"] = time.perf_counter() - started

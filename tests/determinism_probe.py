@@ -74,19 +74,17 @@ def fingerprints(out_dir: Path) -> dict[str, Any]:
     scorer = Scorer.from_artifact()
     ruleset = default_ruleset()
     decided = decide_frames(frames=frames, as_of=as_of, scorer=scorer, ruleset=ruleset)
-    prints["features"] = _frame_sha(decided.features)
-    prints["scores"] = _frame_sha(decided.scores)
-    prints["rules"] = _frame_sha(decided.rules)
+    prints["features"] = _frame_sha(decided.features.to_pandas())
+    prints["scores"] = _frame_sha(decided.scores.to_pandas())
+    prints["rules"] = _frame_sha(decided.rules.to_pandas())
 
     compiled = Scorer(scorer.artifact, compiled_cache=out_dir / "compiled")
-    previous = pd.DataFrame({"enterprise_id": decided.features.index, "previous_grade": "BBB"})
+    previous = pd.DataFrame({"enterprise_id": decided.features.ids, "previous_grade": "BBB"})
     chunk = ChunkInput(frames=frames, previous=previous, exposure=previous.iloc[:0])
     batch = score_chunk(chunk, as_of=as_of, scorer=compiled, ruleset=ruleset)
     prints["batch"] = _frame_sha(batch.results)
     pd_values = batch.results["pd"].to_numpy(np.float64)
-    prints["batch_matches_api"] = bool(
-        np.array_equal(pd_values, decided.scores["pd"].to_numpy(np.float64))
-    )
+    prints["batch_matches_api"] = bool(np.array_equal(pd_values, decided.scores.pd))
     prints["psi"] = psi(psi_baseline(pd_values), pd_values * 1.5).hex()
     prints["numerics"] = _sha(
         b"".join(

@@ -55,9 +55,10 @@ def _train_artifact(out: Path) -> ModelArtifact:
     """A small but real model: LightGBM on a separate synthetic population, Platt-free."""
     generate(SynthConfig(enterprises=1500, seed=11, default_rate=0.08), out)
     frames = EnterpriseFrames.from_parquet_dir(out)
-    features = build_features(frames, AS_OF)
+    features = build_features(frames, AS_OF).to_pandas()
     schema = synthetic_schema(features)
-    y = frames.enterprises.set_index("id")["defaulted_12m"].reindex(features.index)
+    enterprises = frames.to_pandas("enterprises")
+    y = enterprises.set_index("id")["defaulted_12m"].reindex(features.index)
     booster = lgb.train(
         {
             "objective": "binary",

@@ -81,13 +81,12 @@ def test_an_edited_file_is_a_new_version_and_the_old_stays_reproducible(
     old_rules = get_ruleset_version(session=db_session, version=old.version)
     new_rules = get_ruleset_version(session=db_session, version=new.version[:12])
     assert old_rules.version == old.version
-    assert "import_dependency" not in evaluate(old_rules, case).iloc[0]["flags"]
-    assert "import_dependency" in evaluate(new_rules, case).iloc[0]["flags"]
+    assert "import_dependency" not in evaluate(old_rules, case).flags.row(0)
+    assert "import_dependency" in evaluate(new_rules, case).flags.row(0)
     # The old version decides exactly as the file it came from.
-    assert (
-        evaluate(old_rules, case).iloc[0]["rule_hits"]
-        == evaluate(default_ruleset(), case).iloc[0]["rule_hits"]
-    )
+    assert evaluate(old_rules, case).rule_hits.row(0) == evaluate(
+        default_ruleset(), case
+    ).rule_hits.row(0)
 
 
 def test_activation_needs_an_admin_and_replaces_the_previous_version(db_session: Session) -> None:

@@ -19,10 +19,11 @@ def test_documents_and_parquet_give_the_same_features(population: Path) -> None:
 
     frames = EnterpriseFrames.from_parquet_dir(population)
     as_of = infer_as_of(frames, population)
-    batch = build_features(frames, as_of)
+    batch = build_features(frames, as_of).to_pandas()
     docs = application_documents(population, limit=40)
     ids = list(range(1, 41))  # the documents come in enterprise-id order
-    api = build_features(EnterpriseFrames.from_documents(docs, enterprise_ids=ids), as_of)
+    api_frames = EnterpriseFrames.from_documents(docs, enterprise_ids=ids)
+    api = build_features(api_frames, as_of).to_pandas()
     # Documents carry only the largest supply links, so link features may differ; all else
     # must match exactly.
     link_features = {
@@ -44,9 +45,10 @@ def test_default_artifact_scores_an_application(population: Path) -> None:
     doc = application_documents(population, limit=1)[0]
     frames = EnterpriseFrames.from_documents([doc])
     out = scorer.score(build_features(frames, infer_as_of(frames)), with_shap=True)
-    assert 0 < out["pd"].iloc[0] < 1
-    assert out["grade"].iloc[0] in {n for n, _ in scorer.artifact.grade_scale}
-    reasons = out["reasons"].iloc[0]
+    assert 0 < out.pd[0] < 1
+    assert out.grade[0] in {n for n, _ in scorer.artifact.grade_scale}
+    assert out.reasons is not None
+    reasons = out.reasons[0]
     assert len(reasons) <= 4
     if not reasons:
         pytest.skip("this firm has no feature pushing its PD up")

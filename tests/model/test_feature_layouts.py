@@ -8,7 +8,6 @@ give every feature the same bits.
 
 from __future__ import annotations
 
-from dataclasses import fields
 from pathlib import Path
 
 import numpy as np
@@ -17,8 +16,16 @@ import pytest
 
 from industry_credit.ml import features, monthly
 from industry_credit.ml.data import infer_as_of
-from industry_credit.ml.features import build_features
-from industry_credit.ml.frames import EnterpriseFrames
+from industry_credit.ml.features import build_features as build_table
+from industry_credit.ml.frames import INPUT_TABLES, EnterpriseFrames
+
+
+def build_features(frames: EnterpriseFrames, as_of: object) -> pd.DataFrame:
+    return build_table(frames, as_of).to_pandas()  # type: ignore[arg-type]
+
+
+def _tables(frames: EnterpriseFrames) -> dict[str, pd.DataFrame]:
+    return {name: frames.to_pandas(name) for name in INPUT_TABLES}
 
 
 def _assert_same_bits(expected: pd.DataFrame, actual: pd.DataFrame) -> None:
@@ -40,27 +47,25 @@ def _shuffled(frames: EnterpriseFrames, seed: int) -> EnterpriseFrames:
     add in the same order, so only the layout changes."""
     rng = np.random.default_rng(seed)
     tables = {}
-    for field in fields(frames):
-        table = getattr(frames, field.name)
-        if field.name != "enterprises" and isinstance(table, pd.DataFrame):
+    for name, table in _tables(frames).items():
+        if name != "enterprises" and len(table):
             firm = table["enterprise_id"]
             rank = pd.Series(rng.permutation(firm.nunique()), index=firm.unique())
             within = table.groupby("enterprise_id").cumcount().to_numpy()
             order = np.lexsort((rank.loc[firm].to_numpy(), within))
             table = table.iloc[order].reset_index(drop=True)
-        tables[field.name] = table
-    return EnterpriseFrames(**tables)
+        tables[name] = table
+    return EnterpriseFrames.from_pandas(tables)
 
 
 def _with_gaps(frames: EnterpriseFrames) -> EnterpriseFrames:
     """Some monthly values missing, as a late or partial feed has them."""
-    alt = frames.alternative_data_monthly.copy()
+    tables = _tables(frames)
+    alt = tables["alternative_data_monthly"] = tables["alternative_data_monthly"].copy()
     rng = np.random.default_rng(11)
     for col in ("electricity_kwh", "order_cancellation_rate"):
         alt.loc[rng.random(len(alt)) < 0.05, col] = np.nan
-    tables = {f.name: getattr(frames, f.name) for f in fields(frames)}
-    tables["alternative_data_monthly"] = alt
-    return EnterpriseFrames(**tables)
+    return EnterpriseFrames.from_pandas(tables)
 
 
 @pytest.mark.parametrize("gaps", [False, True], ids=["complete", "with-gaps"])
@@ -84,7 +89,7 @@ def test_two_threads_give_the_same_bits(population: Path, monkeypatch: pytest.Mo
     """Large batches build the monthly and loan features on a second thread."""
     frames = EnterpriseFrames.from_parquet_dir(population)
     as_of = infer_as_of(frames, population)
-    monkeypatch.setattr(features, "PARALLEL_FIRMS", len(frames.enterprises) + 1)
+    monkeypatch.setattr(features, "PARALLEL_FIRMS", frames.enterprises.n + 1)
     one_thread = build_features(frames, as_of)
     monkeypatch.setattr(features, "PARALLEL_FIRMS", 1)
     _assert_same_bits(one_thread, build_features(frames, as_of))
@@ -92,15 +97,12 @@ def test_two_threads_give_the_same_bits(population: Path, monkeypatch: pytest.Mo
 
 
 def _only_firm(frames: EnterpriseFrames, row: int) -> EnterpriseFrames:
-    firm = frames.enterprises["id"].iloc[row]
+    firm = frames.enterprises["id"][row]
     tables = {}
-    for field in fields(frames):
-        table = getattr(frames, field.name)
-        if isinstance(table, pd.DataFrame):
-            column = "id" if field.name == "enterprises" else "enterprise_id"
-            table = table[table[column] == firm].reset_index(drop=True)
-        tables[field.name] = table
-    return EnterpriseFrames(**tables)
+    for name, table in _tables(frames).items():
+        column = "id" if name == "enterprises" else "enterprise_id"
+        tables[name] = table[table[column] == firm].reset_index(drop=True)
+    return EnterpriseFrames.from_pandas(tables)
 
 
 def test_months_outside_the_window_are_ignored(population: Path) -> None:
@@ -109,7 +111,8 @@ def test_months_outside_the_window_are_ignored(population: Path) -> None:
     frames = EnterpriseFrames.from_parquet_dir(population)
     as_of = infer_as_of(frames, population)
     expected = build_features(frames, as_of)
-    alt = frames.alternative_data_monthly
+    tables = _tables(frames)
+    alt = tables["alternative_data_monthly"]
     firms = alt["enterprise_id"].drop_duplicates().iloc[:50]
     extra = []
     for months_back in (0, 25):
@@ -119,8 +122,7 @@ def test_months_outside_the_window_are_ignored(population: Path) -> None:
         rows["electricity_kwh"] = 1e12  # would dominate any window it leaked into
         extra.append(rows)
     panel = pd.concat([alt, *extra]).sort_values(["enterprise_id", "month"], kind="stable")
-    tables = {f.name: getattr(frames, f.name) for f in fields(frames)}
     tables["alternative_data_monthly"] = panel.reset_index(drop=True)
-    grouped = EnterpriseFrames(**tables)
+    grouped = EnterpriseFrames.from_pandas(tables)
     _assert_same_bits(expected, build_features(grouped, as_of))
     _assert_same_bits(expected, build_features(_shuffled(grouped, seed=5), as_of))

@@ -33,7 +33,7 @@ def golden_rows(records: list[dict[str, Any]]) -> pd.DataFrame:
 
 def _score(records: list[dict[str, Any]]) -> pd.DataFrame:
     scorer = Scorer.from_artifact(FIXTURES / "golden_artifact")
-    return scorer.score(golden_rows(records), with_shap=True)
+    return scorer.score(golden_rows(records), with_shap=True).to_pandas()
 
 
 def test_golden_scores_do_not_drift() -> None:

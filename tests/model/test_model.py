@@ -27,7 +27,7 @@ from industry_credit.ml.scorer import Scorer
 @pytest.fixture(scope="module")
 def features(population: Path) -> pd.DataFrame:
     frames = EnterpriseFrames.from_parquet_dir(population)
-    return build_features(frames, infer_as_of(frames, population)).iloc[:500]
+    return build_features(frames, infer_as_of(frames, population)).to_pandas().iloc[:500]
 
 
 def test_report_has_required_content(trained: Path) -> None:
@@ -80,10 +80,10 @@ def test_scores_are_deterministic_and_batch_independent(
     artifact: ModelArtifact, features: pd.DataFrame
 ) -> None:
     scorer = Scorer(artifact)
-    a = scorer.score(features)
-    b = Scorer(artifact).score(features)
+    a = scorer.score(features).to_pandas()
+    b = Scorer(artifact).score(features).to_pandas()
     assert np.array_equal(a["pd"].to_numpy(), b["pd"].to_numpy())
-    one = scorer.score(features.iloc[[7]])
+    one = scorer.score(features.iloc[[7]]).to_pandas()
     assert one["pd"].iloc[0] == a["pd"].iloc[7]
     assert ((a["pd"] > 0) & (a["pd"] < 1)).all()
 
@@ -93,13 +93,15 @@ def test_irrelevant_input_column_changes_nothing(
 ) -> None:
     scorer = Scorer(artifact)
     extra = features.assign(favourite_colour="teal", noise=np.arange(len(features)))
-    pd.testing.assert_frame_equal(scorer.score(features), scorer.score(extra))
+    pd.testing.assert_frame_equal(
+        scorer.score(features).to_pandas(), scorer.score(extra).to_pandas()
+    )
 
 
 def test_reasons_are_specific_and_push_pd_up(
     artifact: ModelArtifact, features: pd.DataFrame
 ) -> None:
-    scored = Scorer(artifact).score(features.iloc[:50], with_shap=True)
+    scored = Scorer(artifact).score(features.iloc[:50], with_shap=True).to_pandas()
     assert scored["reasons"].map(len).max() <= 4
     worst = scored.sort_values("pd").iloc[-1]["reasons"]
     assert worst, "the riskiest firm must have reasons"
@@ -117,7 +119,7 @@ def test_unseen_category_is_reported(artifact: ModelArtifact, features: pd.DataF
     rows = features.iloc[:3].copy()
     rows["district"] = rows["district"].cat.add_categories(["hongkou"])
     rows.iloc[0, rows.columns.get_loc("district")] = "hongkou"
-    out = Scorer(artifact).score(rows)
+    out = Scorer(artifact).score(rows).to_pandas()
     assert out["unseen"].iloc[0] == "district=hongkou"
     assert out["unseen"].iloc[1] == ""
 

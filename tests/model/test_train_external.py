@@ -53,7 +53,7 @@ def test_train_on_csv_with_cv_reports_baseline(tmp_path: Path) -> None:
     kinds = {s.name: s.kind for s in artifact.schema.specs}
     assert kinds == {"ratio_a": "numeric", "ratio_b": "numeric", "region": "category"}
     assert artifact.monotone == {}
-    scored = Scorer(artifact).score(book.head(3), with_shap=True)
+    scored = Scorer(artifact).score(book.head(3), with_shap=True).to_pandas()
     assert scored["pd"].between(0, 1).all()
 
 

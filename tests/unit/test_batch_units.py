@@ -148,6 +148,7 @@ def test_results_csv_round_trips_floats_and_arrays() -> None:
             "outcome": ["refer", "decline"],
             "stage": ["growth", "startup"],
             "flags": [["contagion", "early_warning"], []],
+            "flag_set": [0, 1],
             "contagion_score": [0.25, 0.0],
             "pd_standalone": [0.1 + 0.2, 1 / 3],
             "grade_standalone": ["BB", "CCC"],

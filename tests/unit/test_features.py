@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from industry_credit.ml.features import FEATURE_DOCS, HIGH_RISK_PD, build_features, safe_div
-from industry_credit.ml.frames import EnterpriseFrames
+from industry_credit.ml.frames import INPUT_TABLES, EnterpriseFrames
 
 AS_OF = date(2026, 1, 15)
 BUYER_A = "91310000MA1FL0000N"
@@ -91,7 +91,8 @@ def _doc(**overrides: Any) -> dict[str, Any]:
 
 
 def _features(*docs: dict[str, Any], risk: pd.DataFrame | None = None) -> pd.DataFrame:
-    return build_features(EnterpriseFrames.from_documents(docs, counterparty_risk=risk), AS_OF)
+    frames = EnterpriseFrames.from_documents(docs, counterparty_risk=risk)
+    return build_features(frames, AS_OF).to_pandas()
 
 
 def test_columns_are_the_documented_ones_in_order() -> None:
@@ -228,9 +229,9 @@ def test_many_documents_match_one_by_one() -> None:
 
 def test_unrelated_rows_change_nothing() -> None:
     frames = EnterpriseFrames.from_documents([_doc()])
-    base = build_features(frames, AS_OF)
-    extra_links = pd.concat(
-        [frames.supply_links, frames.supply_links.assign(enterprise_id=999)], ignore_index=True
-    )
-    other = EnterpriseFrames(**{**frames.__dict__, "supply_links": extra_links})
-    pd.testing.assert_frame_equal(build_features(other, AS_OF), base)
+    base = build_features(frames, AS_OF).to_pandas()
+    tables = {name: frames.to_pandas(name) for name in INPUT_TABLES}
+    links = tables["supply_links"]
+    tables["supply_links"] = pd.concat([links, links.assign(enterprise_id=999)], ignore_index=True)
+    other = EnterpriseFrames.from_pandas(tables)
+    pd.testing.assert_frame_equal(build_features(other, AS_OF).to_pandas(), base)

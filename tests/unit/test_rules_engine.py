@@ -112,8 +112,8 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
 
 
 def decide(**overrides: Any) -> dict[str, Any]:
-    row = evaluate(default_ruleset(), scored_frame([application(**overrides)])).iloc[0]
-    return decision_fields(row) | {"_row": row}
+    table = evaluate(default_ruleset(), scored_frame([application(**overrides)]))
+    return decision_fields(table, 0) | {"_row": table.to_pandas().iloc[0]}
 
 
 def fired(decision: dict[str, Any]) -> set[str]:
@@ -332,7 +332,7 @@ def test_rows_with_the_same_products_but_different_ranking_keep_their_own_order(
         application(amount=250e6),
     ]
     out = evaluate(default_ruleset(), scored_frame(records))
-    tops = [row[0]["code"] for row in out["products"]]
+    tops = [row[0]["code"] for row in out.products.rows()]
     # CNY 250M is beyond the working-capital and supply-chain maxima: the syndicated loan leads.
     assert tops == ["working_capital_loan", "supply_chain_finance", "syndicated_loan"]
 
@@ -352,16 +352,18 @@ def test_one_row_equals_the_same_row_in_a_batch() -> None:
     records = [application(), application(pd=0.2), application(sector="robot", firm_age_years=1.0)]
     batch = evaluate(default_ruleset(), scored_frame(records))
     for i, record in enumerate(records):
-        alone = evaluate(default_ruleset(), scored_frame([record])).iloc[0]
-        assert decision_fields(alone) == decision_fields(batch.iloc[i])
+        alone = evaluate(default_ruleset(), scored_frame([record]))
+        assert decision_fields(alone, 0) == decision_fields(batch, i)
 
 
-def test_output_keeps_the_index_and_handles_no_rows() -> None:
+def test_output_has_a_row_per_input_and_handles_no_rows() -> None:
     frame = scored_frame([application(), application()]).set_axis(
         pd.Index([17, 42], name="enterprise_id")
     )
     out = evaluate(default_ruleset(), frame)
-    assert list(out.index) == [17, 42]
+    assert len(out) == 2
+    assert list(out.to_pandas(index=frame.index).index) == [17, 42]
     empty = evaluate(default_ruleset(), frame.iloc[:0])
     assert len(empty) == 0
-    assert "rule_hits" in empty.columns
+    assert len(empty.rule_hits) == 0
+    assert "rule_hits" in empty.to_pandas().columns

@@ -73,7 +73,8 @@ batches = st.lists(record, min_size=1, max_size=25)
 def run(records: list[dict[str, Any]]) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
     frame = scored_frame([application(**r) for r in records])
     out = evaluate(default_ruleset(), frame)
-    return frame, [decision_fields(out.iloc[i]) | {"_row": out.iloc[i]} for i in range(len(out))]
+    rows = out.to_pandas()
+    return frame, [decision_fields(out, i) | {"_row": rows.iloc[i]} for i in range(len(out))]
 
 
 @settings(max_examples=60, deadline=None)
@@ -117,7 +118,7 @@ def test_same_input_same_output(records: list[dict[str, Any]]) -> None:
 def test_large_random_population_keeps_the_invariants() -> None:
     rs = default_ruleset()
     frame = random_scored_frame(20_000, seed=7)
-    out = evaluate(rs, frame)
+    out = evaluate(rs, frame).to_pandas(index=frame.index)
     declined = out["outcome"] == "decline"
     assert (out.loc[declined, "products"].map(len) == 0).all()
     assert (out["tenor_months"] <= frame["tenor_months"]).all()
@@ -126,5 +127,5 @@ def test_large_random_population_keeps_the_invariants() -> None:
     assert (out["limit_amount"] <= frame["amount"]).all()
     assert out["green_discount"].between(-0.005, 0).all()
     assert set(out["outcome"].unique()) == {"approve", "refer", "decline"}
-    again = evaluate(rs, frame)
+    again = evaluate(rs, frame).to_pandas(index=frame.index)
     pd.testing.assert_frame_equal(out, again)

@@ -9,9 +9,7 @@ from industry_credit.rules.sample import application, scored_frame
 
 
 def decide(**overrides: Any) -> dict[str, Any]:
-    return decision_fields(
-        evaluate(default_ruleset(), scored_frame([application(**overrides)])).iloc[0]
-    )
+    return decision_fields(evaluate(default_ruleset(), scored_frame([application(**overrides)])), 0)
 
 
 def codes(decision: dict[str, Any]) -> list[str]:

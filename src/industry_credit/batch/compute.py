@@ -20,11 +20,14 @@ import pandas as pd
 
 from industry_credit.batch.reader import ChunkInput
 from industry_credit.decisions.pipeline import decide_frames
+from industry_credit.ml.columns import Coded
+from industry_credit.ml.feature_table import FeatureTable
 from industry_credit.ml.features import HIGH_RISK_PD
 from industry_credit.ml.frames import EnterpriseFrames
 from industry_credit.ml.grades import MASTER_SCALE
 from industry_credit.ml.schema import FeatureSchema
-from industry_credit.ml.scorer import Scorer
+from industry_credit.ml.scorer import Scorer, Scores
+from industry_credit.rules.result import RuleTable
 from industry_credit.rules.ruleset import Ruleset
 
 # Batch flags added to the rules' own flags.
@@ -48,9 +51,9 @@ EARLY_WARNING_TOP = 100
 
 @dataclass(frozen=True)
 class Decided:
-    features: pd.DataFrame
-    scores: pd.DataFrame
-    rules: pd.DataFrame
+    features: FeatureTable
+    scores: Scores
+    rules: RuleTable
     seconds: dict[str, float] = field(default_factory=dict)
 
 
@@ -87,15 +90,15 @@ def score_chunk(
 ) -> ChunkResult:
     """Rescore one chunk. Pure: the output depends on the arguments only."""
     decided = decide(inp.frames, as_of, scorer, ruleset)
-    ids = decided.features.index
-    pd_ = decided.scores["pd"].to_numpy(dtype=np.float64)
-    grade = decided.scores["grade"].to_numpy(dtype=object)
+    ids = pd.Index(decided.features.ids)
+    pd_ = decided.scores.pd
+    grade = decided.scores.grade
     rules = decided.rules
-    outcome = rules["outcome"].astype(str).to_numpy(dtype=object)
+    outcome = _labels(rules.outcome)
     prev = inp.previous.set_index("enterprise_id")["previous_grade"].reindex(ids)
     notches = grade_index(grade) - grade_index(prev.to_numpy(dtype=object))
-    rule_flags = rules["flags"].to_numpy(dtype=object)
-    flag_pattern, flag_lists = per_object(rule_flags)
+    # Rows with the same rule flags share one pattern number: the batch works per pattern.
+    flag_pattern, flag_lists = rules.flags.codes, rules.flags.lists
     breaker_of_pattern = np.array(
         [any(str(x).startswith(CIRCUIT_BREAKER_PREFIX) for x in f) for f in flag_lists],
         dtype=bool,
@@ -111,8 +114,8 @@ def score_chunk(
             .to_numpy(dtype=np.float64)
         )
     contagious = contagion >= CONTAGION_FLAG_MIN
-    flags = _batch_flags(flag_pattern, flag_lists, breaker, downgrade, contagious)
-    core = decided.features["is_core_enterprise"].to_numpy(dtype=bool)
+    flag_set, flags = _batch_flags(flag_pattern, flag_lists, breaker, downgrade, contagious)
+    core = np.asarray(decided.features["is_core_enterprise"], dtype=bool)
     full = (outcome == "decline") | (pd_ >= HIGH_RISK_PD) | breaker
     partial = np.clip(np.nan_to_num(notches, nan=0.0) / DISTRESS_FULL_NOTCHES, 0.0, 1.0)
     distress = np.where(core, np.where(full, 1.0, partial), 0.0)
@@ -122,8 +125,9 @@ def score_chunk(
             "pd": pd_,
             "grade": grade,
             "outcome": outcome,
-            "stage": rules["stage"].astype(str).to_numpy(dtype=object),
+            "stage": _labels(rules.stage),
             "flags": flags,
+            "flag_set": flag_set,
             "contagion_score": contagion,
             "pd_standalone": pd_,
             "grade_standalone": grade,
@@ -138,31 +142,25 @@ def score_chunk(
     return ChunkResult(results, stats)
 
 
-def per_object(values: npt.NDArray[np.object_]) -> tuple[npt.NDArray[np.intp], list[Any]]:
-    """Codes of the distinct objects in ``values`` and one object per code.
-
-    The rules engine gives rows with the same flags the same list object, so the batch works
-    per list (a few dozen per chunk) instead of per row. Rows with equal but distinct lists only
-    make more codes, never a wrong result; ``values`` keeps every object alive, so no two share
-    an ``id``.
-    """
-    keys = np.fromiter(map(id, values), dtype=np.int64, count=len(values))
-    codes, _ = pd.factorize(keys, sort=False)
-    _, first = np.unique(codes, return_index=True)
-    return codes.astype(np.intp), [values[i] for i in first]
+def _labels(column: Coded) -> npt.NDArray[np.object_]:
+    names = np.asarray([*column.categories, None], dtype=object)
+    out: npt.NDArray[np.object_] = names[column.codes]
+    return out
 
 
 def _batch_flags(
-    pattern: npt.NDArray[np.intp],
+    pattern: npt.NDArray[np.int64],
     rule_flags: list[Any],
     breaker: npt.NDArray[np.bool_],
     downgrade: npt.NDArray[np.bool_],
     contagious: npt.NDArray[np.bool_],
-) -> npt.NDArray[np.object_]:
-    """Each row's rule flags plus the batch flags, sorted: one list per distinct combination."""
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.object_]]:
+    """Each row's rule flags plus the batch flags, sorted: one list per distinct combination,
+    and each row's combination number (``flag_set``: rows with equal numbers have equal lists)."""
     extra = breaker.astype(np.int64) | downgrade.astype(np.int64) << 1
     extra |= contagious.astype(np.int64) << 2
     combo, _ = pd.factorize(pattern.astype(np.int64) * 8 + extra, sort=False)
+    combo = combo.astype(np.int64)
     _, first = np.unique(combo, return_index=True)
     lists = np.empty(len(first), dtype=object)
     for k, row in enumerate(first):
@@ -174,11 +172,11 @@ def _batch_flags(
             | ({FLAG_CONTAGION} if bits & 4 else set())
         )
     out: npt.NDArray[np.object_] = lists[combo]
-    return out
+    return combo, out
 
 
 def _bin_counts(
-    features: pd.DataFrame,
+    features: FeatureTable,
     pd_: np.ndarray,
     bins: Mapping[str, Mapping[str, Any]],
     schema: FeatureSchema,
@@ -189,7 +187,11 @@ def _bin_counts(
     (categories as codes, booleans as 0/1) by the model's own schema.
     """
     specs = [spec for spec in schema.specs if spec.name in bins]
-    matrix = FeatureSchema(specs).encode(features).matrix if specs else np.zeros((len(pd_), 0))
+    matrix = (
+        FeatureSchema(specs).encode_columns(features.columns, len(features)).matrix
+        if specs
+        else np.zeros((len(pd_), 0))
+    )
     columns = {"score": pd_} | {spec.name: matrix[:, j] for j, spec in enumerate(specs)}
     out: dict[str, list[int]] = {}
     for name, baseline in bins.items():
@@ -204,9 +206,12 @@ def _bin_counts(
     return out
 
 
-def _early_warnings(features: pd.DataFrame, breaker: np.ndarray) -> dict[str, Any]:
+def _early_warnings(features: FeatureTable, breaker: np.ndarray) -> dict[str, Any]:
     """Count and the largest jumps (downtime, cancellations) among circuit-breaker firms."""
-    hit = features.loc[breaker, ["downtime_jump", "cancellation_jump"]]
+    hit = pd.DataFrame(
+        {c: np.asarray(features[c])[breaker] for c in ("downtime_jump", "cancellation_jump")},
+        index=pd.Index(features.ids[breaker], name="enterprise_id"),
+    )
     jump = hit.max(axis=1, skipna=True).fillna(0.0)
     top = hit.assign(jump=jump).sort_values(["jump"], ascending=False, kind="stable")
     top = top.head(EARLY_WARNING_TOP)

@@ -23,16 +23,8 @@ from psycopg.adapt import Dumper
 
 from industry_credit.batch.csvframes import aggregated_frame, copy_frame
 from industry_credit.batch.scope import Ids, Plan
-from industry_credit.ml.frames import (
-    ALTERNATIVE_COLUMNS,
-    FINANCIAL_COLUMNS,
-    GREEN_COLUMNS,
-    IP_COLUMNS,
-    MARKET_COLUMNS,
-    POLICY_COLUMNS,
-    SUPPLY_COLUMNS,
-    EnterpriseFrames,
-)
+from industry_credit.ml.frames import EnterpriseFrames
+from industry_credit.tables import FEATURE_COLUMNS
 
 # The loan a firm without an application is reviewed against: its exposure (or a nominal
 # CNY 1M when it has none) as a 12-month working-capital line, so limits and tenor rules apply.
@@ -40,9 +32,7 @@ NOMINAL_AMOUNT = 1_000_000
 NOMINAL_TENOR_MONTHS = 12
 NOMINAL_PURPOSE = "working_capital"
 BATCH_ENTERPRISE_COLUMNS = (
-    "id, uscc, name, sector, district, founded_on, employees, declared_stage, tech_route,"
-    " core_product_tech_life_months, specialized_sme, little_giant, is_core_enterprise,"
-    " exposure::float8 AS exposure"
+    ", ".join(FEATURE_COLUMNS["enterprises"]) + ", exposure::float8 AS exposure"
 )
 
 
@@ -77,18 +67,21 @@ QUERIES: dict[str, str] = {
     f" WHERE {_IN_CHUNK.format(col='id')} ORDER BY id",
     "financial_statements": _child(
         "financial_statements",
-        FINANCIAL_COLUMNS,
+        FEATURE_COLUMNS["financial_statements"],
         " AND fiscal_year <= %(year)s",
         ", fiscal_year",
     ),
-    "supply_links": _child("supply_links", SUPPLY_COLUMNS, order=", id"),
+    "supply_links": _child("supply_links", FEATURE_COLUMNS["supply_links"], order=", id"),
     "alternative_data_monthly": _child(
-        "alternative_data_monthly", ALTERNATIVE_COLUMNS, " AND month <= %(as_of)s", ", month"
+        "alternative_data_monthly",
+        FEATURE_COLUMNS["alternative_data_monthly"],
+        " AND month <= %(as_of)s",
+        ", month",
     ),
-    "intellectual_property": _child("intellectual_property", IP_COLUMNS),
-    "policy_support": _child("policy_support", POLICY_COLUMNS),
-    "green_data": _child("green_data", GREEN_COLUMNS),
-    "market_plans": _child("market_plans", MARKET_COLUMNS),
+    **{
+        table: _child(table, FEATURE_COLUMNS[table])
+        for table in ("intellectual_property", "policy_support", "green_data", "market_plans")
+    },
     "loan_requests": f"""
 SELECT e.id AS enterprise_id,
        COALESCE(a.amount::float8,
@@ -180,8 +173,14 @@ def _pg_array(values: pd.Series) -> pd.Series:
 # The chunk's largest reads of numbers and dates only (62 % and 10 % of its rows) come as one
 # aggregated value each (see csvframes): their columns, and their ORDER BY, unique per row.
 AGGREGATED_READS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "alternative_data_monthly": (ALTERNATIVE_COLUMNS, ("enterprise_id", "month")),
-    "financial_statements": (FINANCIAL_COLUMNS, ("enterprise_id", "fiscal_year")),
+    "alternative_data_monthly": (
+        FEATURE_COLUMNS["alternative_data_monthly"],
+        ("enterprise_id", "month"),
+    ),
+    "financial_statements": (
+        FEATURE_COLUMNS["financial_statements"],
+        ("enterprise_id", "fiscal_year"),
+    ),
 }
 
 # The chunk's reads in two groups of about equal server time, so the nightly batch can run them
@@ -319,7 +318,7 @@ def assemble(tables: Mapping[str, pd.DataFrame]) -> ChunkInput:
         }
     )
     return ChunkInput(
-        frames=EnterpriseFrames(**frames, counterparty_risk=tables["risk"]),
+        frames=EnterpriseFrames.from_pandas(frames, counterparty_risk=tables["risk"]),
         previous=tables["previous"],
         exposure=exposure,
     )

@@ -21,7 +21,6 @@ import psycopg
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 
-from industry_credit.batch.compute import per_object
 from industry_credit.batch.partitions import partition_name
 
 RESULT_COLUMNS = (
@@ -68,12 +67,16 @@ _UPDATE = (
 )
 
 
-def _pg_text_array(values: pd.Series) -> npt.NDArray[np.object_]:
-    # Flag codes are identifiers ([a-z0-9_]), so they need no quoting inside the array literal.
-    # Formatted once per distinct list object (rows with the same flags share one).
-    codes, lists = per_object(values.to_numpy(dtype=object))
-    texts = np.array(["{" + ",".join(items) + "}" for items in lists], dtype=object)
-    out: npt.NDArray[np.object_] = texts[codes]
+def _pg_text_array(results: pd.DataFrame) -> npt.NDArray[np.object_]:
+    """Each row's flags as a PostgreSQL array literal, formatted once per flag set.
+
+    ``flag_set`` numbers the distinct flag lists (``compute.score_chunk``). Flag codes are
+    identifiers ([a-z0-9_]), so they need no quoting inside the literal."""
+    flag_set = results["flag_set"].to_numpy(dtype=np.int64)
+    _, first, codes = np.unique(flag_set, return_index=True, return_inverse=True)
+    flags = results["flags"].to_numpy(dtype=object)
+    texts = np.array(["{" + ",".join(flags[row]) + "}" for row in first], dtype=object)
+    out: npt.NDArray[np.object_] = texts[codes.reshape(-1)]
     return out
 
 
@@ -87,7 +90,7 @@ def to_csv(results: pd.DataFrame, *, as_of: date, run_id: str) -> bytes:
     columns = {
         "as_of": pa.array([as_of.isoformat()] * n, type=pa.string()),
         "run_id": pa.array([run_id] * n, type=pa.string()),
-        "flags": pa.array(_pg_text_array(results["flags"]), type=pa.string()),
+        "flags": pa.array(_pg_text_array(results), type=pa.string()),
         "notches": pa.array(
             results["notches"].round().to_numpy(), type=pa.int64(), from_pandas=True
         ),

@@ -2,39 +2,15 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from itertools import groupby
 from typing import Any
 
-import numpy as np
-import pandas as pd
-
 from industry_credit.decisions.pipeline import FrameDecisions, decide_frames
 from industry_credit.decisions.types import DecisionInput, EngineResult
-from industry_credit.ml.frames import EnterpriseFrames
+from industry_credit.ml.frames import CounterpartyRisk, EnterpriseFrames
 from industry_credit.ml.scorer import Scorer
-from industry_credit.rules.assemble import decision_fields
 from industry_credit.rules.ruleset import Ruleset
-
-
-def _plain(value: Any) -> Any:
-    """JSON-ready: NumPy scalars to Python, NaN and NA to None."""
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if value is pd.NA or value is pd.NaT:
-        return None
-    return value
-
-
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """Rows as dicts, built column-wise: DataFrame.to_dict(records) walks rows through pandas
-    indexing and costs milliseconds on a frame this wide."""
-    names = [str(c) for c in frame.columns]
-    columns = [frame[c].to_numpy(dtype=object) for c in frame.columns]
-    return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
 
 
 def _batches(inputs: Sequence[DecisionInput]) -> list[list[int]]:
@@ -81,11 +57,10 @@ class PipelineEngine:
         for item in inputs:
             risk.update(dict(item.counterparty_risk))
         # _batches guarantees no input's link meets a PD it did not see itself.
-        frames = EnterpriseFrames.from_documents([item.document for item in inputs])
-        if risk:
-            frames = frames.with_counterparty_risk(
-                pd.DataFrame({"counterparty_uscc": list(risk), "pd": list(risk.values())})
-            )
+        frames = EnterpriseFrames.from_documents(
+            [item.document for item in inputs],
+            counterparty_risk=CounterpartyRisk.from_pairs(risk) if risk else None,
+        )
         return decide_frames(
             frames=frames, as_of=inputs[0].as_of, scorer=self.scorer, ruleset=self.ruleset
         )
@@ -94,30 +69,30 @@ class PipelineEngine:
         results: list[EngineResult | None] = [None] * len(inputs)
         for group in _batches(inputs):
             decided = self._run([inputs[i] for i in group])
-            feature_rows = _records(decided.features)
-            score_rows = _records(decided.scores)
-            rule_rows = _records(decided.rules)
+            feature_rows = decided.features.records()
+            pd_values = decided.scores.pd.tolist()
+            grades = decided.scores.grade.tolist()
+            reasons = decided.scores.reasons or [[] for _ in group]
             for position, i in enumerate(group):
-                scores = score_rows[position]
                 decision = {
-                    "pd": float(scores["pd"]),
-                    "grade": str(scores["grade"]),
-                    **decision_fields(rule_rows[position]),
-                    "reasons": list(scores.get("reasons") or []),
+                    "pd": pd_values[position],
+                    "grade": grades[position],
+                    **decided.rules.decision_fields(position),
+                    "reasons": list(reasons[position]),
                 }
-                features = {k: _plain(v) for k, v in feature_rows[position].items()}
-                results[i] = EngineResult(decision=decision, features=features)
+                results[i] = EngineResult(decision=decision, features=feature_rows[position])
         return [r for r in results if r is not None]
 
     def explain(self, item: DecisionInput) -> dict[str, Any]:
         """Every SHAP contribution, every feature value and every rule's evaluation."""
         decided = self._run([item])
-        matrix = self.scorer.schema.encode(decided.features).matrix
+        features = decided.features
+        matrix = self.scorer.schema.encode_columns(features.columns, len(features)).matrix
         contributions = self.scorer.contributions(matrix)[0]
         names = self.scorer.features
-        fired = {hit["rule_id"] for hit in decided.rules.iloc[0]["rule_hits"]}
+        fired = {hit["rule_id"] for hit in decided.rules.rule_hits.row(0)}
         return {
-            "features": {k: _plain(v) for k, v in decided.features.iloc[0].items()},
+            "features": features.records()[0],
             "contributions": {
                 name: float(value) for name, value in zip(names, contributions, strict=False)
             },

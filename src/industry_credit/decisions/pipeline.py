@@ -1,7 +1,8 @@
 """Frames in, decisions out: the one vectorized path shared by the API and the nightly batch.
 
-``decide_frames`` never loops over rows; the API calls it with the handful of applications that
-arrived within a millisecond or two, the batch with a chunk of a hundred thousand enterprises.
+``decide_frames`` never loops over rows and builds no pandas object: the API calls it with the
+handful of applications that arrived together, the batch with a chunk of a hundred thousand
+enterprises, and both take the same column arrays through the same functions.
 """
 
 from __future__ import annotations
@@ -9,20 +10,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-import pandas as pd
-
+from industry_credit.ml.feature_table import FeatureTable
 from industry_credit.ml.features import build_features
 from industry_credit.ml.frames import EnterpriseFrames
-from industry_credit.ml.scorer import Scorer
+from industry_credit.ml.scorer import Scorer, Scores
 from industry_credit.rules.engine import evaluate
+from industry_credit.rules.result import RuleTable
 from industry_credit.rules.ruleset import Ruleset
 
 
 @dataclass(frozen=True)
 class FrameDecisions:
-    features: pd.DataFrame
-    scores: pd.DataFrame
-    rules: pd.DataFrame
+    """Three tables on the same rows (``features.ids``): features, scores and the rules' part."""
+
+    features: FeatureTable
+    scores: Scores
+    rules: RuleTable
 
 
 def decide_frames(
@@ -35,7 +38,6 @@ def decide_frames(
 ) -> FrameDecisions:
     features = build_features(frames, as_of)
     scores = scorer.score(features, with_shap=with_reasons)
-    scored = features.assign(pd=scores["pd"].to_numpy(), grade=scores["grade"].to_numpy())
+    scored = dict(features.columns.items()) | {"pd": scores.pd, "grade": scores.grade_coded}
     rules = evaluate(ruleset, scored)
-    rules.index = features.index
     return FrameDecisions(features=features, scores=scores, rules=rules)

@@ -83,11 +83,11 @@ def infer_as_of(frames: EnterpriseFrames, path: Path | None = None) -> date:
         config = json.loads(manifest.read_text()).get("config", {})
         if isinstance(config, dict) and config.get("as_of"):
             return date.fromisoformat(str(config["as_of"]))
-    months = pd.to_datetime(frames.alternative_data_monthly["month"])
+    months = np.asarray(frames.alternative_data_monthly["month"]).astype("datetime64[M]")
     if len(months):
-        last = months.max()
-        return (last + pd.offsets.MonthBegin(1)).date()
-    return date(int(frames.financial_statements["fiscal_year"].max()) + 1, 6, 30)
+        following: date = (months.max() + np.timedelta64(1, "M")).astype("datetime64[D]").item()
+        return following
+    return date(int(np.max(frames.financial_statements["fiscal_year"])) + 1, 6, 30)
 
 
 def synthetic_schema(features: pd.DataFrame) -> FeatureSchema:
@@ -103,11 +103,11 @@ def load_synthetic(
     path: Path, target: str, as_of: date | None, holdout_by: str | None
 ) -> TrainingData:
     frames = EnterpriseFrames.from_parquet_dir(path)
-    ent = frames.enterprises
+    ent = frames.to_pandas("enterprises")
     if target not in ent.columns:
         raise TrainingDataError(f"target column {target!r} is not in enterprises.parquet")
     as_of = as_of or infer_as_of(frames, path)
-    features = build_features(frames, as_of)
+    features = build_features(frames, as_of).to_pandas()
     y = _binary_target(ent.set_index("id")[target].reindex(features.index), target)
     groups = None
     if holdout_by is not None:

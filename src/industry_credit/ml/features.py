@@ -11,13 +11,14 @@ from datetime import date
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from industry_credit.ml.aggregate import Agg, Aligned, flag, positions, safe_div
+from industry_credit.ml.aggregate import Agg, Aligned, safe_div
+from industry_credit.ml.columns import Coded, ColumnTable, positions
 from industry_credit.ml.feature_docs import FEATURE_DOCS
-from industry_credit.ml.frames import EnterpriseFrames
+from industry_credit.ml.feature_table import FeatureTable
+from industry_credit.ml.frames import CounterpartyRisk, EnterpriseFrames
 from industry_credit.ml.monthly import alternative_features
 from industry_credit.vocabulary import (
     DISTRICTS,
@@ -25,6 +26,7 @@ from industry_credit.vocabulary import (
     SECTORS,
     STAGES,
     SUBSIDY_KINDS,
+    SUPPLY_ROLES,
     TECH_ROUTES,
 )
 
@@ -35,6 +37,7 @@ __all__ = [
     "FEATURE_DOCS",
     "HIGH_RISK_PD",
     "NUMERIC_FEATURES",
+    "FeatureTable",
     "build_features",
     "safe_div",
 ]
@@ -73,21 +76,6 @@ NUMERIC_FEATURES = tuple(
 )
 
 
-def _categorical(name: str, values: pd.Series) -> pd.Categorical[str]:
-    """A pandas Categorical over the vocabulary, so the scorer maps a few categories instead of
-    hashing every row. Values outside the vocabulary are kept as extra categories (sorted, after
-    the vocabulary), so the scorer can still name them; every frame gets the same categories
-    for the same values, whatever subset of firms it holds."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    known = CATEGORY_VOCABULARY[name]
-    extras = sorted(str(u) for u in uniques if u not in known)
-    categories = [*known, *extras]
-    where = {c: i for i, c in enumerate(categories)}
-    # The appended -1 is what the missing-value sentinel -1 picks up.
-    table = np.array([where[str(u)] for u in uniques] + [-1], dtype=np.int16)
-    return pd.Categorical.from_codes(table[codes], categories=pd.Index(categories, dtype=str))
-
-
 def _sorted_by(first: np.ndarray, second: np.ndarray) -> bool:
     """Whether rows are already in (first, second) order: the sort is then skipped."""
     if len(first) < 2:
@@ -96,8 +84,8 @@ def _sorted_by(first: np.ndarray, second: np.ndarray) -> bool:
     return bool(((step > 0) | ((step == 0) & tie)).all())
 
 
-def _financials(out: dict[str, Any], ids: pd.Index, fs: pd.DataFrame, as_of: date) -> None:
-    year = fs["fiscal_year"].to_numpy(dtype=np.int64)
+def _financials(out: dict[str, Any], ids: np.ndarray, fs: ColumnTable, as_of: date) -> None:
+    year = np.asarray(fs["fiscal_year"], dtype=np.int64)
     pos = positions(ids, fs["enterprise_id"])
     valid = np.flatnonzero((year <= as_of.year) & (pos >= 0))
     # Sort by enterprise, then year: the last row of each enterprise is its latest FY and the
@@ -154,13 +142,13 @@ def _financials(out: dict[str, Any], ids: pd.Index, fs: pd.DataFrame, as_of: dat
 
 
 def _supply(
-    out: dict[str, Any], ids: pd.Index, links: pd.DataFrame, risk: pd.DataFrame | None
+    out: dict[str, Any], ids: np.ndarray, links: ColumnTable, risk: CounterpartyRisk | None
 ) -> None:
-    # Compared as a Series: Arrow strings never become Python objects.
-    is_buyer = (links["role"] == "buyer").to_numpy(dtype=bool)
-    is_supplier = (links["role"] == "supplier").to_numpy(dtype=bool)
-    share = links["share"].to_numpy(dtype=np.float64)
-    core = flag(links["is_core_enterprise"])
+    role: Coded = links["role"]
+    is_buyer = role.codes == SUPPLY_ROLES.index("buyer")
+    is_supplier = role.codes == SUPPLY_ROLES.index("supplier")
+    share = np.asarray(links["share"], dtype=np.float64)
+    core = np.asarray(links["is_core_enterprise"], dtype=bool)
     n, pos = len(ids), positions(ids, links["enterprise_id"])
     buyers = Agg(n, pos, is_buyer)
     suppliers = Agg(n, pos, is_supplier)
@@ -173,9 +161,9 @@ def _supply(
     out["core_buyer_share"] = np.where(out["n_buyers"] > 0, core_share, np.nan)
     out["has_core_buyer"] = buyers.sum(core.astype(np.float64)) > 0
     out["core_buyer_receivables"] = out["receivables"] * out["core_buyer_share"]
-    delivery = links["on_time_delivery_rate"].to_numpy(dtype=np.float64)
-    days = links["avg_payment_days"].to_numpy(dtype=np.float64)
-    imported = links["imported_component_share"].to_numpy(dtype=np.float64)
+    delivery = np.asarray(links["on_time_delivery_rate"], dtype=np.float64)
+    days = np.asarray(links["avg_payment_days"], dtype=np.float64)
+    imported = np.asarray(links["imported_component_share"], dtype=np.float64)
     out["on_time_delivery_rate"] = safe_div(buyers.sum(share * delivery), b_share)
     out["buyer_payment_days"] = safe_div(buyers.sum(share * days), b_share)
     out["supplier_payment_days"] = safe_div(suppliers.sum(share * days), suppliers.sum(share))
@@ -187,8 +175,7 @@ def _supply(
         out["counterparty_distress_share"] = np.full(len(ids), np.nan)
         out["core_buyer_distress"] = np.full(len(ids), np.nan)
         return
-    pd_map = risk.drop_duplicates("counterparty_uscc", keep="last").set_index("counterparty_uscc")
-    cp_pd = pd_map["pd"].reindex(links["counterparty_uscc"].to_numpy()).to_numpy(np.float64)
+    cp_pd = _counterparty_pd(links["counterparty_uscc"], risk)
     known = ~np.isnan(cp_pd)
     both = Agg(n, pos, known)
     distressed = (cp_pd >= HIGH_RISK_PD).astype(np.float64)
@@ -199,25 +186,24 @@ def _supply(
     )
 
 
-def _loan(out: dict[str, Any], ids: pd.Index, loans: pd.DataFrame) -> None:
-    loan = Aligned.table(ids, loans)
-    out["purpose"] = _categorical("purpose", pd.Series(loan.obj("purpose"), dtype=object))
+def _counterparty_pd(uscc: Any, risk: CounterpartyRisk) -> np.ndarray:
+    """Each link's counterparty PD (NaN: not known), matched by USCC in C++ (Arrow)."""
+    codes = uscc if isinstance(uscc, pa.Array | pa.ChunkedArray) else pa.array(uscc, pa.string())
+    found = pc.index_in(codes, value_set=risk.uscc)
+    at = np.asarray(found.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+    return np.where(at >= 0, risk.pd_values[np.maximum(at, 0)], np.nan)
+
+
+def _loan(out: dict[str, Any], ids: np.ndarray, loans: ColumnTable) -> None:
+    loan = Aligned.table_of(ids, loans)
+    out["purpose"] = loan.coded("purpose")
     out["amount"] = loan.num("amount")
     out["tenor_months"] = loan.num("tenor_months")
-    # Flatten the collateral lists in Arrow (C++), not row by row in Python.
-    lists = loan.lists("collateral")
-    values = pc.list_flatten(lists)
-    parents = np.asarray(pc.list_parent_indices(lists).to_numpy(), dtype=np.int64)
-
-    def member(codes: tuple[str, ...]) -> np.ndarray:
-        found = pc.is_in(values, value_set=pa.array(codes, type=pa.string()))
-        return np.asarray(found.to_numpy(zero_copy_only=False), dtype=bool)
-
-    is_none = np.asarray(pc.equal(values, "none").to_numpy(zero_copy_only=False), dtype=bool)
-    agg = Agg(len(ids), parents, ~is_none)
-    out["collateral_count"] = agg.count()
-    out["has_guarantee"] = agg.sum(member(GUARANTEES)) > 0
-    out["has_hard_collateral"] = agg.sum(member(HARD_COLLATERAL)) > 0
+    collateral = loan.counts("collateral")
+    offered = collateral.of([c for c in collateral.vocabulary if c != "none"])
+    out["collateral_count"] = offered.astype(np.float64)
+    out["has_guarantee"] = collateral.of(GUARANTEES) > 0
+    out["has_hard_collateral"] = collateral.of(HARD_COLLATERAL) > 0
 
 
 def _column(name: str, values: Any) -> Any:
@@ -226,7 +212,7 @@ def _column(name: str, values: Any) -> Any:
     return np.asarray(values, dtype=bool if name in BOOL_FEATURES else np.float64)
 
 
-def _side_features(frames: EnterpriseFrames, ids: pd.Index, as_of: date) -> dict[str, Any]:
+def _side_features(frames: EnterpriseFrames, ids: np.ndarray, as_of: date) -> dict[str, Any]:
     """The monthly panel and the loan request: the half of the work run on a second thread."""
     out: dict[str, Any] = {}
     alternative_features(out, ids, frames.alternative_data_monthly, as_of)
@@ -234,74 +220,71 @@ def _side_features(frames: EnterpriseFrames, ids: pd.Index, as_of: date) -> dict
     return out
 
 
-def build_features(frames: EnterpriseFrames, as_of: date) -> pd.DataFrame:
-    """One row per enterprise (index ``enterprise_id``) with every column of ``FEATURE_DOCS``."""
+def build_features(frames: EnterpriseFrames, as_of: date) -> FeatureTable:
+    """One row per enterprise (``ids``) with every column of ``FEATURE_DOCS``."""
     ent = frames.enterprises
-    ids = pd.Index(ent["id"].to_numpy(), name="enterprise_id")
+    ids = np.asarray(ent["id"], dtype=np.int64)
     if len(ids) < PARALLEL_FIRMS:
         return _frame(ids, _main_features(frames, ids, as_of) | _side_features(frames, ids, as_of))
     # Two halves on two threads: numpy and Arrow release the GIL in their loops, so the
-    # monthly panel and the rest overlap. The side thread gets its own Index, whose lazily
-    # built hash table is then never shared between threads. Each feature is computed by the
-    # same code either way, so the bits do not depend on the batch size.
+    # monthly panel and the rest overlap. Each feature is computed by the same code either
+    # way, so the bits do not depend on the batch size.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="features") as pool:
-        job = pool.submit(_side_features, frames, pd.Index(ids.to_numpy(), name=ids.name), as_of)
+        job = pool.submit(_side_features, frames, ids, as_of)
         main = _main_features(frames, ids, as_of)
         side = job.result()
     return _frame(ids, main | side)
 
 
-def _main_features(frames: EnterpriseFrames, ids: pd.Index, as_of: date) -> dict[str, Any]:
+def _main_features(frames: EnterpriseFrames, ids: np.ndarray, as_of: date) -> dict[str, Any]:
     ent = frames.enterprises
     out: dict[str, Any] = {}
     for col in ("sector", "district", "tech_route", "declared_stage"):
-        out[col] = _categorical(col, ent[col])
+        out[col] = ent[col]
     for col in ("specialized_sme", "little_giant", "is_core_enterprise"):
-        out[col] = flag(ent[col])
-    founded = pd.to_datetime(ent["founded_on"]).to_numpy().astype("datetime64[D]")
+        out[col] = np.asarray(ent[col], dtype=bool)
+    founded = np.asarray(ent["founded_on"]).astype("datetime64[D]")
     age_days = (np.datetime64(as_of, "D") - founded).astype(np.float64)
     out["firm_age_years"] = age_days / 365.25
-    employees = ent["employees"].to_numpy(dtype=np.float64)
+    employees = np.asarray(ent["employees"], dtype=np.float64)
     out["employees"] = employees
 
     _financials(out, ids, frames.financial_statements, as_of)
     _supply(out, ids, frames.supply_links, frames.counterparty_risk)
 
-    ip = Aligned.table(ids, frames.intellectual_property)
+    ip = Aligned.table_of(ids, frames.intellectual_property)
     out["patents"] = ip.num("patents", 0.0)
     out["software_copyrights"] = ip.num("software_copyrights", 0.0)
     out["ip_valuation"] = ip.num("ip_valuation", 0.0)
     out["ip_per_employee"] = safe_div(out["ip_valuation"], employees)
 
     pol_cols = ["guidance_fund_equity", "vc_backed", "trade_in_subsidy_eligible"]
-    pol = Aligned.table(ids, frames.policy_support)
+    pol = Aligned.table_of(ids, frames.policy_support)
     for col in pol_cols:
         out[col] = pol.flag(col)
     out["special_fund_grant"] = pol.num("special_fund_grant", 0.0)
 
-    green = Aligned.table(ids, frames.green_data)
+    green = Aligned.table_of(ids, frames.green_data)
     out["compliance_violation"] = green.flag("compliance_violation")
     out["carbon_intensity_vs_sector"] = green.num("carbon_intensity_vs_sector")
 
     plan_cols = ["break_even_units", "annual_capacity_units", "planned_sales_units"]
-    plan = Aligned.table(ids, frames.market_plans)
+    plan = Aligned.table_of(ids, frames.market_plans)
     for col in plan_cols:
         out[col] = plan.num(col)
     sellable = np.fmin(out["annual_capacity_units"], out["planned_sales_units"])
     out["break_even_coverage"] = safe_div(sellable, out["break_even_units"])
     out["sales_plan_coverage"] = safe_div(out["planned_sales_units"], out["break_even_units"])
-    out["core_product_tech_life_months"] = ent["core_product_tech_life_months"].to_numpy(
-        dtype=np.float64
+    out["core_product_tech_life_months"] = np.asarray(
+        ent["core_product_tech_life_months"], dtype=np.float64
     )
     return out
 
 
-def _frame(ids: pd.Index, out: dict[str, Any]) -> pd.DataFrame:
+def _frame(ids: np.ndarray, out: dict[str, Any]) -> FeatureTable:
     # Features that combine the loan request (side) with the rest (main).
     out["tenor_to_tech_life"] = safe_div(out["tenor_months"], out["core_product_tech_life_months"])
     out["loan_to_revenue"] = safe_div(out["amount"], out["revenue"])
     out["loan_to_equity"] = safe_div(out["amount"], np.fmax(out["equity"], 0.0))
-    # Column by column, without consolidating into 2-D blocks: the scorer copies every column
-    # into its float matrix anyway, so a consolidating copy here would be paid twice.
     columns = {c: _column(c, out[c]) for c in FEATURE_DOCS}
-    return pd.DataFrame(columns, index=ids, copy=False)
+    return FeatureTable(ids, ColumnTable(columns, len(ids)))

@@ -1,15 +1,16 @@
-"""The input tables of the model as one immutable bundle of DataFrames.
+"""The input tables of the decision kernel as one immutable bundle of column tables.
 
-Column names are the database column names (``db/models/enterprises.py``); the same frames come
-from the synthetic population's Parquet files, from application documents (the API) or from the
-database (the nightly batch), so one feature function serves all three.
+Each table holds the columns the declared schema (``industry_credit.tables``) marks as read by
+the kernel, as column arrays (``ml/columns.py``). The same bundle comes from application
+documents (the API: arrays built straight from the validated documents), from Parquet (the
+synthetic population) or from the database (the nightly batch, through Arrow), so one feature
+function serves all three.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields
-from datetime import date
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,97 +20,32 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from industry_credit.applications.schemas import ApplicationDocument
-from industry_credit.vocabulary import SUBSIDY_KINDS
+from industry_credit.ml.columns import (
+    CodeCounts,
+    Coded,
+    ColumnTable,
+    table_from_arrow,
+    table_from_pandas,
+)
+from industry_credit.tables import (
+    COUNTERPARTY_RISK_COLUMNS,
+    FEATURE_COLUMNS,
+    STATEMENT_AMOUNTS,
+    TABLES,
+)
+from industry_credit.vocabulary import (
+    COLLATERAL,
+    DISTRICTS,
+    PRODUCT_CODES,
+    PURPOSES,
+    SECTORS,
+    STAGES,
+    SUBSIDY_KINDS,
+    SUPPLY_ROLES,
+    TECH_ROUTES,
+)
 
-ENTERPRISE_COLUMNS = (
-    "id",
-    "uscc",
-    "name",
-    "sector",
-    "district",
-    "founded_on",
-    "employees",
-    "declared_stage",
-    "tech_route",
-    "core_product_tech_life_months",
-    "specialized_sme",
-    "little_giant",
-    "is_core_enterprise",
-)
-FINANCIAL_COLUMNS = (
-    "enterprise_id",
-    "fiscal_year",
-    "revenue",
-    "operating_cost",
-    "net_profit",
-    "total_assets",
-    "total_liabilities",
-    "current_assets",
-    "current_liabilities",
-    "operating_cash_flow",
-    "rd_expense",
-    "inventory",
-    "receivables",
-    *(f"subsidy_{kind}" for kind in SUBSIDY_KINDS),
-)
-SUPPLY_COLUMNS = (
-    "enterprise_id",
-    "counterparty_uscc",
-    "counterparty_name",
-    "role",
-    "is_core_enterprise",
-    "share",
-    "on_time_delivery_rate",
-    "avg_payment_days",
-    "imported_component_share",
-)
-ALTERNATIVE_COLUMNS = (
-    "enterprise_id",
-    "month",
-    "tax_invoice_amount",
-    "electricity_kwh",
-    "social_insurance_headcount",
-    "customs_export_amount",
-    "equipment_downtime_rate",
-    "order_cancellation_rate",
-)
-IP_COLUMNS = ("enterprise_id", "patents", "software_copyrights", "ip_valuation")
-POLICY_COLUMNS = (
-    "enterprise_id",
-    "guidance_fund_equity",
-    "vc_backed",
-    "special_fund_grant",
-    "trade_in_subsidy_eligible",
-)
-GREEN_COLUMNS = ("enterprise_id", "compliance_violation", "carbon_intensity_vs_sector")
-MARKET_COLUMNS = (
-    "enterprise_id",
-    "break_even_units",
-    "annual_capacity_units",
-    "planned_sales_units",
-)
-LOAN_COLUMNS = (
-    "enterprise_id",
-    "amount",
-    "tenor_months",
-    "purpose",
-    "collateral",
-    "requested_product",
-)
-COUNTERPARTY_RISK_COLUMNS = ("counterparty_uscc", "pd")
-
-# Frame name -> the columns the feature function reads (more columns are allowed).
-TABLES: Mapping[str, tuple[str, ...]] = {
-    "enterprises": ENTERPRISE_COLUMNS,
-    "financial_statements": FINANCIAL_COLUMNS,
-    "supply_links": SUPPLY_COLUMNS,
-    "alternative_data_monthly": ALTERNATIVE_COLUMNS,
-    "intellectual_property": IP_COLUMNS,
-    "policy_support": POLICY_COLUMNS,
-    "green_data": GREEN_COLUMNS,
-    "market_plans": MARKET_COLUMNS,
-    "loan_requests": LOAN_COLUMNS,
-}
+INPUT_TABLES: tuple[str, ...] = tuple(FEATURE_COLUMNS)
 
 
 class FramesError(ValueError):
@@ -117,56 +53,118 @@ class FramesError(ValueError):
 
 
 @dataclass(frozen=True)
+class CounterpartyRisk:
+    """The latest known PD of counterparties, by USCC (unique: the last of a repeated USCC)."""
+
+    uscc: pa.Array
+    pd_values: np.ndarray
+
+    @classmethod
+    def from_pairs(cls, pairs: Mapping[str, float]) -> CounterpartyRisk:
+        return cls(pa.array(list(pairs), type=pa.string()), np.array(list(pairs.values()), float))
+
+    @classmethod
+    def from_frame(cls, frame: pd.DataFrame) -> CounterpartyRisk:
+        missing = [c for c in COUNTERPARTY_RISK_COLUMNS if c not in frame.columns]
+        if missing:
+            raise FramesError(f"table counterparty_risk lacks columns {missing}")
+        last = frame.drop_duplicates("counterparty_uscc", keep="last")
+        return cls(
+            pa.array(last["counterparty_uscc"].astype(str).tolist(), type=pa.string()),
+            last["pd"].to_numpy(np.float64),
+        )
+
+    def __len__(self) -> int:
+        return len(self.pd_values)
+
+
+@dataclass(frozen=True)
 class EnterpriseFrames:
-    enterprises: pd.DataFrame
-    financial_statements: pd.DataFrame
-    supply_links: pd.DataFrame
-    alternative_data_monthly: pd.DataFrame
-    intellectual_property: pd.DataFrame
-    policy_support: pd.DataFrame
-    green_data: pd.DataFrame
-    market_plans: pd.DataFrame
-    loan_requests: pd.DataFrame
-    counterparty_risk: pd.DataFrame | None = None
+    enterprises: ColumnTable
+    financial_statements: ColumnTable
+    supply_links: ColumnTable
+    alternative_data_monthly: ColumnTable
+    intellectual_property: ColumnTable
+    policy_support: ColumnTable
+    green_data: ColumnTable
+    market_plans: ColumnTable
+    loan_requests: ColumnTable
+    counterparty_risk: CounterpartyRisk | None = None
 
     def __post_init__(self) -> None:
-        for name, columns in TABLES.items():
-            frame: pd.DataFrame = getattr(self, name)
-            missing = [c for c in columns if c not in frame.columns]
+        for name in INPUT_TABLES:
+            table: ColumnTable = getattr(self, name)
+            missing = [c for c in FEATURE_COLUMNS[name] if c not in table]
             if missing:
                 raise FramesError(f"table {name} lacks columns {missing}")
-        if self.counterparty_risk is not None:
-            missing = [c for c in COUNTERPARTY_RISK_COLUMNS if c not in self.counterparty_risk]
-            if missing:
-                raise FramesError(f"table counterparty_risk lacks columns {missing}")
 
-    def with_counterparty_risk(self, risk: pd.DataFrame | None) -> EnterpriseFrames:
-        values = {f.name: getattr(self, f.name) for f in fields(self)}
-        values["counterparty_risk"] = risk
-        return EnterpriseFrames(**values)
+    def with_counterparty_risk(
+        self, risk: CounterpartyRisk | pd.DataFrame | None
+    ) -> EnterpriseFrames:
+        return replace(self, counterparty_risk=_risk(risk))
+
+    def table(self, name: str) -> ColumnTable:
+        value: ColumnTable = getattr(self, name)
+        return value
+
+    def to_pandas(self, name: str) -> pd.DataFrame:
+        """One table as a DataFrame (training, reports)."""
+        return self.table(name).to_pandas()
+
+    @classmethod
+    def from_arrow(
+        cls, tables: Mapping[str, pa.Table], counterparty_risk: CounterpartyRisk | None = None
+    ) -> EnterpriseFrames:
+        """From Arrow tables (Parquet, the batch reader): every declared column present."""
+        converted = {}
+        for name in INPUT_TABLES:
+            data = tables[name]
+            present = [c for c in TABLES[name].names if c in data.column_names]
+            missing = [c for c in FEATURE_COLUMNS[name] if c not in present]
+            if missing:
+                raise FramesError(f"table {name} lacks columns {missing}")
+            converted[name] = table_from_arrow(TABLES[name], data, present)
+        return cls(**converted, counterparty_risk=counterparty_risk)
+
+    @classmethod
+    def from_pandas(
+        cls, tables: Mapping[str, pd.DataFrame], counterparty_risk: pd.DataFrame | None = None
+    ) -> EnterpriseFrames:
+        """From DataFrames named like the tables (tests and external callers)."""
+        converted = {}
+        for name in INPUT_TABLES:
+            frame = tables[name]
+            present = [c for c in TABLES[name].names if c in frame.columns]
+            missing = [c for c in FEATURE_COLUMNS[name] if c not in present]
+            if missing:
+                raise FramesError(f"table {name} lacks columns {missing}")
+            converted[name] = table_from_pandas(TABLES[name], frame, present)
+        return cls(**converted, counterparty_risk=_risk(counterparty_risk))
 
     @classmethod
     def from_parquet_dir(cls, path: str | Path) -> EnterpriseFrames:
         """Read ``<table>.parquet`` for every table (and ``counterparty_risk.parquet`` if present)."""
         root = Path(path)
-        tables: dict[str, pd.DataFrame] = {}
-        for name in TABLES:
+        tables: dict[str, pa.Table] = {}
+        for name in INPUT_TABLES:
             file = root / f"{name}.parquet"
             if not file.is_file():
                 raise FramesError(f"{file} is missing")
-            tables[name] = _with_datetimes(_read_parquet(file))
+            tables[name] = pq.read_table(file)
         risk_file = root / "counterparty_risk.parquet"
-        risk = pd.read_parquet(risk_file) if risk_file.is_file() else None
-        return cls(**tables, counterparty_risk=risk)
+        risk = (
+            CounterpartyRisk.from_frame(pd.read_parquet(risk_file)) if risk_file.is_file() else None
+        )
+        return cls.from_arrow(tables, risk)
 
     @classmethod
     def from_documents(
         cls,
         docs: Sequence[ApplicationDocument | Mapping[str, Any]],
         enterprise_ids: Sequence[int] | None = None,
-        counterparty_risk: pd.DataFrame | None = None,
+        counterparty_risk: CounterpartyRisk | pd.DataFrame | None = None,
     ) -> EnterpriseFrames:
-        """Flatten N application documents into the frames; ids are 1..N unless given."""
+        """Flatten N application documents into the tables; ids are 1..N unless given."""
         parsed = [
             d if isinstance(d, ApplicationDocument) else ApplicationDocument.model_validate(d)
             for d in docs
@@ -174,150 +172,127 @@ class EnterpriseFrames:
         ids = list(range(1, len(parsed) + 1)) if enterprise_ids is None else list(enterprise_ids)
         if len(ids) != len(parsed):
             raise FramesError("enterprise_ids must have one id per document")
-        return cls(**_flatten(parsed, ids), counterparty_risk=counterparty_risk)
+        return cls(**_flatten(parsed, ids), counterparty_risk=_risk(counterparty_risk))
 
 
-def _read_parquet(file: Path) -> pd.DataFrame:
-    """List columns stay Arrow-backed: turning each row's list into a Python object costs more
-    than everything the features then do with it."""
-
-    def arrow_lists(kind: pa.DataType) -> pd.ArrowDtype | None:
-        return pd.ArrowDtype(kind) if pa.types.is_list(kind) else None
-
-    frame: pd.DataFrame = pq.read_table(file).to_pandas(types_mapper=arrow_lists)
-    return frame
+def _risk(risk: CounterpartyRisk | pd.DataFrame | None) -> CounterpartyRisk | None:
+    return CounterpartyRisk.from_frame(risk) if isinstance(risk, pd.DataFrame) else risk
 
 
-def _with_datetimes(frame: pd.DataFrame) -> pd.DataFrame:
-    """Parquet DATE columns arrive as Python date objects: convert them once, at load."""
-    for col in ("month", "founded_on"):
-        if col in frame.columns and frame[col].dtype == object:
-            frame[col] = pd.to_datetime(frame[col])
-    return frame
-
-
-def _frame(columns: tuple[str, ...], data: dict[str, Any]) -> pd.DataFrame:
-    # One DataFrame per table from whole columns: never a DataFrame per row.
-    return pd.DataFrame({c: data[c] for c in columns}, copy=False)
+def _floats(values: list[Any]) -> np.ndarray:
+    return np.array(values, dtype=np.float64)
 
 
 def _month_start(value: str) -> np.datetime64:
     return np.datetime64(value, "M").astype("datetime64[D]")  # type: ignore[no-any-return]
 
 
-def _flatten(docs: list[ApplicationDocument], ids: list[int]) -> dict[str, pd.DataFrame]:
+def _flatten(docs: list[ApplicationDocument], ids: list[int]) -> dict[str, ColumnTable]:
+    """Column arrays straight from the documents: one Python pass per table, no DataFrame."""
+    n = len(docs)
+    id_array = np.array(ids, dtype=np.int64)
     ents = [d.enterprise for d in docs]
-    enterprises = _frame(
-        ENTERPRISE_COLUMNS,
+    enterprises = ColumnTable(
         {
-            "id": ids,
-            "uscc": [e.uscc for e in ents],
-            "name": [e.name for e in ents],
-            "sector": [e.sector for e in ents],
-            "district": [e.district for e in ents],
+            "id": id_array,
+            "uscc": np.array([e.uscc for e in ents], dtype=object),
+            "name": np.array([e.name for e in ents], dtype=object),
+            "sector": Coded.from_values([e.sector for e in ents], SECTORS),
+            "district": Coded.from_values([e.district for e in ents], DISTRICTS),
             "founded_on": np.array([e.founded_on for e in ents], dtype="datetime64[D]"),
-            "employees": [e.employees for e in ents],
-            "declared_stage": [e.declared_stage for e in ents],
-            "tech_route": [e.tech_route for e in ents],
-            "core_product_tech_life_months": [e.core_product_tech_life_months for e in ents],
-            "specialized_sme": [e.specialized_sme for e in ents],
-            "little_giant": [e.little_giant for e in ents],
-            "is_core_enterprise": [e.is_core_enterprise for e in ents],
+            "employees": np.array([e.employees for e in ents], dtype=np.int64),
+            "declared_stage": Coded.from_values([e.declared_stage for e in ents], STAGES),
+            "tech_route": Coded.from_values([e.tech_route for e in ents], TECH_ROUTES),
+            "core_product_tech_life_months": np.array(
+                [e.core_product_tech_life_months for e in ents], dtype=np.int64
+            ),
+            "specialized_sme": np.array([e.specialized_sme for e in ents], dtype=bool),
+            "little_giant": np.array([e.little_giant for e in ents], dtype=bool),
+            "is_core_enterprise": np.array([e.is_core_enterprise for e in ents], dtype=bool),
         },
+        n,
     )
     fin = [(i, f) for i, d in zip(ids, docs, strict=True) for f in d.financials]
-    money = [c for c in FINANCIAL_COLUMNS[2:] if not c.startswith("subsidy_")]
-    fin_data: dict[str, Any] = {
-        "enterprise_id": [i for i, _ in fin],
-        "fiscal_year": [f.fiscal_year for _, f in fin],
+    statements: dict[str, Any] = {
+        "enterprise_id": np.array([i for i, _ in fin], dtype=np.int64),
+        "fiscal_year": np.array([f.fiscal_year for _, f in fin], dtype=np.int64),
     }
-    for col in money:
-        fin_data[col] = np.array([float(getattr(f, col)) for _, f in fin], dtype=np.float64)
+    for col in STATEMENT_AMOUNTS:
+        statements[col] = _floats([float(getattr(f, col)) for _, f in fin])
     for kind in SUBSIDY_KINDS:
-        fin_data[f"subsidy_{kind}"] = np.array(
-            [float(getattr(f.subsidies, kind)) for _, f in fin], dtype=np.float64
-        )
+        statements[f"subsidy_{kind}"] = _floats([float(getattr(f.subsidies, kind)) for _, f in fin])
     links = [(i, s) for i, d in zip(ids, docs, strict=True) for s in d.supply_chain]
-    supply = _frame(
-        SUPPLY_COLUMNS,
+    supply = ColumnTable(
         {
-            "enterprise_id": [i for i, _ in links],
-            "counterparty_uscc": [s.counterparty_uscc for _, s in links],
-            "counterparty_name": [s.counterparty_name for _, s in links],
-            "role": [s.role for _, s in links],
+            "enterprise_id": np.array([i for i, _ in links], dtype=np.int64),
+            "counterparty_uscc": np.array([s.counterparty_uscc for _, s in links], dtype=object),
+            "counterparty_name": np.array([s.counterparty_name for _, s in links], dtype=object),
+            "role": Coded.from_values([s.role for _, s in links], SUPPLY_ROLES),
             "is_core_enterprise": np.array([s.is_core_enterprise for _, s in links], dtype=bool),
-            "share": np.array([s.share for _, s in links], dtype=np.float64),
-            "on_time_delivery_rate": np.array(
-                [s.on_time_delivery_rate for _, s in links], dtype=np.float64
-            ),
+            "share": _floats([s.share for _, s in links]),
+            "on_time_delivery_rate": _floats([s.on_time_delivery_rate for _, s in links]),
             "avg_payment_days": np.array([s.avg_payment_days for _, s in links], dtype=np.int64),
-            "imported_component_share": np.array(
-                [s.imported_component_share for _, s in links], dtype=np.float64
-            ),
+            "imported_component_share": _floats([s.imported_component_share for _, s in links]),
         },
+        len(links),
     )
     alt = [(i, a) for i, d in zip(ids, docs, strict=True) for a in d.alternative_data]
-    alternative = _frame(
-        ALTERNATIVE_COLUMNS,
+    alternative = ColumnTable(
         {
-            "enterprise_id": [i for i, _ in alt],
+            "enterprise_id": np.array([i for i, _ in alt], dtype=np.int64),
             "month": np.array([_month_start(a.month) for _, a in alt], dtype="datetime64[D]"),
-            "tax_invoice_amount": np.array(
-                [float(a.tax_invoice_amount) for _, a in alt], dtype=np.float64
-            ),
-            "electricity_kwh": np.array(
-                [float(a.electricity_kwh) for _, a in alt], dtype=np.float64
-            ),
+            "tax_invoice_amount": _floats([float(a.tax_invoice_amount) for _, a in alt]),
+            "electricity_kwh": _floats([float(a.electricity_kwh) for _, a in alt]),
             "social_insurance_headcount": np.array(
                 [a.social_insurance_headcount for _, a in alt], dtype=np.int64
             ),
-            "customs_export_amount": np.array(
-                [float(a.customs_export_amount) for _, a in alt], dtype=np.float64
-            ),
-            "equipment_downtime_rate": np.array(
-                [a.equipment_downtime_rate for _, a in alt], dtype=np.float64
-            ),
-            "order_cancellation_rate": np.array(
-                [a.order_cancellation_rate for _, a in alt], dtype=np.float64
-            ),
+            "customs_export_amount": _floats([float(a.customs_export_amount) for _, a in alt]),
+            "equipment_downtime_rate": _floats([a.equipment_downtime_rate for _, a in alt]),
+            "order_cancellation_rate": _floats([a.order_cancellation_rate for _, a in alt]),
         },
+        len(alt),
     )
-    ip = _frame(
-        IP_COLUMNS,
+    ip = ColumnTable(
         {
-            "enterprise_id": ids,
-            "patents": [d.ip.patents for d in docs],
-            "software_copyrights": [d.ip.software_copyrights for d in docs],
-            "ip_valuation": np.array([float(d.ip.ip_valuation) for d in docs], dtype=np.float64),
+            "enterprise_id": id_array,
+            "patents": np.array([d.ip.patents for d in docs], dtype=np.int64),
+            "software_copyrights": np.array([d.ip.software_copyrights for d in docs], np.int64),
+            "ip_valuation": _floats([float(d.ip.ip_valuation) for d in docs]),
         },
+        n,
     )
-    policy = _frame(
-        POLICY_COLUMNS,
+    policy = ColumnTable(
         {
-            "enterprise_id": ids,
-            "guidance_fund_equity": [d.policy_support.guidance_fund_equity for d in docs],
-            "vc_backed": [d.policy_support.vc_backed for d in docs],
-            "special_fund_grant": np.array(
-                [float(d.policy_support.special_fund_grant) for d in docs], dtype=np.float64
+            "enterprise_id": id_array,
+            "guidance_fund_equity": np.array(
+                [d.policy_support.guidance_fund_equity for d in docs], dtype=bool
             ),
-            "trade_in_subsidy_eligible": [d.policy_support.trade_in_subsidy_eligible for d in docs],
-        },
-    )
-    green = _frame(
-        GREEN_COLUMNS,
-        {
-            "enterprise_id": ids,
-            "compliance_violation": [d.green.compliance_violation for d in docs],
-            "carbon_intensity_vs_sector": np.array(
-                [d.green.carbon_intensity_vs_sector for d in docs], dtype=np.float64
+            "vc_backed": np.array([d.policy_support.vc_backed for d in docs], dtype=bool),
+            "special_fund_grant": _floats(
+                [float(d.policy_support.special_fund_grant) for d in docs]
+            ),
+            "trade_in_subsidy_eligible": np.array(
+                [d.policy_support.trade_in_subsidy_eligible for d in docs], dtype=bool
             ),
         },
+        n,
+    )
+    green = ColumnTable(
+        {
+            "enterprise_id": id_array,
+            "compliance_violation": np.array(
+                [d.green.compliance_violation for d in docs], dtype=bool
+            ),
+            "carbon_intensity_vs_sector": _floats(
+                [d.green.carbon_intensity_vs_sector for d in docs]
+            ),
+        },
+        n,
     )
     plans = [(i, d.market) for i, d in zip(ids, docs, strict=True) if d.market is not None]
-    market = _frame(
-        MARKET_COLUMNS,
+    market = ColumnTable(
         {
-            "enterprise_id": [i for i, _ in plans],
+            "enterprise_id": np.array([i for i, _ in plans], dtype=np.int64),
             "break_even_units": np.array([m.break_even_units for _, m in plans], dtype=np.int64),
             "annual_capacity_units": np.array(
                 [m.annual_capacity_units for _, m in plans], dtype=np.int64
@@ -326,21 +301,24 @@ def _flatten(docs: list[ApplicationDocument], ids: list[int]) -> dict[str, pd.Da
                 [m.planned_sales_units for _, m in plans], dtype=np.int64
             ),
         },
+        len(plans),
     )
-    loans = _frame(
-        LOAN_COLUMNS,
+    loans = ColumnTable(
         {
-            "enterprise_id": ids,
-            "amount": np.array([float(d.request.amount) for d in docs], dtype=np.float64),
-            "tenor_months": [d.request.tenor_months for d in docs],
-            "purpose": [d.request.purpose for d in docs],
-            "collateral": [list(d.request.collateral) for d in docs],
-            "requested_product": [d.request.requested_product for d in docs],
+            "enterprise_id": id_array,
+            "amount": _floats([float(d.request.amount) for d in docs]),
+            "tenor_months": np.array([d.request.tenor_months for d in docs], dtype=np.int64),
+            "purpose": Coded.from_values([d.request.purpose for d in docs], PURPOSES),
+            "collateral": CodeCounts.from_lists([d.request.collateral for d in docs], COLLATERAL),
+            "requested_product": Coded.from_values(
+                [d.request.requested_product for d in docs], PRODUCT_CODES
+            ),
         },
+        n,
     )
     return {
         "enterprises": enterprises,
-        "financial_statements": pd.DataFrame(fin_data, copy=False),
+        "financial_statements": ColumnTable(statements, len(fin)),
         "supply_links": supply,
         "alternative_data_monthly": alternative,
         "intellectual_property": ip,
@@ -351,13 +329,13 @@ def _flatten(docs: list[ApplicationDocument], ids: list[int]) -> dict[str, pd.Da
     }
 
 
-def months_between(as_of: date, months: pd.Series) -> np.ndarray:
+def months_between(as_of: Any, months: np.ndarray) -> np.ndarray:
     """Whole calendar months from each ``month`` to the month of ``as_of`` (0 = same month)."""
     if len(months) == 0:
         return np.zeros(0, dtype=np.int64)
-    stamps = months.to_numpy()
+    stamps = np.asarray(months)
     if stamps.dtype.kind != "M":
-        stamps = pd.to_datetime(months).to_numpy()
+        stamps = stamps.astype("datetime64[D]")
     # Integer arithmetic on the stamps' own unit: no datetime conversion of every row, and
     # only two arrays of the feed's length allocated.
     unit, _ = np.datetime_data(stamps.dtype)

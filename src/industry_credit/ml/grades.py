@@ -42,9 +42,17 @@ class GradeScale:
         self.names = np.array([str(name) for name, _ in scale], dtype=object)
         self.upper = np.array([float(bound) for _, bound in scale], dtype=np.float64)  # type: ignore[arg-type]
 
-    def grade(self, pd_values: np.ndarray) -> np.ndarray:
+    def index(self, pd_values: np.ndarray) -> np.ndarray:
+        """Each PD's position on the scale (0 = the best grade)."""
         idx = np.searchsorted(self.upper, np.asarray(pd_values, dtype=np.float64), side="right")
-        return np.asarray(self.names[np.minimum(idx, len(self.names) - 1)], dtype=object)
+        return np.minimum(idx, len(self.names) - 1).astype(np.int16)
+
+    def grade(self, pd_values: np.ndarray) -> np.ndarray:
+        return np.asarray(self.names[self.index(pd_values)], dtype=object)
+
+    @property
+    def name_tuple(self) -> tuple[str, ...]:
+        return tuple(str(n) for n in self.names)
 
     def to_json(self) -> list[list[object]]:
         return [[str(n), float(u)] for n, u in zip(self.names, self.upper, strict=True)]

@@ -18,9 +18,9 @@ from datetime import date
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
-from industry_credit.ml.aggregate import positions, safe_div
+from industry_credit.ml.aggregate import safe_div
+from industry_credit.ml.columns import ColumnTable, positions
 from industry_credit.ml.frames import months_between
 
 _WINDOW = 24  # months of alternative data the features look at
@@ -164,12 +164,9 @@ def _window_features(mean: Mean) -> dict[str, np.ndarray]:
     return out
 
 
-def _float_column(alt: pd.DataFrame, col: str, rows: np.ndarray | None) -> np.ndarray:
-    series = alt[col]
-    if series.dtype == np.float64:
-        values = series.to_numpy()  # no copy: NaN already marks what is missing
-    else:
-        values = series.to_numpy(dtype=np.float64, na_value=np.nan)
+def _float_column(alt: ColumnTable, col: str, rows: np.ndarray | None) -> np.ndarray:
+    # No copy for a float64 column: NaN already marks what is missing.
+    values = np.asarray(alt[col], dtype=np.float64)
     return values if rows is None else values[rows]
 
 
@@ -191,7 +188,7 @@ def _blocks(pos: np.ndarray, n: int) -> Iterator[tuple[int, int, int, int]]:
 
 
 def alternative_features(
-    out: dict[str, Any], ids: pd.Index, alt: pd.DataFrame, as_of: date
+    out: dict[str, Any], ids: np.ndarray, alt: ColumnTable, as_of: date
 ) -> None:
     n = len(ids)
     # Month 0 is the month of as_of, possibly still being reported: windows start at month 1.

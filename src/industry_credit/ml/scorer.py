@@ -11,15 +11,22 @@ features with the largest positive contributions, i.e. that pushed the PD up the
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import lightgbm as lgb
 import numpy as np
+import numpy.typing as npt
+import pandas
 import pandas as pd
 
 from industry_credit.ml.artifact import ModelArtifact, artifact_from_bytes, load_artifact
+from industry_credit.ml.columns import Coded
 from industry_credit.ml.compiled import CompiledForest
+from industry_credit.ml.feature_table import FeatureTable, plain_list
 from industry_credit.ml.fit import calibrate, raw_margin
 from industry_credit.ml.grades import GradeScale
 from industry_credit.ml.reasons import render
@@ -41,6 +48,7 @@ class Scorer:
         self.booster = lgb.Booster(model_str=artifact.model_text)
         self.calibration = artifact.calibration
         self.grades = GradeScale(artifact.grade_scale)
+        self._grade_names = self.grades.name_tuple
         self.num_threads = num_threads
         self.compiled = (
             None
@@ -78,24 +86,33 @@ class Scorer:
         return calibrate(margin, self.calibration)
 
     def score(
-        self, features: pd.DataFrame, with_shap: bool = False, strict: bool = False
-    ) -> pd.DataFrame:
+        self, features: FeatureTable | pd.DataFrame, with_shap: bool = False, strict: bool = False
+    ) -> Scores:
         """PD, grade and unseen-category notes per row; ``reasons`` when ``with_shap``.
 
-        Raises ``FeatureSchemaError`` (column and rows) on invalid input; categories not seen in
-        training are scored as missing and listed in ``unseen`` (``strict`` refuses them).
+        Takes the kernel's ``FeatureTable`` (column arrays, no pandas on the way) or, at the
+        edges (training, tests), a feature DataFrame. Raises ``FeatureSchemaError`` (column and
+        rows) on invalid input; categories not seen in training are scored as missing and listed
+        in ``unseen`` (``strict`` refuses them).
         """
-        encoded = self.schema.encode(features, strict=strict)
+        if isinstance(features, pd.DataFrame):
+            encoded = self.schema.encode(features, strict=strict)
+            ids = np.asarray(features.index.to_numpy())
+            values = _frame_values(features)
+        else:
+            encoded = self.schema.encode_columns(features.columns, len(features), strict=strict)
+            ids = features.ids
+            values = _table_values(features)
         x = encoded.matrix
         pd_values = self.predict_matrix(x)
-        out: dict[str, Any] = {
-            "pd": pd_values,
-            "grade": self.grades.grade(pd_values),
-            "unseen": encoded.unseen_by_row(len(x)),
-        }
-        if with_shap:
-            out["reasons"] = self.reasons(features, x)
-        return pd.DataFrame(out, index=features.index, copy=False)
+        grade = Coded(self.grades.index(pd_values), self._grade_names)
+        return Scores(
+            ids=ids,
+            pd=pd_values,
+            grade_coded=grade,
+            unseen=encoded.unseen_by_row(len(x)),
+            reasons=self.reasons(values, x) if with_shap else None,
+        )
 
     def contributions(self, x: np.ndarray) -> np.ndarray:
         """TreeSHAP contributions (log-odds), one column per feature plus the bias last."""
@@ -103,17 +120,19 @@ class Scorer:
         return np.asarray(contrib, dtype=np.float64)
 
     def reasons(
-        self, features: pd.DataFrame, x: np.ndarray, top_k: int = MAX_REASONS
+        self, values: Callable[[str], list[Any]], x: np.ndarray, top_k: int = MAX_REASONS
     ) -> list[list[dict[str, Any]]]:
+        """The top-k positive contributions per row, rendered with the firm's own value
+        (``values(name)`` gives a feature's column as Python values)."""
         contrib = self.contributions(x)[:, : len(self.features)]
         k = min(top_k, contrib.shape[1])
         # Top-k per row without a full sort: partition, then order the k survivors.
         part = np.argpartition(-contrib, k - 1, axis=1)[:, :k]
         part_vals = np.take_along_axis(contrib, part, axis=1)
         order = np.argsort(-part_vals, axis=1, kind="stable")
-        top = np.take_along_axis(part, order, axis=1)
-        top_vals = np.take_along_axis(part_vals, order, axis=1)
-        columns = {j: features[self.features[j]].to_numpy() for j in np.unique(top)}
+        top = np.take_along_axis(part, order, axis=1).tolist()
+        top_vals = np.take_along_axis(part_vals, order, axis=1).tolist()
+        columns = {j: values(self.features[j]) for j in set(itertools.chain(*top))}
         result: list[list[dict[str, Any]]] = []
         for i in range(len(x)):
             row = []
@@ -125,14 +144,50 @@ class Scorer:
                 row.append(
                     {
                         "feature": self.features[j],
-                        "contribution": round(float(c), 6),
-                        "value": _plain(value),
+                        "contribution": round(c, 6),
+                        "value": value,
                         "zh": zh,
                         "en": en,
                     }
                 )
             result.append(row)
         return result
+
+
+@dataclass(frozen=True)
+class Scores:
+    """One row per scored enterprise (``ids``): calibrated PD, grade, unseen-category notes and,
+    when asked for, the reason codes."""
+
+    ids: np.ndarray
+    pd: npt.NDArray[np.float64]
+    grade_coded: Coded  # positions on the model's master scale
+    unseen: npt.NDArray[np.object_]
+    reasons: list[list[dict[str, Any]]] | None = None
+
+    def __len__(self) -> int:
+        return len(self.pd)
+
+    @property
+    def grade(self) -> npt.NDArray[np.object_]:
+        """Grade names, one per row."""
+        names = np.asarray(self.grade_coded.categories, dtype=object)
+        out: npt.NDArray[np.object_] = names[self.grade_coded.codes]
+        return out
+
+    def to_pandas(self) -> pandas.DataFrame:
+        out: dict[str, Any] = {"pd": self.pd, "grade": self.grade, "unseen": self.unseen}
+        if self.reasons is not None:
+            out["reasons"] = self.reasons
+        return pandas.DataFrame(out, index=pandas.Index(self.ids, name="enterprise_id"))
+
+
+def _table_values(features: FeatureTable) -> Callable[[str], list[Any]]:
+    return lambda name: plain_list(features[name])
+
+
+def _frame_values(features: pd.DataFrame) -> Callable[[str], list[Any]]:
+    return lambda name: [_plain(v) for v in features[name].to_numpy()]
 
 
 def _plain(value: Any) -> Any:

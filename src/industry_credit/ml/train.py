@@ -96,8 +96,8 @@ def _stage1_counterparty_risk(
 ) -> pd.DataFrame | None:
     """Stage-1 PDs for every firm, without contagion features and without held-out labels."""
     assert data.frames is not None
-    ent = data.frames.enterprises
-    known = set(data.frames.supply_links["counterparty_uscc"].unique())
+    ent = data.frames.to_pandas("enterprises")
+    known = set(data.frames.to_pandas("supply_links")["counterparty_uscc"].unique())
     if not known & set(ent["uscc"]):
         progress("stage 1 skipped: no counterparty is a firm of the population")
         return None
@@ -129,7 +129,7 @@ def _with_contagion(data: TrainingData, risk: pd.DataFrame | None) -> TrainingDa
     if risk is None or data.frames is None or data.as_of is None:
         return data
     frames = data.frames.with_counterparty_risk(risk)
-    return replace(data, frames=frames, features=build_features(frames, data.as_of))
+    return replace(data, frames=frames, features=build_features(frames, data.as_of).to_pandas())
 
 
 def _importance(model: FittedModel, x: np.ndarray, names: list[str]) -> list[dict[str, Any]]:

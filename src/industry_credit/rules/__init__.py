@@ -2,14 +2,15 @@
 
 Public API:
     load_ruleset(path_or_text) -> Ruleset              parse and validate, no database
-    evaluate(ruleset, scored) -> DataFrame             one decision row per scored row
-    decision_fields(row) -> dict                       the rules' part of the decision document
+    evaluate(ruleset, scored) -> RuleTable             one decision row per scored row
+    decision_fields(table, i) -> dict                  the rules' part of row i's decision
     load_ruleset_version / activate_ruleset_version / get_active_ruleset / get_ruleset_version
 """
 
 from __future__ import annotations
 
-from industry_credit.rules.assemble import decision_fields
+from typing import Any
+
 from industry_credit.rules.engine import evaluate
 from industry_credit.rules.errors import (
     EvaluationInputError,
@@ -18,6 +19,7 @@ from industry_credit.rules.errors import (
     RulesetPermissionError,
 )
 from industry_credit.rules.loading import default_ruleset, load_ruleset, read_source
+from industry_credit.rules.result import RuleTable
 from industry_credit.rules.ruleset import Rule, Ruleset, build_ruleset, parse_ruleset_text
 from industry_credit.rules.versions import (
     RulesetActivated,
@@ -29,9 +31,16 @@ from industry_credit.rules.versions import (
     load_ruleset_version,
 )
 
+
+def decision_fields(table: RuleTable, i: int) -> dict[str, Any]:
+    """The rules' part of DOMAIN.md's decision document for row ``i`` of ``table``."""
+    return table.decision_fields(i)
+
+
 __all__ = [
     "EvaluationInputError",
     "Rule",
+    "RuleTable",
     "Ruleset",
     "RulesetActivated",
     "RulesetError",

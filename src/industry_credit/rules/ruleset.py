@@ -11,7 +11,8 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -34,6 +35,9 @@ from industry_credit.rules.sections import (
     parse_stage_products,
 )
 from industry_credit.vocabulary import PRODUCT_CODES, STAGES
+
+if TYPE_CHECKING:
+    from industry_credit.rules.compiled import CompiledRuleset
 
 # Seed citations name one of the five source documents and a section in it.
 SEED_REF = re.compile(r"^00[0-4] §\S.*$")
@@ -90,6 +94,15 @@ class Ruleset:
 
     def rules_in(self, phase: Phase) -> tuple[Rule, ...]:
         return tuple(r for r in self.rules if r.phase == phase)
+
+    @cached_property
+    def compiled(self) -> CompiledRuleset:
+        """The ruleset as operations over column arrays; built by ``build_ruleset`` at load."""
+        from industry_credit.rules.compiled import CompiledRuleset
+
+        return CompiledRuleset(
+            self.rules, self.risk_appetite, self.playbooks, self.stage_products, self.products
+        )
 
 
 def canonical_json(content: Mapping[str, Any]) -> str:
@@ -150,7 +163,7 @@ def build_ruleset(content: object) -> Ruleset:
             raise RulesetError(rule.id, "duplicate rule id")
         seen.add(rule.id)
         rules.append(rule)
-    return Ruleset(
+    ruleset = Ruleset(
         version=content_version(content),
         name=name,
         content=content,
@@ -165,6 +178,8 @@ def build_ruleset(content: object) -> Ruleset:
         pricing=parse_pricing(content.get("pricing")),
         conditions=conditions,
     )
+    _ = ruleset.compiled  # compiled once, here, not on the first evaluation
+    return ruleset
 
 
 def _parse_parameters(raw: object) -> dict[str, float]:

@@ -19,7 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from industry_credit.db.models.decisions import Decision
-from industry_credit.rules.engine import OUTCOME_CODES, evaluate
+from industry_credit.rules.engine import evaluate
+from industry_credit.rules.result import OUTCOME_CODES
 from industry_credit.rules.ruleset import Ruleset
 
 OUTCOME_COLUMN = "defaulted_12m"
@@ -84,8 +85,8 @@ def simulate(
 ) -> dict[str, Any]:
     """Both rulesets over the same rows; the report is plain JSON data."""
     defaulted = scored[OUTCOME_COLUMN] if OUTCOME_COLUMN in scored.columns else None
-    base = evaluate(baseline, scored)
-    cand = evaluate(candidate, scored)
+    base = evaluate(baseline, scored).to_pandas()
+    cand = evaluate(candidate, scored).to_pandas()
     base_sum = summarize(base, defaulted)
     cand_sum = summarize(cand, defaulted)
     moves = pd.crosstab(base["outcome"].astype(str), cand["outcome"].astype(str))

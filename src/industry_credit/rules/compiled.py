@@ -1,0 +1,257 @@
+"""A ruleset compiled once, at load, into operations over column arrays.
+
+Each condition becomes a tree of small functions over the evaluation's columns: a comparison
+with a constant, a look-up table indexed by a category's codes (one array operation for
+``eq``/``in``/``ne``/``not_in`` on a category), and ``&``/``|``/``~`` for all/any/not. The
+product tables (playbook positions, stage sets, maximum amounts and tenors) and the cut-off
+segments are arrays built here too. Evaluation then parses nothing and looks nothing up by
+name in a table library.
+
+Columns inside an evaluation: float64 arrays for numbers and booleans (1/0, NaN when unknown),
+and ``Coded`` for categories.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeAlias
+
+import numpy as np
+import numpy.typing as npt
+
+from industry_credit.ml.columns import Coded
+from industry_credit.rules.columns import Phase
+from industry_credit.rules.conditions import (
+    AllOf,
+    Always,
+    AnyOf,
+    Clause,
+    ColumnRef,
+    Condition,
+    Not,
+)
+from industry_credit.rules.sections import RiskAppetite
+from industry_credit.vocabulary import DISTRICTS, PRODUCT_CODES, SECTORS, STAGES
+
+Mask: TypeAlias = npt.NDArray[np.bool_]
+Columns: TypeAlias = Mapping[str, Any]
+Predicate: TypeAlias = Callable[[Columns, int], Mask]
+
+_COMPARE: dict[str, Callable[[Any, Any], Mask]] = {
+    "lt": np.less,
+    "le": np.less_equal,
+    "gt": np.greater,
+    "ge": np.greater_equal,
+    "eq": np.equal,
+    "ne": np.not_equal,
+}
+_BIG = np.iinfo(np.int16).max
+
+
+def compile_condition(cond: Condition) -> Predicate:
+    """The condition as a function of (columns, rows) returning the rows where it holds."""
+    if isinstance(cond, Clause):
+        return _compile_clause(cond)
+    if isinstance(cond, AllOf | AnyOf):
+        parts = [compile_condition(c) for c in cond.items]
+        combine = np.logical_and if isinstance(cond, AllOf) else np.logical_or
+
+        def joined(cols: Columns, n: int) -> Mask:
+            mask = parts[0](cols, n)
+            for part in parts[1:]:
+                mask = combine(mask, part(cols, n))
+            return mask
+
+        return joined
+    if isinstance(cond, Not):
+        inner = compile_condition(cond.item)
+        return lambda cols, n: ~inner(cols, n)
+    assert isinstance(cond, Always)
+    value = cond.value
+    return lambda cols, n: np.full(n, value, dtype=bool)
+
+
+def _compile_clause(clause: Clause) -> Predicate:
+    name, op, value = clause.feature, clause.op, clause.value
+    categorical = _CategoricalClause(clause)
+
+    def numeric(cols: Columns, n: int) -> Mask:
+        col = cols[name]
+        if isinstance(col, Coded):
+            return categorical(col, cols)
+        return _numeric_mask(np.asarray(col, dtype=np.float64), op, value, cols)
+
+    return numeric
+
+
+def _numeric_mask(values: npt.NDArray[np.float64], op: str, value: Any, cols: Columns) -> Mask:
+    if op == "is_null":
+        return np.isnan(values)
+    if op == "not_null":
+        return ~np.isnan(values)
+    if op == "is_true":
+        return np.equal(values, 1.0)
+    if op == "is_false":
+        return np.equal(values, 0.0)
+    if op in ("in", "not_in"):
+        member = np.isin(values, np.asarray(value, dtype=np.float64))
+        # A clause on a missing value is false whatever the operator (NaN is never a member).
+        return member if op == "in" else ~member & ~np.isnan(values)
+    if isinstance(value, ColumnRef):
+        other = np.asarray(cols[value.name], dtype=np.float64)
+        with np.errstate(invalid="ignore"):
+            result = _COMPARE[op](values, other)
+        return result & ~np.isnan(values) & ~np.isnan(other)
+    with np.errstate(invalid="ignore"):
+        result = _COMPARE[op](values, float(value))
+    # Comparisons with NaN are false already, except "ne".
+    return result & ~np.isnan(values) if op == "ne" else result
+
+
+class _CategoricalClause:
+    """A clause on a category: one boolean table per set of categories, indexed by code + 1
+    (index 0 is a missing value), so a clause costs one array look-up."""
+
+    def __init__(self, clause: Clause):
+        self.clause = clause
+        self._tables: dict[tuple[str, ...], Mask] = {}
+
+    def _table(self, categories: tuple[str, ...]) -> Mask:
+        table = self._tables.get(categories)
+        if table is None:
+            op, value = self.clause.op, self.clause.value
+            present = np.ones(len(categories) + 1, dtype=bool)
+            present[0] = False
+            if op == "is_null":
+                table = ~present
+            elif op == "not_null":
+                table = present
+            else:
+                wanted = value if op in ("in", "not_in") else (value,)
+                member = np.zeros(len(categories) + 1, dtype=bool)
+                for item in wanted:
+                    if item in categories:
+                        member[categories.index(item) + 1] = True
+                table = member if op in ("eq", "in") else ~member & present
+            self._tables[categories] = table
+        return table
+
+    def __call__(self, col: Coded, cols: Columns) -> Mask:
+        value = self.clause.value
+        if isinstance(value, ColumnRef):
+            other = cols[value.name]
+            assert isinstance(other, Coded)
+            both = (col.codes >= 0) & (other.codes >= 0)
+            if other.categories == col.categories:
+                same = np.equal(col.codes, other.codes)
+            else:
+                same = np.equal(
+                    np.asarray(col.labels(), dtype=object), np.asarray(other.labels(), dtype=object)
+                )
+            return (same if self.clause.op == "eq" else ~same) & both
+        mask: Mask = self._table(col.categories)[col.codes + 1]
+        return mask
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    id: str
+    phase: Phase
+    effects: Mapping[str, Any]
+    holds: Predicate
+
+
+@dataclass(frozen=True)
+class ProductTables:
+    """Per sector, each product's playbook position (``_BIG``: not in the playbook); per stage,
+    the products the stage may be offered; each product's maximum amount and tenor."""
+
+    position: npt.NDArray[np.int16]  # (sectors, products)
+    stage_allows: npt.NDArray[np.bool_]  # (stages, products)
+    max_amount: npt.NDArray[np.float64]  # (products,)
+    max_tenor: npt.NDArray[np.float64]  # (products,)
+
+
+@dataclass(frozen=True)
+class SegmentTable:
+    """A cut-off segment as membership tables over sector, stage and district codes."""
+
+    sectors: Mask
+    stages: Mask
+    districts: Mask
+    approve_below: float
+    decline_from: float
+
+
+def product_tables(
+    playbooks: Mapping[str, tuple[str, ...]],
+    stage_products: Mapping[str, frozenset[str]],
+    products: Mapping[str, Any],
+) -> ProductTables:
+    n_p = len(PRODUCT_CODES)
+    position = np.full((len(SECTORS), n_p), _BIG, dtype=np.int16)
+    for s, sector in enumerate(SECTORS):
+        for rank, product in enumerate(playbooks[sector]):
+            position[s, PRODUCT_CODES.index(product)] = rank
+    allows = np.zeros((len(STAGES), n_p), dtype=bool)
+    for t, stage in enumerate(STAGES):
+        for product in stage_products[stage]:
+            allows[t, PRODUCT_CODES.index(product)] = True
+    max_amount = np.array(
+        [products[p].max_amount if p in products else np.inf for p in PRODUCT_CODES]
+    )
+    max_tenor = np.array(
+        [products[p].max_tenor_months if p in products else np.inf for p in PRODUCT_CODES],
+        dtype=np.float64,
+    )
+    return ProductTables(position, allows, max_amount, max_tenor)
+
+
+def segment_tables(appetite: RiskAppetite) -> tuple[SegmentTable, ...]:
+    """Least specific first, as the risk appetite orders them: later segments win."""
+
+    def member(wanted: frozenset[str] | None, vocabulary: tuple[str, ...]) -> Mask:
+        table = np.ones(len(vocabulary) + 1, dtype=bool)
+        if wanted is not None:
+            table[:] = False
+            for code in wanted:
+                table[vocabulary.index(code) + 1] = True
+        return table
+
+    return tuple(
+        SegmentTable(
+            member(seg.sectors, SECTORS),
+            member(seg.stages, STAGES),
+            member(seg.districts, DISTRICTS),
+            seg.approve_below,
+            seg.decline_from,
+        )
+        for seg in appetite.segments
+    )
+
+
+class CompiledRuleset:
+    """The rules by phase with their predicates, the product tables and the segment tables."""
+
+    def __init__(
+        self,
+        rules: tuple[Any, ...],
+        appetite: RiskAppetite,
+        playbooks: Mapping[str, tuple[str, ...]],
+        stage_products: Mapping[str, frozenset[str]],
+        products: Mapping[str, Any],
+    ):
+        compiled = [
+            CompiledRule(rule.id, rule.phase, rule.effects, compile_condition(rule.condition))
+            for rule in rules
+        ]
+        self._by_phase = {phase: tuple(r for r in compiled if r.phase == phase) for phase in Phase}
+        self.reads: frozenset[str] = frozenset(c for rule in rules for c in rule.reads)
+        self.segments = segment_tables(appetite)
+        self.products = product_tables(playbooks, stage_products, products)
+        # Rule id -> position, for the rule-hit lists.
+        self.rule_index = {rule.id: i for i, rule in enumerate(rules)}
+
+    def phase(self, number: int) -> tuple[CompiledRule, ...]:
+        return self._by_phase[Phase(number)]
