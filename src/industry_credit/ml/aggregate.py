@@ -7,6 +7,8 @@ inf); LightGBM routes NaN to the learned missing branch, so "unknown" is a value
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
 from industry_credit.ml.columns import CodeCounts, Coded, ColumnTable, positions
@@ -20,6 +22,17 @@ def safe_div(num: np.ndarray, den: np.ndarray) -> np.ndarray:
         out = n / d
     out[~np.isfinite(out) | (d == 0)] = np.nan
     return out
+
+
+def ratios(pairs: Mapping[str, tuple[np.ndarray, np.ndarray]]) -> dict[str, np.ndarray]:
+    """Several ``safe_div`` in one stacked division: the same quotients, in a few numpy calls
+    instead of a few per ratio (what one application's decision mostly pays for)."""
+    names = list(pairs)
+    if not names:
+        return {}
+    numerators = np.vstack([np.asarray(pairs[k][0], dtype=np.float64) for k in names])
+    denominators = np.vstack([np.asarray(pairs[k][1], dtype=np.float64) for k in names])
+    return dict(zip(names, safe_div(numerators, denominators), strict=True))
 
 
 class Agg:

@@ -49,7 +49,24 @@ class FeatureTable:
     def records(self) -> list[dict[str, Any]]:
         """Each row as a JSON-ready dict (NaN and inf as None, codes as text)."""
         names = self.names
-        columns = [plain_list(self.columns[name]) for name in names]
+        by_kind: dict[str, list[str]] = {"f": [], "b": []}
+        plain: dict[str, list[Any]] = {}
+        for name in names:
+            column = self.columns[name]
+            kind = "c" if isinstance(column, Coded) else np.asarray(column).dtype.kind
+            if kind in by_kind:
+                by_kind[kind].append(name)
+            else:
+                plain[name] = plain_list(column)
+        # Numbers and flags leave numpy in one conversion each, not one per column.
+        for kind, group in by_kind.items():
+            if group:
+                stacked = np.vstack([np.asarray(self.columns[c]) for c in group]).tolist()
+                for name, values in zip(group, stacked, strict=True):
+                    plain[name] = (
+                        [v if math.isfinite(v) else None for v in values] if kind == "f" else values
+                    )
+        columns = [plain[name] for name in names]
         return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
 
     def iter_plain(self, name: str) -> Iterator[Any]:

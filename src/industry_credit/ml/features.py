@@ -14,7 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from industry_credit.ml.aggregate import Agg, Aligned, safe_div
+from industry_credit.ml.aggregate import Agg, Aligned, ratios, safe_div
 from industry_credit.ml.columns import Coded, ColumnTable, positions
 from industry_credit.ml.feature_docs import FEATURE_DOCS
 from industry_credit.ml.feature_table import FeatureTable
@@ -119,25 +119,31 @@ def _financials(out: dict[str, Any], ids: np.ndarray, fs: ColumnTable, as_of: da
     profit_net = v["net_profit"] - subsidy
     out.update(
         revenue=v["revenue"],
-        revenue_growth_yoy=safe_div(v["revenue"] - prior_rev, prior_rev),
         net_profit=v["net_profit"],
-        net_margin=safe_div(v["net_profit"], v["revenue"]),
-        roa=safe_div(v["net_profit"], v["total_assets"]),
-        subsidy_ratio=safe_div(subsidy, v["revenue"]),
-        ocf_to_liabilities=safe_div(v["operating_cash_flow"], v["total_liabilities"]),
         subsidy_total=subsidy,
         profit_net_of_subsidies=profit_net,
-        margin_net_of_subsidies=safe_div(profit_net, v["revenue"]),
         operating_cash_flow=v["operating_cash_flow"],
         ocf_net_of_subsidies=v["operating_cash_flow"] - subsidy,
-        cash_flow_coverage=safe_div(v["operating_cash_flow"], v["current_liabilities"]),
         total_assets=v["total_assets"],
         total_liabilities=v["total_liabilities"],
         equity=v["total_assets"] - v["total_liabilities"],
-        leverage=safe_div(v["total_liabilities"], v["total_assets"]),
-        current_ratio=safe_div(v["current_assets"], v["current_liabilities"]),
-        rd_intensity=safe_div(v["rd_expense"], v["revenue"]),
         receivables=v["receivables"],
+    )
+    out.update(
+        ratios(
+            {
+                "revenue_growth_yoy": (v["revenue"] - prior_rev, prior_rev),
+                "net_margin": (v["net_profit"], v["revenue"]),
+                "roa": (v["net_profit"], v["total_assets"]),
+                "subsidy_ratio": (subsidy, v["revenue"]),
+                "ocf_to_liabilities": (v["operating_cash_flow"], v["total_liabilities"]),
+                "margin_net_of_subsidies": (profit_net, v["revenue"]),
+                "cash_flow_coverage": (v["operating_cash_flow"], v["current_liabilities"]),
+                "leverage": (v["total_liabilities"], v["total_assets"]),
+                "current_ratio": (v["current_assets"], v["current_liabilities"]),
+                "rd_intensity": (v["rd_expense"], v["revenue"]),
+            }
+        )
     )
 
 
@@ -164,11 +170,16 @@ def _supply(
     delivery = np.asarray(links["on_time_delivery_rate"], dtype=np.float64)
     days = np.asarray(links["avg_payment_days"], dtype=np.float64)
     imported = np.asarray(links["imported_component_share"], dtype=np.float64)
-    out["on_time_delivery_rate"] = safe_div(buyers.sum(share * delivery), b_share)
-    out["buyer_payment_days"] = safe_div(buyers.sum(share * days), b_share)
-    out["supplier_payment_days"] = safe_div(suppliers.sum(share * days), suppliers.sum(share))
-    out["imported_component_share"] = safe_div(
-        suppliers.sum(share * imported), suppliers.sum(share)
+    s_share = suppliers.sum(share)
+    out.update(
+        ratios(
+            {
+                "on_time_delivery_rate": (buyers.sum(share * delivery), b_share),
+                "buyer_payment_days": (buyers.sum(share * days), b_share),
+                "supplier_payment_days": (suppliers.sum(share * days), s_share),
+                "imported_component_share": (suppliers.sum(share * imported), s_share),
+            }
+        )
     )
     if risk is None or len(risk) == 0:
         # Without counterparty PDs the contagion features are unknown, not zero.
@@ -256,7 +267,6 @@ def _main_features(frames: EnterpriseFrames, ids: np.ndarray, as_of: date) -> di
     out["patents"] = ip.num("patents", 0.0)
     out["software_copyrights"] = ip.num("software_copyrights", 0.0)
     out["ip_valuation"] = ip.num("ip_valuation", 0.0)
-    out["ip_per_employee"] = safe_div(out["ip_valuation"], employees)
 
     pol_cols = ["guidance_fund_equity", "vc_backed", "trade_in_subsidy_eligible"]
     pol = Aligned.table_of(ids, frames.policy_support)
@@ -272,9 +282,6 @@ def _main_features(frames: EnterpriseFrames, ids: np.ndarray, as_of: date) -> di
     plan = Aligned.table_of(ids, frames.market_plans)
     for col in plan_cols:
         out[col] = plan.num(col)
-    sellable = np.fmin(out["annual_capacity_units"], out["planned_sales_units"])
-    out["break_even_coverage"] = safe_div(sellable, out["break_even_units"])
-    out["sales_plan_coverage"] = safe_div(out["planned_sales_units"], out["break_even_units"])
     out["core_product_tech_life_months"] = np.asarray(
         ent["core_product_tech_life_months"], dtype=np.float64
     )
@@ -282,9 +289,19 @@ def _main_features(frames: EnterpriseFrames, ids: np.ndarray, as_of: date) -> di
 
 
 def _frame(ids: np.ndarray, out: dict[str, Any]) -> FeatureTable:
-    # Features that combine the loan request (side) with the rest (main).
-    out["tenor_to_tech_life"] = safe_div(out["tenor_months"], out["core_product_tech_life_months"])
-    out["loan_to_revenue"] = safe_div(out["amount"], out["revenue"])
-    out["loan_to_equity"] = safe_div(out["amount"], np.fmax(out["equity"], 0.0))
+    # The remaining ratios, the loan request's (side) with the rest (main) among them.
+    sellable = np.fmin(out["annual_capacity_units"], out["planned_sales_units"])
+    out.update(
+        ratios(
+            {
+                "ip_per_employee": (out["ip_valuation"], out["employees"]),
+                "break_even_coverage": (sellable, out["break_even_units"]),
+                "sales_plan_coverage": (out["planned_sales_units"], out["break_even_units"]),
+                "tenor_to_tech_life": (out["tenor_months"], out["core_product_tech_life_months"]),
+                "loan_to_revenue": (out["amount"], out["revenue"]),
+                "loan_to_equity": (out["amount"], np.fmax(out["equity"], 0.0)),
+            }
+        )
+    )
     columns = {c: _column(c, out[c]) for c in FEATURE_DOCS}
     return FeatureTable(ids, ColumnTable(columns, len(ids)))

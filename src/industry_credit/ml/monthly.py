@@ -13,13 +13,13 @@ features are computed by the same operations in the same order, so they have the
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
 import numpy as np
 
-from industry_credit.ml.aggregate import safe_div
+from industry_credit.ml.aggregate import ratios
 from industry_credit.ml.columns import ColumnTable, positions
 from industry_credit.ml.frames import months_between
 
@@ -34,8 +34,6 @@ _COLUMNS = (
     "equipment_downtime_rate",
     "order_cancellation_rate",
 )
-
-Mean = Callable[..., np.ndarray]
 
 
 class _Monthly:
@@ -94,12 +92,14 @@ class _Monthly:
         values[missing] = 0.0
         return values, (~missing).astype(np.float64)
 
-    def mean(self, col: str, first: int, last: int, squared: bool = False) -> np.ndarray:
-        """Mean over months ``first``..``last`` (1-based, inclusive) of the observed values."""
+    def window_sum(
+        self, col: str, first: int, last: int, squared: bool = False
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Sum and count of the observed values over months ``first``..``last`` (1-based)."""
         values, presence = self.series(col)
         window = values[first - 1 : last]
         total = _sum_months(window * window if squared else window)
-        return safe_div(total, self._count(presence, first, last))
+        return total, self._count(presence, first, last)
 
     def _count(self, presence: np.ndarray, first: int, last: int) -> np.ndarray:
         if presence is not self.rows:
@@ -130,37 +130,60 @@ def _sum_months(window: np.ndarray) -> np.ndarray:
     """Month rows added one after the other. Not ``sum(axis=0)``: numpy sums a one-column
     block pairwise but a wide one row by row, and a firm's features must have the same bits
     whether it is scored alone (the API) or among a million (the batch)."""
-    total = np.array(window[0], dtype=np.float64)
-    for month in window[1:]:
-        total += month
+    # accumulate adds row k to the sum of rows 0..k-1, in order: the loop's bits in one call.
+    total: np.ndarray = np.add.accumulate(window, axis=0, dtype=np.float64)[-1]
     return total
 
 
-def _window_features(mean: Mean) -> dict[str, np.ndarray]:
-    out: dict[str, np.ndarray] = {}
+# Each mean the features use: name -> (column, first month, last month, squared).
+_MEANS: dict[str, tuple[str, int, int, bool]] = {}
+for _col, _short in (
+    ("electricity_kwh", "electricity"),
+    ("tax_invoice_amount", "tax_invoice"),
+    ("social_insurance_headcount", "headcount"),
+    ("customs_export_amount", "export"),
+):
+    _MEANS[f"{_short}_12"] = (_col, 1, 12, False)
+    _MEANS[f"{_short}_prior_12"] = (_col, 13, 24, False)
+for _col, _short in (("electricity_kwh", "electricity"), ("tax_invoice_amount", "tax_invoice")):
+    _MEANS[f"{_short}_12_squares"] = (_col, 1, 12, True)
+    _MEANS[f"{_short}_6"] = (_col, 1, 6, False)
+    _MEANS[f"{_short}_prior_6"] = (_col, 13, 18, False)
+for _col, _short in (
+    ("equipment_downtime_rate", "downtime"),
+    ("order_cancellation_rate", "cancellation"),
+):
+    _MEANS[f"{_short}_3"] = (_col, 1, 3, False)
+    _MEANS[f"{_short}_4_12"] = (_col, 4, 12, False)
+_MEANS["cancellation_6"] = ("order_cancellation_rate", 1, 6, False)
 
-    def trend(col: str) -> tuple[np.ndarray, np.ndarray]:
-        mean_rec = mean(col, 1, 12)
-        yoy = safe_div(mean_rec, mean(col, 13, 24)) - 1.0
-        var = mean(col, 1, 12, squared=True) - mean_rec**2
-        vol = safe_div(np.sqrt(np.clip(var, 0.0, None)), mean_rec)
-        return yoy, vol
 
-    for col, name in (("electricity_kwh", "electricity"), ("tax_invoice_amount", "tax_invoice")):
-        out[f"{name}_yoy"], out[f"{name}_volatility"] = trend(col)
+def _window_features(monthly: _Monthly) -> dict[str, np.ndarray]:
+    mean = ratios({name: monthly.window_sum(*spec) for name, spec in _MEANS.items()})
+    variance = {
+        short: mean[f"{short}_12_squares"] - mean[f"{short}_12"] ** 2
+        for short in ("electricity", "tax_invoice")
+    }
+    pairs = {
+        f"{short}_yoy": (mean[f"{short}_12"], mean[f"{short}_prior_12"])
+        for short in ("electricity", "tax_invoice", "headcount", "export")
+    }
+    for short in ("electricity", "tax_invoice"):
+        pairs[f"{short}_volatility"] = (
+            np.sqrt(np.clip(variance[short], 0.0, None)),
+            mean[f"{short}_12"],
+        )
         # Same six calendar months a year apart: seasonality (Chinese New Year, Q4) cancels.
-        out[f"{name}_yoy_6m"] = safe_div(mean(col, 1, 6), mean(col, 13, 18)) - 1.0
-    out["headcount_yoy"] = trend("social_insurance_headcount")[0]
-    out["export_yoy"] = trend("customs_export_amount")[0]
-    for col, name in (
-        ("equipment_downtime_rate", "downtime"),
-        ("order_cancellation_rate", "cancellation"),
-    ):
-        rec = mean(col, 1, 3)
-        out[f"{name}_recent"] = rec
-        out[f"{name}_jump"] = rec - mean(col, 4, 12)
-        if name == "cancellation":
-            out["cancellation_6m"] = mean(col, 1, 6)
+        pairs[f"{short}_yoy_6m"] = (mean[f"{short}_6"], mean[f"{short}_prior_6"])
+    ratio = ratios(pairs)
+    out = {
+        name: ratio[name] - 1.0 if name.endswith(("_yoy", "_yoy_6m")) else ratio[name]
+        for name in ratio
+    }
+    for short in ("downtime", "cancellation"):
+        out[f"{short}_recent"] = mean[f"{short}_3"]
+        out[f"{short}_jump"] = mean[f"{short}_3"] - mean[f"{short}_4_12"]
+    out["cancellation_6m"] = mean["cancellation_6"]
     return out
 
 
@@ -205,7 +228,7 @@ def alternative_features(
     for lo, hi, start, end in _blocks(pos, n):
         block = {col: values[start:end] for col, values in columns.items()}
         monthly = _Monthly(hi - lo, pos[start:end] - lo, age[start:end], block)
-        for name, values in _window_features(monthly.mean).items():
+        for name, values in _window_features(monthly).items():
             if lo == 0 and hi == n:
                 results[name] = values
             else:

@@ -60,6 +60,8 @@ def pattern_codes(masks: Sequence[Mask], n: int, extra: Sequence[Ints] = ()) -> 
 
     The masks are packed into bytes (8 masks a byte, a row's bytes read as one 64-bit word per
     eight bytes), then the words and the extra keys are numbered one after the other."""
+    if n <= 1:  # one row is one pattern
+        return np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
     keys: list[Ints] = [np.asarray(e, dtype=np.int64) for e in extra]
     if masks:
         packed = np.packbits(np.stack(masks, axis=1), axis=1)

@@ -80,7 +80,7 @@ def _compile_clause(clause: Clause) -> Predicate:
         col = cols[name]
         if isinstance(col, Coded):
             return categorical(col, cols)
-        return _numeric_mask(np.asarray(col, dtype=np.float64), op, value, cols)
+        return _numeric_mask(col, op, value, cols)
 
     return numeric
 
@@ -103,9 +103,8 @@ def _numeric_mask(values: npt.NDArray[np.float64], op: str, value: Any, cols: Co
         with np.errstate(invalid="ignore"):
             result = _COMPARE[op](values, other)
         return result & ~np.isnan(values) & ~np.isnan(other)
-    with np.errstate(invalid="ignore"):
-        result = _COMPARE[op](values, float(value))
-    # Comparisons with NaN are false already, except "ne".
+    # Comparisons with NaN are quiet (no warning) and false, except "ne".
+    result = _COMPARE[op](values, float(value))
     return result & ~np.isnan(values) if op == "ne" else result
 
 

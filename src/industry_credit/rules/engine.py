@@ -118,7 +118,7 @@ def evaluate(ruleset: Ruleset, scored: Mapping[str, Any] | pd.DataFrame) -> Rule
     pricing = ruleset.pricing
     base = np.full(n, pricing.base_rate)
     band = np.searchsorted(
-        np.asarray(pricing.band_upper), np.nan_to_num(frame["pd"], nan=1.0), side="right"
+        np.asarray(pricing.band_upper), _missing_as(frame["pd"], 1.0), side="right"
     )
     premium = np.asarray(pricing.band_premium)[np.minimum(band, len(pricing.band_premium) - 1)]
     green_discount = 0.0 - np.round(effects.green, 6)  # 0.0 - x: no negative zeros in documents
@@ -244,7 +244,14 @@ def _floats(name: str, value: Any) -> Floats:
 
 
 def _pos(values: Floats) -> Floats:
-    return np.nan_to_num(np.clip(values, 0.0, None), nan=0.0)
+    return _missing_as(np.clip(values, 0.0, None), 0.0)
+
+
+def _missing_as(values: Any, value: float) -> Floats:
+    """``values`` with NaN (unknown) replaced by ``value``. Inputs are finite or NaN (features
+    divide safely; amounts are validated), so no infinity needs mapping as nan_to_num would."""
+    array = np.asarray(values, dtype=np.float64)
+    return np.where(np.isnan(array), value, array)
 
 
 def _debt_capacity(
@@ -325,7 +332,7 @@ def _limit(
 ) -> tuple[Floats, npt.NDArray[np.int16]]:
     max_amount = ruleset.compiled.products.max_amount
     product_max = np.where(top >= 0, max_amount[np.maximum(top, 0)], np.inf)
-    requested = np.nan_to_num(np.asarray(frame["amount"]), nan=np.inf)
+    requested = _missing_as(frame["amount"], np.inf)
     bounds = np.vstack([requested, product_max, capacity])
     which = bounds.argmin(axis=0)  # ties go to the earlier bound: requested, product, capacity
     limit = np.floor(np.minimum(bounds.min(axis=0), 1e13) * 100.0) / 100.0
@@ -341,8 +348,8 @@ def _tenor(
     max_tenor = ruleset.compiled.products.max_tenor
     bounds = np.vstack(
         [
-            np.nan_to_num(np.asarray(frame["tenor_months"]), nan=np.inf),
-            np.nan_to_num(np.asarray(frame["core_product_tech_life_months"]), nan=np.inf),
+            _missing_as(frame["tenor_months"], np.inf),
+            _missing_as(frame["core_product_tech_life_months"], np.inf),
             np.where(top >= 0, max_tenor[np.maximum(top, 0)], np.inf),
         ]
     )
