@@ -53,7 +53,7 @@ class FeatureTable:
         plain: dict[str, list[Any]] = {}
         for name in names:
             column = self.columns[name]
-            kind = "c" if isinstance(column, Coded) else np.asarray(column).dtype.kind
+            kind: str = "c" if isinstance(column, Coded) else str(np.asarray(column).dtype.kind)
             if kind in by_kind:
                 by_kind[kind].append(name)
             else:
