@@ -13,7 +13,7 @@ from pydantic import BaseModel, BeforeValidator, TypeAdapter
 from industry_credit.api.deps import CurrentUser, DbSession, require_roles
 from industry_credit.applications import queries, service
 from industry_credit.applications.examples import ROBOT_STARTUP
-from industry_credit.applications.schemas import ApplicationDocument, District, Sector
+from industry_credit.applications.schemas import ApplicationDocument, District, Outcome, Sector
 from industry_credit.db.models import Decision, Enterprise, LoanApplication, User
 from industry_credit.decisions.registry import EngineUnavailableError
 from industry_credit.decisions.schemas import DecisionOut, WhatIfOut
@@ -171,7 +171,7 @@ def list_applications(
     session: DbSession,
     user: AnyRole,
     status: ApplicationStatus | None = None,
-    outcome: Literal["approve", "refer", "decline"] | None = None,
+    outcome: Outcome | None = None,
     sector: Sector | None = None,
     district: District | None = None,
     submitted_from: IsoDate | None = None,

@@ -7,9 +7,10 @@ Wrong types and codes outside the vocabulary are refused with the field's JSON p
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
@@ -17,69 +18,49 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    GetCoreSchemaHandler,
     PlainSerializer,
     WithJsonSchema,
     field_validator,
     model_validator,
 )
+from pydantic_core import core_schema
 
 from industry_credit.uscc import uscc_problem
+from industry_credit.vocabulary import (
+    COLLATERAL,
+    DISTRICTS,
+    OUTCOMES,
+    PRODUCT_CODES,
+    PURPOSES,
+    SECTORS,
+    STAGES,
+    SUPPLY_ROLES,
+    TECH_ROUTES,
+)
 
-Sector = Literal[
-    "ai_pc",
-    "ai_phone",
-    "compute_terminal",
-    "robot",
-    "smart_glasses",
-    "satellite_terminal",
-    "silver_economy",
-    "industrial_terminal",
-    "future_terminal",
-    "edge_ai_chip",
-    "edge_model",
-    "other",
-]
-District = Literal["pudong", "songjiang", "qingpu", "lingang", "other_shanghai", "outside_shanghai"]
-Stage = Literal["startup", "growth", "mature", "transition"]
-TechRoute = Literal["x86", "arm", "risc_v", "other", "none"]
-SupplyRole = Literal["buyer", "supplier"]
-Purpose = Literal["working_capital", "capex", "rd", "project", "m_and_a", "refinance"]
-Collateral = Literal[
-    "ip_pledge",
-    "software_copyright_pledge",
-    "receivables_pledge",
-    "equipment_mortgage",
-    "real_estate_mortgage",
-    "equity_pledge",
-    "guarantee_fund",
-    "third_party_guarantee",
-    "none",
-]
-ProductCode = Literal[
-    "investment_loan_linkage",
-    "warrant_loan",
-    "option_loan",
-    "guidance_fund_follow_loan",
-    "supply_chain_finance",
-    "ip_pledge_loan",
-    "tech_commercialization_loan",
-    "software_copyright_pledge_loan",
-    "future_receivables_pledge_loan",
-    "revolving_credit",
-    "capacity_upgrade_loan",
-    "plant_setup_loan",
-    "project_finance",
-    "equipment_leasing",
-    "social_benefit_loan",
-    "working_capital_loan",
-    "syndicated_loan",
-    "bond_issuance",
-    "m_and_a_finance",
-    "abs",
-    "trade_in_installment",
-    "green_transformation_loan",
-    "restructuring",
-]
+
+@dataclass(frozen=True)
+class Code:
+    """A value from one of the shared vocabularies (``industry_credit.vocabulary``), validated
+    and documented in OpenAPI as an enum of exactly those codes: derived, never retyped."""
+
+    codes: tuple[str, ...]
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.literal_schema(list(self.codes))
+
+
+Sector = Annotated[str, Code(SECTORS)]
+District = Annotated[str, Code(DISTRICTS)]
+Stage = Annotated[str, Code(STAGES)]
+TechRoute = Annotated[str, Code(TECH_ROUTES)]
+SupplyRole = Annotated[str, Code(SUPPLY_ROLES)]
+Purpose = Annotated[str, Code(PURPOSES)]
+Collateral = Annotated[str, Code(COLLATERAL)]
+ProductCode = Annotated[str, Code(PRODUCT_CODES)]
 
 
 def _check_uscc(value: str) -> str:
@@ -304,4 +285,4 @@ class ApplicationDocument(_Doc):
         return self
 
 
-Outcome = Literal["approve", "refer", "decline"]
+Outcome = Annotated[str, Code(OUTCOMES)]

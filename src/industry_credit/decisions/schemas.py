@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from industry_credit.applications.schemas import Outcome
 
 
 class ProductOut(BaseModel):
@@ -53,7 +55,7 @@ class DecisionOut(BaseModel):
     enterprise_uscc: str
     pd: float = Field(ge=0, le=1)
     grade: str
-    outcome: Literal["approve", "refer", "decline"]
+    outcome: Outcome
     stage: str
     stage_declared: str | None
     products: list[ProductOut]
@@ -76,7 +78,7 @@ class WhatIfOut(BaseModel):
     model_config = ConfigDict(extra="allow")
     pd: float
     grade: str
-    outcome: Literal["approve", "refer", "decline"]
+    outcome: Outcome
     products: list[ProductOut]
     limit: LimitOut
     tenor: TenorOut

@@ -1,6 +1,9 @@
-"""The canonical feature list with meanings; the rules engine references these names.
+"""The feature declaration: every feature's name, meaning and kind, declared once.
 
-Order matters: it is the column order of ``build_features`` and of the model matrix.
+``build_features`` produces exactly these columns, the model's schema is inferred from their
+kinds and vocabularies, and the columns rules may name are derived from them
+(``rules/columns.py``). Order matters: it is the column order of ``build_features`` and of the
+model matrix.
 "Latest FY" is the newest fiscal year not after ``as_of``; alternative-data windows count whole
 calendar months back from the month of ``as_of`` (month 0, possibly incomplete, is excluded).
 Ratios are NaN when the denominator is 0 or unknown, never inf.
@@ -8,7 +11,11 @@ Ratios are NaN when the denominator is 0 or unknown, never inf.
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Final, Literal
+
+from industry_credit.vocabulary import DISTRICTS, PURPOSES, SECTORS, STAGES, TECH_ROUTES
+
+FeatureKind = Literal["category", "bool", "numeric"]
 
 FEATURE_DOCS: Final[dict[str, str]] = {
     # enterprise master data
@@ -98,3 +105,34 @@ FEATURE_DOCS: Final[dict[str, str]] = {
     "loan_to_revenue": "amount / revenue.",
     "loan_to_equity": "amount / max(equity, 0); NaN when equity <= 0.",
 }
+
+# Categorical features and the vocabulary their codes come from.
+CATEGORY_VOCABULARY: Final[dict[str, tuple[str, ...]]] = {
+    "sector": SECTORS,
+    "district": DISTRICTS,
+    "tech_route": TECH_ROUTES,
+    "declared_stage": STAGES,
+    "purpose": PURPOSES,
+}
+CATEGORICAL_FEATURES: Final[tuple[str, ...]] = tuple(CATEGORY_VOCABULARY)
+BOOL_FEATURES: Final[tuple[str, ...]] = (
+    "specialized_sme",
+    "little_giant",
+    "is_core_enterprise",
+    "guidance_fund_equity",
+    "vc_backed",
+    "trade_in_subsidy_eligible",
+    "compliance_violation",
+    "has_core_buyer",
+    "has_guarantee",
+    "has_hard_collateral",
+)
+NUMERIC_FEATURES: Final[tuple[str, ...]] = tuple(
+    name for name in FEATURE_DOCS if name not in CATEGORY_VOCABULARY and name not in BOOL_FEATURES
+)
+
+
+def feature_kind(name: str) -> FeatureKind:
+    if name in CATEGORY_VOCABULARY:
+        return "category"
+    return "bool" if name in BOOL_FEATURES else "numeric"

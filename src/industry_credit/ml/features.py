@@ -16,19 +16,17 @@ import pyarrow.compute as pc
 
 from industry_credit.ml.aggregate import Agg, Aligned, ratios, safe_div
 from industry_credit.ml.columns import Coded, ColumnTable, positions
-from industry_credit.ml.feature_docs import FEATURE_DOCS
+from industry_credit.ml.feature_docs import (
+    BOOL_FEATURES,
+    CATEGORICAL_FEATURES,
+    CATEGORY_VOCABULARY,
+    FEATURE_DOCS,
+    NUMERIC_FEATURES,
+)
 from industry_credit.ml.feature_table import FeatureTable
 from industry_credit.ml.frames import CounterpartyRisk, EnterpriseFrames
 from industry_credit.ml.monthly import alternative_features
-from industry_credit.vocabulary import (
-    DISTRICTS,
-    PURPOSES,
-    SECTORS,
-    STAGES,
-    SUBSIDY_KINDS,
-    SUPPLY_ROLES,
-    TECH_ROUTES,
-)
+from industry_credit.vocabulary import SUBSIDY_KINDS, SUPPLY_ROLES
 
 __all__ = [
     "BOOL_FEATURES",
@@ -50,30 +48,6 @@ PARALLEL_FIRMS = 50_000
 HIGH_RISK_PD = 0.135
 HARD_COLLATERAL = ("real_estate_mortgage", "equipment_mortgage", "receivables_pledge")
 GUARANTEES = ("guarantee_fund", "third_party_guarantee")
-
-CATEGORICAL_FEATURES = ("sector", "district", "tech_route", "declared_stage", "purpose")
-CATEGORY_VOCABULARY: dict[str, tuple[str, ...]] = {
-    "sector": tuple(SECTORS),
-    "district": tuple(DISTRICTS),
-    "tech_route": tuple(TECH_ROUTES),
-    "declared_stage": tuple(STAGES),
-    "purpose": tuple(PURPOSES),
-}
-BOOL_FEATURES = (
-    "specialized_sme",
-    "little_giant",
-    "is_core_enterprise",
-    "guidance_fund_equity",
-    "vc_backed",
-    "trade_in_subsidy_eligible",
-    "compliance_violation",
-    "has_core_buyer",
-    "has_guarantee",
-    "has_hard_collateral",
-)
-NUMERIC_FEATURES = tuple(
-    name for name in FEATURE_DOCS if name not in CATEGORICAL_FEATURES and name not in BOOL_FEATURES
-)
 
 
 def _sorted_by(first: np.ndarray, second: np.ndarray) -> bool:

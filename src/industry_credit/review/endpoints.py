@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from sqlalchemy.orm import Session
 
 from industry_credit.api.deps import DbSession, require_roles
-from industry_credit.applications.schemas import District, Sector
+from industry_credit.applications.schemas import District, Sector, Stage
 from industry_credit.db.models import ReviewCase, User
 from industry_credit.review import panorama, questions, repository, service
 from industry_credit.review.codes import OPEN_STATUSES
@@ -41,7 +41,6 @@ Officer = Annotated[User, Depends(require_roles("risk_officer", "admin"))]
 Submitter = Annotated[User, Depends(require_roles("rm"))]
 CaseStatus = Literal["open", "awaiting_second", "info_requested", "closed"]
 CaseSource = Literal["refer", "qc_sample", "batch_flag", "info_answered"]
-Stage = Literal["startup", "growth", "mature", "transition"]
 SortKey = Literal["age", "amount", "pd", "grade", "enterprise"]
 
 FOUR_EYES_RESPONSES: dict[int | str, dict[str, str]] = {

@@ -1,8 +1,9 @@
 """The columns a rule may look at: the feature contract, the scores and the engine's own.
 
-This is the one list the ruleset validator checks names against. The feature names are the
-contract with ``industry_credit.ml.features.build_features`` (DESIGN.md "Features"); the
-engine-derived columns exist only inside an evaluation and are available from a given phase on.
+This is the one list the ruleset validator checks names against. The feature columns are
+derived from the feature declaration that ``build_features`` produces, so the two cannot drift;
+the engine-derived columns exist only inside an evaluation and are available from a given phase
+on.
 """
 
 from __future__ import annotations
@@ -10,99 +11,22 @@ from __future__ import annotations
 from enum import IntEnum
 from typing import Final
 
-from industry_credit.vocabulary import (
-    DISTRICTS,
-    PRODUCT_CODES,
-    PURPOSES,
-    SECTORS,
-    STAGES,
-    TECH_ROUTES,
-)
+from industry_credit.ml.feature_docs import BOOL_FEATURES, CATEGORY_VOCABULARY
+from industry_credit.ml.feature_docs import NUMERIC_FEATURES as MODEL_NUMERIC_FEATURES
+from industry_credit.vocabulary import PRODUCT_CODES, STAGES
 
-# Categorical features with the code list their literals must come from (None: free text).
+# Derived from the feature declaration (``ml/feature_docs.py``): every model feature may be
+# named by a rule, with the score, its grade and the product the RM asked for.
+# Categorical columns with the code list their literals must come from (None: free text).
 CATEGORICAL_FEATURES: Final[dict[str, tuple[str, ...] | None]] = {
-    "sector": SECTORS,
-    "district": DISTRICTS,
-    "tech_route": TECH_ROUTES,
-    "declared_stage": STAGES,
-    "purpose": PURPOSES,
+    **CATEGORY_VOCABULARY,
     "requested_product": PRODUCT_CODES,
     # Grade names belong to the ML master scale; rules key pricing on PD bands instead.
     "grade": None,
 }
-
-BOOLEAN_FEATURES: Final[tuple[str, ...]] = (
-    "specialized_sme",
-    "little_giant",
-    "is_core_enterprise",
-    "guidance_fund_equity",
-    "vc_backed",
-    "trade_in_subsidy_eligible",
-    "compliance_violation",
-    "has_core_buyer",
-    "has_guarantee",
-    "has_hard_collateral",
-)
-
-NUMERIC_FEATURES: Final[tuple[str, ...]] = (
-    "firm_age_years",
-    "employees",
-    "revenue",
-    "revenue_growth_yoy",
-    "net_profit",
-    "net_margin",
-    "subsidy_total",
-    "profit_net_of_subsidies",
-    "margin_net_of_subsidies",
-    "operating_cash_flow",
-    "ocf_net_of_subsidies",
-    "cash_flow_coverage",
-    "total_assets",
-    "total_liabilities",
-    "equity",
-    "leverage",
-    "current_ratio",
-    "rd_intensity",
-    "receivables",
-    "buyer_hhi",
-    "top_buyer_share",
-    "core_buyer_share",
-    "core_buyer_receivables",
-    "on_time_delivery_rate",
-    "buyer_payment_days",
-    "imported_component_share",
-    "n_buyers",
-    "n_suppliers",
-    "electricity_yoy",
-    "electricity_volatility",
-    "tax_invoice_yoy",
-    "tax_invoice_volatility",
-    "headcount_yoy",
-    "export_yoy",
-    "downtime_recent",
-    "downtime_jump",
-    "cancellation_recent",
-    "cancellation_jump",
-    "patents",
-    "software_copyrights",
-    "ip_valuation",
-    "ip_per_employee",
-    "special_fund_grant",
-    "carbon_intensity_vs_sector",
-    "break_even_units",
-    "annual_capacity_units",
-    "planned_sales_units",
-    "break_even_coverage",
-    "amount",
-    "tenor_months",
-    "core_product_tech_life_months",
-    "tenor_to_tech_life",
-    "collateral_count",
-    "counterparty_distress_share",
-    "core_buyer_distress",
-    # The model's score; ``grade`` above is its label on the master scale.
-    "pd",
-)
+BOOLEAN_FEATURES: Final[tuple[str, ...]] = BOOL_FEATURES
+# The model's score is a rule input too; ``grade`` above is its label on the master scale.
+NUMERIC_FEATURES: Final[tuple[str, ...]] = (*MODEL_NUMERIC_FEATURES, "pd")
 
 # Input columns the engine needs to find in the scored frame (requested_product is optional).
 REQUIRED_INPUT_COLUMNS: Final[tuple[str, ...]] = tuple(
