@@ -60,7 +60,7 @@ def run(size: int) -> list[dict[str, Any]]:
     evaluate(ruleset, scored.iloc[:1000])  # warm caches and imports outside the timing
     predict_s = _best(lambda: booster.predict(features, num_threads=1), repeats)
     rules_s = _best(lambda: evaluate(ruleset, scored), repeats)
-    decisions = evaluate(ruleset, scored.iloc[: min(size, 100_000)])
+    decisions = evaluate(ruleset, scored.iloc[: min(size, 100_000)]).to_pandas()
     return [
         figure(
             f"rules_evaluate_{size}",
