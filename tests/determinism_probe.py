@@ -2,14 +2,16 @@
 
 Run as ``python tests/determinism_probe.py OUT_DIR``. ``tests/unit/test_simd_determinism.py``
 runs it in subprocesses under different numpy dispatch levels and C-library variants and
-compares the fingerprints bit for bit. ``canary`` hashes numpy's own exp and log: it must change
-under each setting, which proves that the setting took effect.
+compares the fingerprints bit for bit. The canaries prove that a setting took effect:
+``canary_numpy`` hashes numpy's own exp and log, ``canary_libm`` the C library's (through
+``math``), and ``cpu_features_on`` lists the dispatch features numpy reports as enabled.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 import sys
 from datetime import date
 from pathlib import Path
@@ -36,11 +38,28 @@ def _frame_sha(frame: pd.DataFrame) -> str:
     return digest.hexdigest()
 
 
-def canary() -> str:
+def canary_numpy() -> str:
     rng = np.random.default_rng(5)
     x = rng.normal(0.0, 5.0, 200_000)
     parts = [np.exp(x), np.log(np.abs(x)), np.exp(x.astype(np.float32)).astype(np.float64)]
     return _sha(b"".join(np.ascontiguousarray(p).tobytes() for p in parts))
+
+
+def canary_libm() -> str:
+    x = np.random.default_rng(5).normal(0.0, 5.0, 50_000).tolist()
+    parts = [
+        [math.exp(v) for v in x],
+        [math.log(abs(v)) for v in x],
+        [math.sin(v) for v in x],
+        [math.pow(abs(v), 1.37) for v in x],
+    ]
+    return _sha(b"".join(np.array(p, dtype=np.float64).tobytes() for p in parts))
+
+
+def cpu_features_on() -> list[str]:
+    from numpy._core._multiarray_umath import __cpu_dispatch__, __cpu_features__
+
+    return sorted(f for f in __cpu_dispatch__ if __cpu_features__.get(f))
 
 
 def fingerprints(out_dir: Path) -> dict[str, Any]:
@@ -62,7 +81,11 @@ def fingerprints(out_dir: Path) -> dict[str, Any]:
     from industry_credit.synth.documents import application_documents
     from industry_credit.synth.generate import generate
 
-    prints: dict[str, Any] = {"canary": canary()}
+    prints: dict[str, Any] = {
+        "canary_numpy": canary_numpy(),
+        "canary_libm": canary_libm(),
+        "cpu_features_on": cpu_features_on(),
+    }
     population = out_dir / "population"
     generate(
         SynthConfig.from_file(PROJECT_ROOT / "data" / "seeds" / "synth_config.json"), population
