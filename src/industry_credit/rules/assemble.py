@@ -1,19 +1,22 @@
-"""List columns of the engine's result: one list per distinct pattern of masks, not per row.
+"""List columns of the engine's result (products, conditions, flags, rule hits).
 
-The engine decides with one boolean mask per rule, flag, condition and product. Rows that share
-the same pattern of masks share the same list, so the lists are built once per distinct pattern
-(few: thousands at most, whatever the number of rows). A ``ListColumn`` keeps those lists and,
-per row, the number of its pattern: an explicit key the batch groups rows by.
+The engine decides with one boolean mask per rule, flag, condition and product, and a row's list
+is fully determined by which of those masks are set at that row. A ``ListColumn`` keeps exactly
+that: the masks and the item each stands for. Python lists are built only where they are read:
+``row(i)`` for one decision document, ``rows()`` for a report, and ``codes``/``lists`` for the
+batch, which works per distinct pattern of masks (an explicit key, numbered on first use).
+Building lists for every row of a million-row evaluation nobody reads would cost far more than
+the evaluation itself.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 
 from industry_credit.vocabulary import PRODUCT_CODES
 
@@ -23,93 +26,103 @@ if TYPE_CHECKING:
 
 Mask = npt.NDArray[np.bool_]
 Ints = npt.NDArray[np.int64]
+Builder = Callable[[int, list[int]], list[Any]]
 
 
-@dataclass(frozen=True)
 class ListColumn:
-    """Row i's list is ``lists[codes[i]]``; rows with equal codes have equal lists."""
+    """Row i lists ``build(i, [j for every mask j set at row i])``.
 
-    codes: Ints
-    lists: list[list[Any]]
+    Rows with the same masks set (and the same ``extra`` keys, for lists whose order depends
+    on them) have equal lists: ``codes`` numbers those patterns and ``lists`` holds one list per
+    pattern."""
+
+    def __init__(self, masks: Sequence[Mask], n: int, build: Builder, extra: Sequence[Ints] = ()):
+        self._masks = list(masks)
+        self._n = n
+        self._build = build
+        self._extra = list(extra)
+        self._patterns: tuple[Ints, list[list[Any]]] | None = None
 
     def __len__(self) -> int:
-        return len(self.codes)
+        return self._n
+
+    def members(self, i: int) -> list[int]:
+        """Indices of the masks set at row ``i``, ascending."""
+        return [j for j, mask in enumerate(self._masks) if mask[i]]
 
     def row(self, i: int) -> list[Any]:
-        return self.lists[int(self.codes[i])]
+        return self._build(i, self.members(i))
+
+    def _pattern_table(self) -> tuple[Ints, list[list[Any]]]:
+        if self._patterns is None:
+            codes, first = pattern_codes(self._masks, self._n, self._extra)
+            lists = [self._build(int(r), self.members(int(r))) for r in first]
+            self._patterns = (codes, lists)
+        return self._patterns
+
+    @property
+    def codes(self) -> Ints:
+        """Per row, the number of its pattern (an index into ``lists``)."""
+        return self._pattern_table()[0]
+
+    @property
+    def lists(self) -> list[list[Any]]:
+        return self._pattern_table()[1]
 
     def rows(self) -> npt.NDArray[np.object_]:
-        """Each row's list (shared objects: copy before changing one)."""
-        per_pattern = np.empty(len(self.lists), dtype=object)
-        per_pattern[:] = self.lists
-        out: npt.NDArray[np.object_] = per_pattern[self.codes]
+        """Each row's list (rows of one pattern share the object: copy before changing one)."""
+        codes, lists = self._pattern_table()
+        per_pattern = np.empty(len(lists), dtype=object)
+        per_pattern[:] = lists
+        out: npt.NDArray[np.object_] = per_pattern[codes]
         return out
 
     def take(self, rows: npt.NDArray[np.intp]) -> ListColumn:
-        return ListColumn(self.codes[rows], self.lists)
+        return ListColumn(
+            [m[rows] for m in self._masks],
+            len(rows),
+            _reindexed(self._build, rows),
+            [e[rows] for e in self._extra],
+        )
 
 
-def _factorize(key: Ints) -> tuple[Ints, Ints]:
-    """Dense codes of ``key`` and one row per code."""
-    _, first, codes = np.unique(key, return_index=True, return_inverse=True)
-    return codes.astype(np.int64).reshape(-1), first.astype(np.int64)
+def _reindexed(build: Builder, rows: npt.NDArray[np.intp]) -> Builder:
+    return lambda i, members: build(int(rows[i]), members)
 
 
 def pattern_codes(masks: Sequence[Mask], n: int, extra: Sequence[Ints] = ()) -> tuple[Ints, Ints]:
     """Per-row pattern numbers over ``masks`` (and extra integer keys), and a row per pattern.
 
-    The masks are packed into bytes (8 masks a byte, a row's bytes read as one 64-bit word per
-    eight bytes), then the words and the extra keys are numbered one after the other."""
+    The masks are packed 63 to a word; the words and the extra keys are then numbered one after
+    the other by hashing (``pandas.factorize``: no sort)."""
     if n <= 1:  # one row is one pattern
         return np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
     keys: list[Ints] = [np.asarray(e, dtype=np.int64) for e in extra]
-    if masks:
-        packed = np.packbits(np.stack(masks, axis=1), axis=1)
-        width = -(-packed.shape[1] // 8) * 8
-        padded = np.zeros((n, width), dtype=np.uint8)
-        padded[:, : packed.shape[1]] = packed
-        words = padded.view(np.int64)
-        keys.extend(words[:, j] for j in range(words.shape[1]))
+    for start in range(0, len(masks), 63):
+        word = np.zeros(n, dtype=np.int64)
+        for bit, mask in enumerate(masks[start : start + 63]):
+            word |= mask.astype(np.int64) << bit
+        keys.append(word)
     codes = np.zeros(n, dtype=np.int64)
-    first = np.zeros(min(n, 1), dtype=np.int64)
     for key in keys:
-        key_codes, _ = _factorize(key)
-        codes, first = _factorize(codes * (int(key_codes.max(initial=0)) + 1) + key_codes)
-    return codes, first
-
-
-def _set_members(masks: Sequence[Mask], first_rows: Ints) -> list[list[int]]:
-    """For each pattern (its first row), the indices of the masks set in it, ascending."""
-    if not masks:
-        return [[] for _ in first_rows]
-    matrix = np.stack([m[first_rows] for m in masks], axis=1)
-    return [np.flatnonzero(row).tolist() for row in matrix]
+        key_codes, uniques = pd.factorize(key, sort=False)
+        codes, _ = pd.factorize(codes * len(uniques) + key_codes, sort=False)
+    # factorize numbers values in order of first appearance, so a pattern's first row is where
+    # its code first appears.
+    first = np.flatnonzero(np.r_[True, codes[1:] > np.maximum.accumulate(codes)[:-1]])
+    return codes.astype(np.int64), first.astype(np.int64)
 
 
 def list_column(masks: Sequence[Mask], items: Sequence[Any], n: int) -> ListColumn:
     """Row i lists ``items[j]`` for every mask j set at row i, in mask order."""
-    codes, first = pattern_codes(masks, n)
-    lists = [[items[j] for j in members] for members in _set_members(masks, first)]
-    return ListColumn(codes, lists)
-
-
-def built_list_column(
-    masks: Sequence[Mask],
-    n: int,
-    build: Callable[[int, list[int]], list[Any]],
-    extra: Sequence[Ints] = (),
-) -> ListColumn:
-    """Like ``list_column``, but ``build(row, indices)`` makes each pattern's list (for lists
-    that also depend on the ``extra`` keys, such as products ranked by the row's sector)."""
-    codes, first = pattern_codes(masks, n, extra)
-    members = _set_members(masks, first)
-    return ListColumn(codes, [build(int(r), idx) for r, idx in zip(first, members, strict=True)])
+    chosen = list(items)
+    return ListColumn(masks, n, lambda _row, members: [chosen[j] for j in members])
 
 
 def products_column(
     ruleset: Ruleset,
-    eligible: npt.NDArray[np.bool_],
-    position: npt.NDArray[np.int16],
+    eligible: npt.NDArray[np.bool_],  # (products x rows)
+    position: npt.NDArray[np.int16],  # (products x rows)
     order_keys: Sequence[Ints],
     n: int,
 ) -> ListColumn:
@@ -117,7 +130,7 @@ def products_column(
     set and every key the ranking depends on (``order_keys``)."""
 
     def build(row: int, idx: list[int]) -> list[dict[str, Any]]:
-        ordered = sorted(idx, key=lambda j: int(position[row, j]))
+        ordered = sorted(idx, key=lambda j: int(position[j, row]))
         specs = [ruleset.products[PRODUCT_CODES[j]] for j in ordered]
         return [
             {
@@ -129,8 +142,7 @@ def products_column(
             for k, s in enumerate(specs, start=1)
         ]
 
-    masks = [eligible[:, j] for j in range(eligible.shape[1])]
-    return built_list_column(masks, n, build, extra=order_keys)
+    return ListColumn(list(eligible), n, build, extra=order_keys)
 
 
 def hits_column(ruleset: Ruleset, hits: list[tuple[CompiledRule, Mask]], n: int) -> ListColumn:

@@ -163,13 +163,46 @@ class CompiledRule:
 
 @dataclass(frozen=True)
 class ProductTables:
-    """Per sector, each product's playbook position (``_BIG``: not in the playbook); per stage,
-    the products the stage may be offered; each product's maximum amount and tenor."""
+    """Look-up tables for the offer.
 
-    position: npt.NDArray[np.int16]  # (sectors, products)
-    stage_allows: npt.NDArray[np.bool_]  # (stages, products)
+    A requested amount falls in a band between the products' distinct maximum amounts
+    (``amount_band``: ``band`` is how many of them it exceeds). Which products are too small for
+    the request depends only on that band, so each product's rank is a table over (sector,
+    band): the playbook position, moved after every product that can carry the amount when it
+    cannot. ``position`` holds it as a key that also names the product, ``(rank + 1) *
+    products + product`` (``_BIG``: not in the sector's playbook): keys sort in rank order and
+    ``key % products`` is the product. Eligibility before the rules' exclusions is a table over
+    (sector, stage): in the playbook and allowed at the stage."""
+
+    # Products first, so that gathering by each row's keys gives (products x rows): one
+    # contiguous row per product, which the engine combines row by row.
+    position: npt.NDArray[np.int16]  # (products, sectors, bands)
+    eligible: npt.NDArray[np.bool_]  # (products, sectors, stages)
+    band_edges: npt.NDArray[np.float64]  # the distinct maximum amounts, ascending
     max_amount: npt.NDArray[np.float64]  # (products,)
     max_tenor: npt.NDArray[np.float64]  # (products,)
+
+    def position_of(
+        self, sector: npt.NDArray[np.integer[Any]], band: npt.NDArray[np.intp]
+    ) -> npt.NDArray[np.int16]:
+        """(products x rows) rank positions, a fresh array the caller may change."""
+        flat = self.position.reshape(self.position.shape[0], -1)
+        out: npt.NDArray[np.int16] = np.take(flat, sector * self.position.shape[2] + band, axis=1)
+        return out
+
+    def eligible_at(
+        self, sector: npt.NDArray[np.integer[Any]], stage: npt.NDArray[np.integer[Any]]
+    ) -> npt.NDArray[np.bool_]:
+        """(products x rows) eligibility before exclusions, a fresh array."""
+        flat = self.eligible.reshape(self.eligible.shape[0], -1)
+        index = sector.astype(np.intp) * self.eligible.shape[2] + stage
+        out: npt.NDArray[np.bool_] = np.take(flat, index, axis=1)
+        return out
+
+    def amount_band(self, requested: npt.NDArray[np.float64]) -> npt.NDArray[np.intp]:
+        """How many distinct product maximums each request exceeds (NaN: none)."""
+        band: npt.NDArray[np.intp] = np.searchsorted(self.band_edges, requested, side="left")
+        return np.where(np.isnan(requested), 0, band)
 
 
 @dataclass(frozen=True)
@@ -189,10 +222,10 @@ def product_tables(
     products: Mapping[str, Any],
 ) -> ProductTables:
     n_p = len(PRODUCT_CODES)
-    position = np.full((len(SECTORS), n_p), _BIG, dtype=np.int16)
+    playbook = np.full((len(SECTORS), n_p), _BIG, dtype=np.int16)
     for s, sector in enumerate(SECTORS):
         for rank, product in enumerate(playbooks[sector]):
-            position[s, PRODUCT_CODES.index(product)] = rank
+            playbook[s, PRODUCT_CODES.index(product)] = rank
     allows = np.zeros((len(STAGES), n_p), dtype=bool)
     for t, stage in enumerate(STAGES):
         for product in stage_products[stage]:
@@ -204,7 +237,46 @@ def product_tables(
         [products[p].max_tenor_months if p in products else np.inf for p in PRODUCT_CODES],
         dtype=np.float64,
     )
-    return ProductTables(position, allows, max_amount, max_tenor)
+    edges = np.unique(max_amount[np.isfinite(max_amount)])
+    # In band b a request exceeds the b smallest distinct maximums, so product j is too small
+    # there when its maximum's rank among them is below b (an unbounded product never is).
+    edge_rank = np.searchsorted(edges, max_amount)
+    too_small = edge_rank[None, :] < np.arange(len(edges) + 1)[:, None]
+    ranks = playbook[:, None, :] + too_small[None, :, :] * n_p
+    # The rank and the product packed in one key, so that one minimum finds the top product:
+    # key = (rank + 1) * products + product (rank -1, the product asked for, packs to the bare
+    # product number).
+    position = np.where(
+        playbook[:, None, :] < _BIG, (ranks + 1) * n_p + np.arange(n_p), _BIG
+    ).astype(np.int16)
+    eligible = (playbook < _BIG)[:, None, :] & allows[None, :, :]
+    return ProductTables(
+        np.ascontiguousarray(position.transpose(2, 0, 1)),
+        np.ascontiguousarray(eligible.transpose(2, 0, 1)),
+        edges,
+        max_amount,
+        max_tenor,
+    )
+
+
+@dataclass(frozen=True)
+class CutoffTables:
+    """The cut-offs in force for every (sector, stage, district), indexed by code + 1 (index 0:
+    missing): the segments resolved once, at compile time."""
+
+    approve_below: npt.NDArray[np.float64]
+    decline_from: npt.NDArray[np.float64]
+
+
+def cutoff_tables(appetite: RiskAppetite) -> CutoffTables:
+    shape = (len(SECTORS) + 1, len(STAGES) + 1, len(DISTRICTS) + 1)
+    approve = np.full(shape, appetite.approve_below)
+    decline = np.full(shape, appetite.decline_from)
+    for seg in segment_tables(appetite):  # least specific first: the most specific wins
+        inside = np.ix_(seg.sectors, seg.stages, seg.districts)
+        approve[inside] = seg.approve_below
+        decline[inside] = seg.decline_from
+    return CutoffTables(approve, decline)
 
 
 def segment_tables(appetite: RiskAppetite) -> tuple[SegmentTable, ...]:
@@ -247,7 +319,7 @@ class CompiledRuleset:
         ]
         self._by_phase = {phase: tuple(r for r in compiled if r.phase == phase) for phase in Phase}
         self.reads: frozenset[str] = frozenset(c for rule in rules for c in rule.reads)
-        self.segments = segment_tables(appetite)
+        self.cutoffs = cutoff_tables(appetite)
         self.products = product_tables(playbooks, stage_products, products)
         # Rule id -> position, for the rule-hit lists.
         self.rule_index = {rule.id: i for i, rule in enumerate(rules)}

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
 
 from industry_credit.ml.columns import Coded
 from industry_credit.ml.grades import MASTER_SCALE
@@ -52,7 +53,14 @@ ENGINE_COLUMNS = (
 _OTHER = SECTORS.index("other")
 _GRADES = tuple(name for name, _ in MASTER_SCALE)
 
-__all__ = ["ENGINE_COLUMNS", "LIMIT_BINDINGS", "OUTCOME_CODES", "TENOR_BINDINGS", "evaluate"]
+__all__ = [
+    "ENGINE_COLUMNS",
+    "LIMIT_BINDINGS",
+    "OUTCOME_CODES",
+    "TENOR_BINDINGS",
+    "evaluate",
+    "evaluation_columns",
+]
 
 
 def evaluate(ruleset: Ruleset, scored: Mapping[str, Any] | pd.DataFrame) -> RuleTable:
@@ -102,9 +110,8 @@ def evaluate(ruleset: Ruleset, scored: Mapping[str, Any] | pd.DataFrame) -> Rule
     eligible, position, order_keys = _eligibility(
         ruleset, sector, stage, requested, asked, effects.excluded, effects.declined
     )
-    n_products = eligible.sum(axis=1)
-    ranked_pos = np.where(eligible, position, np.iinfo(np.int16).max)
-    top = np.where(n_products > 0, ranked_pos.argmin(axis=1) if n else 0, -1).astype(np.int16)
+    n_products = np.count_nonzero(eligible, axis=0)
+    top = _first_ranked(eligible, position)
     frame["top_product"] = Coded(top, PRODUCT_CODES)
     frame["n_products"] = n_products.astype(np.float64)
 
@@ -192,6 +199,12 @@ class _Effects:
             )
 
 
+def evaluation_columns(ruleset: Ruleset, scored: pd.DataFrame) -> dict[str, Any]:
+    """The column arrays ``evaluate`` works on, from a DataFrame (the pandas edge), so that a
+    caller evaluating one frame many times converts it once."""
+    return _prepare(ruleset.compiled.reads, scored)[0]
+
+
 def _prepare(
     reads: frozenset[str], scored: Mapping[str, Any] | pd.DataFrame
 ) -> tuple[dict[str, Any], int]:
@@ -222,6 +235,12 @@ def _coded(name: str, value: Any, vocabulary: tuple[str, ...]) -> Coded:
             return _coded(name, value.labels(), vocabulary)
         return value
     if isinstance(value, pd.Series):
+        # The pandas edge: one look-up over the column, not a Python call per row.
+        if isinstance(value.dtype, pd.StringDtype):
+            return _coded(name, Coded.from_arrow(pa.array(value), vocabulary), vocabulary)
+        codes = pd.Categorical(value, categories=vocabulary).codes
+        if not ((codes < 0) & value.notna().to_numpy()).any():
+            return Coded(codes.astype(np.int16), vocabulary)
         value = value.to_numpy(dtype=object)
     values = [None if not isinstance(v, str) else v for v in value]
     coded = Coded.from_values(values, vocabulary)
@@ -258,32 +277,24 @@ def _debt_capacity(
     ruleset: Ruleset, frame: Mapping[str, Any]
 ) -> tuple[Floats, npt.NDArray[np.int16]]:
     pol = ruleset.limit
-    sources = np.vstack(
-        [
-            _pos(np.asarray(frame["revenue"])) * pol.revenue_share,
-            _pos(np.asarray(frame["ocf_net_of_subsidies"])) * pol.cash_flow_multiple,
-            _pos(np.asarray(frame["core_buyer_receivables"])) * pol.core_receivables_advance,
-            _pos(np.asarray(frame["ip_valuation"])) * pol.ip_valuation_advance,
-        ]
-    )
-    return sources.max(axis=0), sources.argmax(axis=0).astype(np.int16)
+    sources = [
+        _pos(np.asarray(frame["revenue"])) * pol.revenue_share,
+        _pos(np.asarray(frame["ocf_net_of_subsidies"])) * pol.cash_flow_multiple,
+        _pos(np.asarray(frame["core_buyer_receivables"])) * pol.core_receivables_advance,
+        _pos(np.asarray(frame["ip_valuation"])) * pol.ip_valuation_advance,
+    ]
+    return _arg_extreme(sources, np.greater)
 
 
 def _cutoffs(
     ruleset: Ruleset, frame: Mapping[str, Any], stage: npt.NDArray[np.int16]
 ) -> tuple[Floats, Floats]:
-    ra = ruleset.risk_appetite
-    n = len(stage)
-    approve = np.full(n, ra.approve_below)
-    decline = np.full(n, ra.decline_from)
     sector = frame["sector"].codes + 1
     district = frame["district"].codes + 1
-    stage_index = stage + 1
-    for seg in ruleset.compiled.segments:  # least specific first: the most specific wins
-        mask = seg.sectors[sector] & seg.stages[stage_index] & seg.districts[district]
-        approve = np.where(mask, seg.approve_below, approve)
-        decline = np.where(mask, seg.decline_from, decline)
-    return approve, decline
+    cutoffs = ruleset.compiled.cutoffs
+    return cutoffs.approve_below[sector, stage + 1, district], cutoffs.decline_from[
+        sector, stage + 1, district
+    ]
 
 
 def _eligibility(
@@ -295,31 +306,50 @@ def _eligibility(
     excluded: Mapping[str, Mask],
     declined: Mask,
 ) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.int16], list[npt.NDArray[np.int64]]]:
-    """(n x products) eligibility, each product's rank position, and the keys the order uses.
+    """(products x n) eligibility, each product's rank key, and the keys the order uses.
 
     The rank is the playbook order, except that (a) products whose maximum cannot carry the
     requested amount go after those that can: a CNY 450M request leads with the syndicated loan
     even where the playbook lists supply-chain finance first; and (b) the product the RM asked
-    for, when policy allows it, comes first. The order depends on the sector, on which
-    products are too small and on the product asked for, hence those three keys.
+    for, when policy allows it, comes first. The order depends on the sector, on the request's
+    amount band (which products are too small) and on the product asked for, hence those three
+    keys. Both matrices are gathered from tables compiled with the ruleset.
     """
     tables = ruleset.compiled.products
-    n_p = len(PRODUCT_CODES)
-    big = np.iinfo(np.int16).max
-    pos_table = tables.position[sector]
-    in_playbook = pos_table < big
-    too_small = requested[:, None] > tables.max_amount[None, :]  # NaN requests compare False
-    position = np.where(in_playbook, pos_table + too_small * n_p, big).astype(np.int16)
+    band = tables.amount_band(requested)
+    position = tables.position_of(sector, band)
     rows = np.flatnonzero(asked >= 0)
-    position[rows, asked[rows]] = -1
-    eligible = in_playbook & tables.stage_allows[stage]
-    eligible &= ~declined[:, None]
+    position[asked[rows], rows] = asked[rows]  # rank -1: first, whatever the playbook says
+    eligible = tables.eligible_at(sector, stage)
+    eligible &= ~declined
     for product, mask in excluded.items():
-        eligible[:, PRODUCT_CODES.index(product)] &= ~mask
-    bits = np.left_shift(np.int64(1), np.arange(n_p, dtype=np.int64))
-    small_word = ((too_small & eligible) * bits).sum(axis=1, dtype=np.int64)
-    keys = [sector.astype(np.int64), small_word, np.where(asked >= 0, asked, -1).astype(np.int64)]
+        eligible[PRODUCT_CODES.index(product)] &= ~mask
+    keys = [sector.astype(np.int64), band.astype(np.int64), asked.astype(np.int64)]
     return eligible, position, keys
+
+
+def _first_ranked(
+    eligible: npt.NDArray[np.bool_], position: npt.NDArray[np.int16]
+) -> npt.NDArray[np.int16]:
+    """Per row, the eligible product of lowest rank (-1: none): the smallest rank key, which
+    names its product (``ProductTables``)."""
+    n_p = eligible.shape[0]
+    big = np.iinfo(np.int16).max
+    lowest = np.where(eligible, position, np.int16(big)).min(axis=0, initial=big)
+    return np.where(lowest < big, lowest % n_p, -1).astype(np.int16)
+
+
+def _arg_extreme(rows: Any, better: Any) -> tuple[Any, npt.NDArray[np.int16]]:
+    """Per column, the extreme of ``rows`` and the first row holding it (``better``: np.less for
+    the minimum, np.greater for the maximum). A loop over the few rows: numpy's argmin across a
+    short axis costs a call per column."""
+    best = np.array(rows[0], copy=True)
+    which = np.zeros(best.shape, dtype=np.int16)
+    for k in range(1, len(rows)):
+        wins = better(rows[k], best)
+        best = np.where(wins, rows[k], best)
+        which[wins] = k
+    return best, which
 
 
 def _limit(
@@ -333,9 +363,9 @@ def _limit(
     max_amount = ruleset.compiled.products.max_amount
     product_max = np.where(top >= 0, max_amount[np.maximum(top, 0)], np.inf)
     requested = _missing_as(frame["amount"], np.inf)
-    bounds = np.vstack([requested, product_max, capacity])
-    which = bounds.argmin(axis=0)  # ties go to the earlier bound: requested, product, capacity
-    limit = np.floor(np.minimum(bounds.min(axis=0), 1e13) * 100.0) / 100.0
+    # Ties go to the earlier bound: requested, product, capacity.
+    lowest, which = _arg_extreme([requested, product_max, capacity], np.less)
+    limit = np.floor(np.minimum(lowest, 1e13) * 100.0) / 100.0
     binding = np.where(which == 2, 2 + source, which).astype(np.int16)
     limit = np.where(declined, 0.0, limit)
     binding = np.where(declined, LIMIT_BINDINGS.index("declined"), binding).astype(np.int16)
@@ -346,15 +376,13 @@ def _tenor(
     ruleset: Ruleset, frame: Mapping[str, Any], top: npt.NDArray[np.int16], declined: Mask
 ) -> tuple[npt.NDArray[np.int16], npt.NDArray[np.int16]]:
     max_tenor = ruleset.compiled.products.max_tenor
-    bounds = np.vstack(
-        [
-            _missing_as(frame["tenor_months"], np.inf),
-            _missing_as(frame["core_product_tech_life_months"], np.inf),
-            np.where(top >= 0, max_tenor[np.maximum(top, 0)], np.inf),
-        ]
-    )
-    lowest = bounds.min(axis=0)
-    binding = np.where(np.isfinite(lowest), bounds.argmin(axis=0), TENOR_BINDINGS.index("none"))
+    bounds = [
+        _missing_as(frame["tenor_months"], np.inf),
+        _missing_as(frame["core_product_tech_life_months"], np.inf),
+        np.where(top >= 0, max_tenor[np.maximum(top, 0)], np.inf),
+    ]
+    lowest, which = _arg_extreme(bounds, np.less)
+    binding = np.where(np.isfinite(lowest), which, TENOR_BINDINGS.index("none"))
     months = np.where(np.isfinite(lowest), np.floor(np.clip(lowest, 0, 360)), 0)
     months = np.where(declined, 0, months).astype(np.int16)
     binding = np.where(declined, TENOR_BINDINGS.index("declined"), binding).astype(np.int16)
