@@ -293,6 +293,8 @@ def run(size: int) -> list[dict[str, Any]]:
                     endpoint = f"http://127.0.0.1:{port}{path}"
                     try:
                         _warm_up(endpoint, bodies, headers)
+                        if name == "bare" and conns == 16:
+                            measured["bare_serial"] = load(endpoint, 1, SERIAL_S)
                         if name == "applications" and conns == 16:
                             # One connection: the uncontended cost of a submission and its stages.
                             before = _snapshot(port)
@@ -320,6 +322,18 @@ def run(size: int) -> list[dict[str, Any]]:
                     f"({bare['errors']} errors)",
                     flush=True,
                 )
+                serial = measured.get("applications_serial", {})
+                if serial.get("stages_ms"):
+                    results.append(
+                        figure(
+                            "api_serial_server_ms",
+                            serial["stages_ms"]["server_total"],
+                            "ms",
+                            "bare endpoint serial p50 (client side)",
+                            measured["bare_serial"]["p50_ms"],
+                            stages_ms=serial["stages_ms"],
+                        )
+                    )
                 results.append(
                     figure(
                         f"api_post_applications_rps_c{conns}",

@@ -2,8 +2,9 @@
 
 Building a one-row DataFrame and calling LightGBM on it costs milliseconds of fixed overhead;
 the same work for 32 rows costs barely more. Request threads hand their input to one worker
-thread, which takes whatever has arrived (waiting at most ``max_wait_s`` once the first item is
-in) and decides the lot in one vectorized call. Under light load a request waits for nobody.
+thread, which takes whatever has arrived and decides the lot in one vectorized call. It waits
+for more (at most ``max_wait_s`` once the first item is in) only while requests overlap, that is
+when its previous batch held more than one: a lone request waits for nobody.
 """
 
 from __future__ import annotations
@@ -54,7 +55,8 @@ class MicroBatcher:
 
     def _collect(self, first: _Item) -> list[_Item]:
         items = [first]
-        deadline = time.perf_counter() + self.max_wait_s
+        overlapping = bool(self.batch_sizes) and self.batch_sizes[-1] > 1
+        deadline = time.perf_counter() + (self.max_wait_s if overlapping else 0.0)
         while len(items) < self.max_batch:
             remaining = deadline - time.perf_counter()
             try:
