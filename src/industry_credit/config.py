@@ -45,6 +45,10 @@ class Settings(BaseSettings):
     max_request_bytes: int = 1_000_000
     rate_limit_per_minute: int = 600
 
+    # How long a worker trusts a user row it has read (auth/cache.py): the bound on how late
+    # a role change or deactivation takes effect.
+    auth_cache_seconds: float = 5.0
+
     # Micro-batching of decisions across concurrent requests (see decisions/batcher.py).
     batch_max_size: int = 64
     batch_max_wait_ms: float = 2.0

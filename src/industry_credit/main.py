@@ -18,6 +18,7 @@ from industry_credit.api.middleware import (
 )
 from industry_credit.api.ratelimit import RateLimiter
 from industry_credit.applications.endpoints import router as applications_router
+from industry_credit.auth.cache import UserCache
 from industry_credit.config import Settings, get_settings
 from industry_credit.db import migrate
 from industry_credit.db.engine import build_engine, resolve_database_url
@@ -65,6 +66,7 @@ def create_app(
     app.state.metrics = metrics
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
     app.state.engine_registry = VersionedEngines(sessions=app.state.sessionmaker, artifact=artifact)
+    app.state.users = UserCache(settings.auth_cache_seconds)
     app.state.batcher = MicroBatcher(
         max_batch=settings.batch_max_size,
         max_wait_s=settings.batch_max_wait_ms / 1000,

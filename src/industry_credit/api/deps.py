@@ -11,7 +11,6 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from industry_credit.auth.tokens import TokenError, verify_token
-from industry_credit.auth.users import get_user
 from industry_credit.db.models import User
 from industry_credit.errors import DomainError, ForbiddenError
 
@@ -75,7 +74,7 @@ def current_user(
     retry_after = request.app.state.rate_limiter.acquire(principal.subject)
     if retry_after:
         raise RateLimitedError(retry_after)
-    user = get_user(session=session, username=principal.subject)
+    user = request.app.state.users.get(session, principal.subject)
     if user is None or not user.active:
         raise UnauthorizedError("unknown or inactive user")
     if user.role != principal.role:
