@@ -10,6 +10,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
+from industry_credit.auth.cache import UserCache
 from industry_credit.auth.tokens import TokenError, verify_token
 from industry_credit.db.models import User
 from industry_credit.errors import DomainError, ForbiddenError
@@ -74,7 +75,8 @@ def current_user(
     retry_after = request.app.state.rate_limiter.acquire(principal.subject)
     if retry_after:
         raise RateLimitedError(retry_after)
-    user = request.app.state.users.get(session, principal.subject)
+    users: UserCache = request.app.state.users
+    user = users.get(session, principal.subject)
     if user is None or not user.active:
         raise UnauthorizedError("unknown or inactive user")
     if user.role != principal.role:
