@@ -19,6 +19,7 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from industry_credit.api.ratelimit import RateLimiter
+from industry_credit.auth.cache import UserCache
 from industry_credit.auth.tokens import issue_token
 from industry_credit.canonical import content_sha256
 from industry_credit.config import Settings
@@ -436,6 +437,7 @@ def review_app(database_url: str, **settings: Any) -> FastAPI:
     app.state.engine = engine
     app.state.sessionmaker = sessionmaker(bind=engine, expire_on_commit=False)
     app.state.rate_limiter = RateLimiter(conf.rate_limit_per_minute)
+    app.state.users = UserCache(conf.auth_cache_seconds)
     install_error_handlers(app)
     app.include_router(review_router)
     app.include_router(review_ui_router)

@@ -134,13 +134,14 @@ def submit_application(
         qc_sample_rate=request.app.state.settings.qc_sample_rate,
         batcher=request.app.state.batcher,
         clock=clock,
+        # Committed with the audit rows, not in the session dependency: the audit lock is held
+        # until commit, and the dependency commits only after the event loop has taken the
+        # handler's result and handed the exit to another thread; under load that hop, not the
+        # database, set how long every other submission waited for the lock. (The dependency's
+        # own commit then finds no transaction and does nothing.)
+        commit=True,
     )
-    # Commit here rather than in the session dependency: the audit lock is held until commit,
-    # and the dependency commits only after the event loop has taken the handler's result and
-    # handed the exit to another thread; under load that hop, not the database, set how long
-    # every other submission waited for the lock. (The dependency's own commit is then a no-op.)
-    session.commit()
-    clock.lap("commit")
+    session.commit()  # ends the session's bookkeeping; the database has committed already
     if not result.replayed:
         metrics.decisions.labels(result.body["outcome"], result.body["grade"]).inc()
     # Validated and serialized here, exactly as FastAPI would against response_model, because

@@ -1,9 +1,10 @@
 """Submitting an application: one transaction from the document to the stored, audited decision.
 
-Steps (the caller's transaction commits them all or none): claim the idempotency key; upsert the
+Steps (one transaction commits them all or none): claim the idempotency key; upsert the
 enterprise and its data; store the application; decide (features, score, rules); store the
 decision with its input snapshot; queue a referral (or a QC sample of approvals); store the
-response under the idempotency key; audit, last, because the audit lock is held until commit.
+response under the idempotency key; audit, last, because the audit lock is held until commit
+(which the API sends in the same round trip as the audit rows).
 """
 
 from __future__ import annotations
@@ -66,7 +67,10 @@ def submit(
     qc_sample_rate: float = 0.0,
     batcher: MicroBatcher | None = None,
     clock: StageClock | None = None,
+    commit: bool = False,
 ) -> Submitted:
+    """Store, decide and audit ``document``. With ``commit``, the transaction is committed here,
+    together with the audit rows (see ``record_all``); the caller then writes nothing more."""
     clock = clock or StageClock()
     document_json = document.model_dump(mode="json")
     document_sha = content_sha256(document_json)
@@ -150,8 +154,10 @@ def submit(
             session=session, user_id=user.id, key=idempotency_key, status_code=201, body=body
         )
     clock.lap("idempotency_store")
-    # Last, because the audit lock serializes every writer from here to commit.
+    # Last, because the audit lock serializes every writer from here to commit; the COMMIT
+    # goes out with the audit rows, so the lock is held only while the database works.
     record_all(
+        commit=commit,
         session=session,
         actor=Actor(user.username, user.role),
         events=[

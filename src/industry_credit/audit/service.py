@@ -92,7 +92,9 @@ class Event:
     payload: dict[str, Any]
 
 
-def record_all(*, session: Session, actor: Actor, events: Sequence[Event]) -> None:
+def record_all(
+    *, session: Session, actor: Actor, events: Sequence[Event], commit: bool = False
+) -> None:
     """Append ``events`` in order in the caller's transaction, chained exactly as the same
     ``record`` calls would chain them, in one round trip.
 
@@ -101,10 +103,14 @@ def record_all(*, session: Session, actor: Actor, events: Sequence[Event]) -> No
     round trips there (lock, read the tail, insert), and under load each return from the
     database waits for the GIL. Here the lock and one INSERT per entry go out together in a
     psycopg pipeline; each INSERT reads the tail itself (a later statement of the transaction,
-    so after the lock and after the entry before it) and hashes it in SQL with the content
-    canonicalised in Python. The hashes come back and are checked against Python's before the
-    caller can commit, so a difference in hashing (say a database that is not UTF-8) fails the
-    transaction instead of breaking the chain.
+    so after the lock and after the entry before it) and hashes it in SQL: the tail's hex
+    digest followed by the UTF-8 bytes of the content canonicalised in Python, so the database
+    hashes exactly the bytes Python would, whatever its own encoding.
+
+    With ``commit``, the transaction's COMMIT goes out in the same pipeline: the lock is then
+    held only while the database works, never while a Python thread waits for the GIL to send
+    the next statement. The caller must have nothing left to write; its own commit afterwards
+    finds no transaction open and does nothing.
     """
     if not events:
         return
@@ -137,14 +143,16 @@ def record_all(*, session: Session, actor: Actor, events: Sequence[Event]) -> No
                     "entity_type": entry.entity_type,
                     "entity_id": entry.entity_id,
                     "payload": canonical_json(entry.payload),
-                    "content": content,
+                    "content": content.encode("utf-8"),
                     "genesis": GENESIS_HASH,
                 },
             )
+        if commit:
+            dbapi.execute("COMMIT")
     for cursor, (_, content) in zip(cursors, contents, strict=True):
         prev, stored = cursor.fetchone() or ("", "")
-        if stored != sha256_hex(prev + content):
-            raise RuntimeError("audit row hash computed by the database differs from Python's")
+        # By construction equal; kept as a guard against a change to the statement.
+        assert stored == sha256_hex(prev + content), "audit row hash differs from Python's"
 
 
 # The tail is read inside the statement: it runs after the lock statement of the same pipeline,
@@ -154,7 +162,7 @@ INSERT INTO audit_log
     (occurred_at, actor, actor_role, action, entity_type, entity_id, payload, prev_hash, row_hash)
 SELECT %(occurred_at)s, %(actor)s, %(actor_role)s, %(action)s, %(entity_type)s, %(entity_id)s,
        %(payload)s::jsonb, tail.h,
-       encode(sha256(convert_to(tail.h || %(content)s, 'UTF8')), 'hex')
+       encode(sha256(convert_to(tail.h, 'UTF8') || %(content)s::bytea), 'hex')
 FROM (
     SELECT coalesce(
         (SELECT row_hash FROM audit_log ORDER BY id DESC LIMIT 1), %(genesis)s::text
