@@ -8,12 +8,13 @@ said for the same key, and leaves other keys (older years, other months) alone.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Float, Integer, Numeric, func, select, text
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -56,13 +57,61 @@ def _upsert_statement(
 def _upsert(
     session: Session, model: Any, rows: Sequence[dict[str, Any]], keys: Sequence[str]
 ) -> None:
-    """One statement, executed with a list of parameter sets: SQLAlchemy caches its compiled
-    form and batches the rows into multi-row VALUES, instead of compiling anew per row count.
-    The table, not the mapped class, keeps it a Core statement: no ORM bulk-insert bookkeeping."""
+    """All rows in one statement and one query: each column travels as one array parameter and
+    ``unnest`` turns the arrays back into rows (``INSERT … SELECT … FROM unnest(…)``). An
+    executemany would send a query per row, so 24 months would cost 24 executions."""
     if not rows:
         return
-    stmt = _upsert_statement(model.__table__, tuple(rows[0]), tuple(keys), "received_at")
-    session.execute(stmt, list(rows))
+    columns = tuple(rows[0])
+    stmt, converters = _unnest_upsert(model.__table__, columns, tuple(keys), "received_at")
+    params = {
+        f"p{i}": [convert(row[c]) for row in rows]
+        for i, (c, convert) in enumerate(zip(columns, converters, strict=True))
+    }
+    session.execute(stmt, params)
+
+
+def _as_float(value: Any) -> Any:
+    return None if value is None else float(value)
+
+
+def _as_int(value: Any) -> Any:
+    return None if value is None else int(value)
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+@lru_cache(maxsize=64)
+def _unnest_upsert(
+    table: Any, columns: tuple[str, ...], keys: tuple[str, ...], touched: str
+) -> tuple[Any, tuple[Callable[[Any], Any], ...]]:
+    """The statement for one table and column set, and per column the conversion that gives its
+    array one element type (the driver refuses a list mixing ints and floats)."""
+    dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
+    quote = dialect.identifier_preparer.quote
+    arrays = ", ".join(
+        f"CAST(:p{i} AS {table.c[c].type.compile(dialect=dialect)}[])"
+        for i, c in enumerate(columns)
+    )
+    updates = [f"{quote(c)} = EXCLUDED.{quote(c)}" for c in columns if c not in keys]
+    updates.append(f"{quote(touched)} = now()")
+    sql = (
+        f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
+        f"SELECT * FROM unnest({arrays}) "
+        f"ON CONFLICT ({', '.join(quote(k) for k in keys)}) DO UPDATE SET {', '.join(updates)}"
+    )
+    converters = tuple(_converter(table.c[c].type) for c in columns)
+    return text(sql), converters
+
+
+def _converter(column_type: Any) -> Callable[[Any], Any]:
+    if isinstance(column_type, Float | Numeric):
+        return _as_float
+    if isinstance(column_type, Integer):
+        return _as_int
+    return _same
 
 
 def upsert_enterprise(*, session: Session, enterprise: EnterpriseIn) -> int:
