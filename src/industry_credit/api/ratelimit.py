@@ -1,5 +1,5 @@
 """Per-user token buckets. In-process: with several workers each holds its own budget,
-so the configured rate is per worker (documented in the README)."""
+so the configured rate is per worker (documented in docs/benchmarks.md, known gaps)."""
 
 from __future__ import annotations
 

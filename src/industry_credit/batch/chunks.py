@@ -31,7 +31,7 @@ from industry_credit.batch.store import write_chunk
 log = logging.getLogger("industry_credit.batch")
 T = TypeVar("T")
 
-# Test hook (documented in the README): sleep inside chunk N (or 'finish') before its commit,
+# Test hook (documented in docs/batch.md): sleep inside chunk N (or 'finish') before its commit,
 # so a test can kill -9 the process at a known point. Read here, not in Settings, because it
 # must never be set in a deployment's configuration.
 PAUSE_ENV = "INDUSTRY_CREDIT_BATCH_TEST_PAUSE_AFTER_CHUNK"

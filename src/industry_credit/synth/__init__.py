@@ -9,7 +9,7 @@ Public API (the package itself imports nothing, so ``industry-credit`` starts fa
     synth.documents.application_documents(out_dir, ids=None, limit=None) -> list[dict]
     synth.truth.true_pd(drivers, intercept, noise=None), logit_without_intercept, DRIVER_DOCS
 
-How it is made (details in each module's docstring and the README):
+How it is made (details in each module's docstring and docs/synthetic.md):
 
 1. ``skeleton``: for all N firms, sector, district, true lifecycle stage, size, code, name and
    the core enterprise each supplies (Zipf over the cores' rank). Cores are ids 1..n_core.
