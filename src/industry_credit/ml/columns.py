@@ -208,6 +208,11 @@ def positions(ids: npt.NDArray[np.int64], child_ids: npt.NDArray[np.integer[Any]
     if len(ids) == 0 or len(child) == 0:
         return np.full(len(child), -1, dtype=np.int64)
     ordered = bool((ids[1:] > ids[:-1]).all()) if len(ids) > 1 else True
+    if ordered and int(ids[-1]) - int(ids[0]) == len(ids) - 1:
+        # Consecutive ids (a population or a document batch numbered 1..N): an offset, no search.
+        offset = child - ids[0]
+        inside = (offset >= 0) & (offset < len(ids))
+        return np.where(inside, offset, -1).astype(np.int64)
     order = None if ordered else np.argsort(ids, kind="stable")
     sorted_ids = ids if order is None else ids[order]
     at = np.searchsorted(sorted_ids, child)

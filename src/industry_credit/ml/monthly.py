@@ -130,8 +130,11 @@ def _sum_months(window: np.ndarray) -> np.ndarray:
     """Month rows added one after the other. Not ``sum(axis=0)``: numpy sums a one-column
     block pairwise but a wide one row by row, and a firm's features must have the same bits
     whether it is scored alone (the API) or among a million (the batch)."""
-    # accumulate adds row k to the sum of rows 0..k-1, in order: the loop's bits in one call.
-    total: np.ndarray = np.add.accumulate(window, axis=0, dtype=np.float64)[-1]
+    # Row after row, in order, each add over a whole contiguous row. (np.add.accumulate along
+    # axis 0 gives the same bits but walks each column down the rows, a strided loop per firm.)
+    total: np.ndarray = np.array(window[0], dtype=np.float64, copy=True)
+    for row in window[1:]:
+        np.add(total, row, out=total)
     return total
 
 
