@@ -134,10 +134,12 @@ def feed_data(uscc: str, feed: DataFeedIn, session: DbSession, user: Feeder) -> 
         raise UnprocessableError(
             "a supply-chain link points to the enterprise itself", fields=self_links
         )
-    repository.upsert_financials(session=session, enterprise_id=ent.id, items=feed.financials)
-    repository.upsert_links(session=session, enterprise_id=ent.id, items=feed.supply_chain)
-    repository.upsert_alternative_data(
-        session=session, enterprise_id=ent.id, items=feed.alternative_data
+    repository.upsert_feed(
+        session=session,
+        enterprise_id=ent.id,
+        financials=feed.financials,
+        links=feed.supply_chain,
+        months=feed.alternative_data,
     )
     counts = {
         "financials": len(feed.financials),

@@ -4,18 +4,25 @@ Natural keys: the enterprise by USCC; statements by (enterprise, fiscal year); l
 (enterprise, counterparty USCC, role); monthly data by (enterprise, month); IP, policy support,
 green data and market plan one row per enterprise. A later document replaces what an earlier one
 said for the same key, and leaves other keys (older years, other months) alone.
+
+Each table's rows go in one statement, each column as one array parameter that ``unnest`` turns
+back into rows (``INSERT … SELECT … FROM unnest(…)``): an executemany would send a query per
+row. A document's statements go out together in one psycopg pipeline, one round trip whatever
+the number of years, months and links: the children find their enterprise by USCC in the same
+transaction, so none waits for the enterprise's id to come back.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Float, Integer, Numeric, func, select, text
+import psycopg
+from sqlalchemy import Float, Integer, Numeric, Table
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from industry_credit.applications.schemas import (
@@ -23,10 +30,6 @@ from industry_credit.applications.schemas import (
     ApplicationDocument,
     EnterpriseIn,
     FinancialsIn,
-    GreenIn,
-    IpIn,
-    MarketPlanIn,
-    PolicySupportIn,
     SupplyLinkIn,
 )
 from industry_credit.db.models import (
@@ -40,35 +43,28 @@ from industry_credit.db.models import (
     SupplyLink,
 )
 
+_DIALECT = postgresql.dialect()  # type: ignore[no-untyped-call]
+_QUOTE = _DIALECT.identifier_preparer.quote
+# How a child row names its enterprise: by id when the caller knows it, else by USCC (a later
+# statement of the same transaction sees the enterprise the first one wrote).
+_BY_ID = "%(enterprise_id)s::bigint"
+_BY_USCC = "(SELECT id FROM enterprises WHERE uscc = %(enterprise_uscc)s)"
+# A link's counterparty, when the bank knows it (never the enterprise itself).
+_COUNTERPARTY = (
+    "(SELECT c.id FROM enterprises c WHERE c.uscc = u.counterparty_uscc"
+    " AND c.id IS DISTINCT FROM {owner})"
+)
 
-@lru_cache(maxsize=64)
-def _upsert_statement(
-    table: Any, columns: tuple[str, ...], keys: tuple[str, ...], touched: str
-) -> Any:
-    # Building the statement (``excluded`` sets up a column collection per call) cost more
-    # Python time than executing it; a statement is immutable, so one per shape serves all
-    # requests and threads.
-    stmt = insert(table)
-    updates: dict[str, Any] = {c: stmt.excluded[c] for c in columns if c not in keys}
-    updates[touched] = func.now()
-    return stmt.on_conflict_do_update(index_elements=list(keys), set_=updates)
+
+@dataclass(frozen=True)
+class Write:
+    sql: str
+    params: dict[str, Any]
 
 
-def _upsert(
-    session: Session, model: Any, rows: Sequence[dict[str, Any]], keys: Sequence[str]
-) -> None:
-    """All rows in one statement and one query: each column travels as one array parameter and
-    ``unnest`` turns the arrays back into rows (``INSERT … SELECT … FROM unnest(…)``). An
-    executemany would send a query per row, so 24 months would cost 24 executions."""
-    if not rows:
-        return
-    columns = tuple(rows[0])
-    stmt, converters = _unnest_upsert(model.__table__, columns, tuple(keys), "received_at")
-    params = {
-        f"p{i}": [convert(row[c]) for row in rows]
-        for i, (c, convert) in enumerate(zip(columns, converters, strict=True))
-    }
-    session.execute(stmt, params)
+def _table(model: Any) -> Table:
+    table: Table = model.__table__
+    return table
 
 
 def _as_float(value: Any) -> Any:
@@ -83,30 +79,8 @@ def _same(value: Any) -> Any:
     return value
 
 
-@lru_cache(maxsize=64)
-def _unnest_upsert(
-    table: Any, columns: tuple[str, ...], keys: tuple[str, ...], touched: str
-) -> tuple[Any, tuple[Callable[[Any], Any], ...]]:
-    """The statement for one table and column set, and per column the conversion that gives its
-    array one element type (the driver refuses a list mixing ints and floats)."""
-    dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
-    quote = dialect.identifier_preparer.quote
-    arrays = ", ".join(
-        f"CAST(:p{i} AS {table.c[c].type.compile(dialect=dialect)}[])"
-        for i, c in enumerate(columns)
-    )
-    updates = [f"{quote(c)} = EXCLUDED.{quote(c)}" for c in columns if c not in keys]
-    updates.append(f"{quote(touched)} = now()")
-    sql = (
-        f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
-        f"SELECT * FROM unnest({arrays}) "
-        f"ON CONFLICT ({', '.join(quote(k) for k in keys)}) DO UPDATE SET {', '.join(updates)}"
-    )
-    converters = tuple(_converter(table.c[c].type) for c in columns)
-    return text(sql), converters
-
-
 def _converter(column_type: Any) -> Callable[[Any], Any]:
+    """One element type per array: the driver refuses a list mixing ints and floats."""
     if isinstance(column_type, Float | Numeric):
         return _as_float
     if isinstance(column_type, Integer):
@@ -114,57 +88,93 @@ def _converter(column_type: Any) -> Callable[[Any], Any]:
     return _same
 
 
-def upsert_enterprise(*, session: Session, enterprise: EnterpriseIn) -> int:
-    values = enterprise.model_dump()
-    stmt = _enterprise_upsert(tuple(values))
-    return int(session.execute(stmt, values).scalar_one())
+@lru_cache(maxsize=64)
+def _upsert_sql(
+    table: Table,
+    columns: tuple[str, ...],
+    keys: tuple[str, ...],
+    touched: str,
+    derived: tuple[tuple[str, str], ...] = (),
+    returning: str | None = None,
+) -> str:
+    """``INSERT INTO table (derived…, columns…) SELECT derived expressions, u.* FROM
+    unnest(one array per column) AS u ON CONFLICT (keys) DO UPDATE`` of everything else."""
+    arrays = ", ".join(
+        f"%(a{i})s::{table.c[c].type.compile(dialect=_DIALECT)}[]" for i, c in enumerate(columns)
+    )
+    names = [*(name for name, _ in derived), *columns]
+    values = [*(expr for _, expr in derived), *(f"u.{_QUOTE(c)}" for c in columns)]
+    updates = [f"{_QUOTE(c)} = EXCLUDED.{_QUOTE(c)}" for c in names if c not in keys]
+    updates.append(f"{_QUOTE(touched)} = now()")
+    sql = (
+        f"INSERT INTO {_QUOTE(table.name)} ({', '.join(_QUOTE(c) for c in names)}) "
+        f"SELECT {', '.join(values)} "
+        f"FROM unnest({arrays}) AS u({', '.join(_QUOTE(c) for c in columns)}) "
+        f"ON CONFLICT ({', '.join(_QUOTE(k) for k in keys)}) DO UPDATE SET {', '.join(updates)}"
+    )
+    return sql + (f" RETURNING {returning}" if returning else "")
 
 
-@lru_cache(maxsize=8)
-def _enterprise_upsert(columns: tuple[str, ...]) -> Any:
-    table = Enterprise.__table__
-    return _upsert_statement(table, columns, ("uscc",), "updated_at").returning(table.c.id)
+def _upsert(
+    model: Any,
+    rows: Sequence[dict[str, Any]],
+    keys: tuple[str, ...],
+    *,
+    owner: str | None,
+    scalars: dict[str, Any],
+    extra: tuple[tuple[str, str], ...] = (),
+    touched: str = "received_at",
+    returning: str | None = None,
+) -> Write | None:
+    if not rows:
+        return None
+    table = _table(model)
+    columns = tuple(rows[0])
+    derived = ((("enterprise_id", owner),) if owner else ()) + extra
+    sql = _upsert_sql(table, columns, keys, touched, derived, returning)
+    params = dict(scalars)
+    for i, column in enumerate(columns):
+        convert = _converter(table.c[column].type)
+        params[f"a{i}"] = [convert(row[column]) for row in rows]
+    return Write(sql, params)
 
 
-def financial_rows(enterprise_id: int, items: Sequence[FinancialsIn]) -> list[dict[str, Any]]:
+def _run(session: Session, writes: Sequence[Write | None]) -> list[psycopg.Cursor[Any]]:
+    """Every write in one round trip (a psycopg pipeline on the session's connection, inside its
+    transaction); the cursors, in order, for the statements that return rows."""
+    dbapi = session.connection().connection.driver_connection
+    assert isinstance(dbapi, psycopg.Connection)
+    cursors = []
+    with dbapi.pipeline():
+        for write in writes:
+            if write is not None:
+                cursor = dbapi.cursor()
+                cursor.execute(write.sql, write.params)
+                cursors.append(cursor)
+    return cursors
+
+
+def enterprise_write(enterprise: EnterpriseIn) -> Write:
+    write = _upsert(
+        Enterprise,
+        [enterprise.model_dump()],
+        ("uscc",),
+        owner=None,
+        scalars={},
+        touched="updated_at",
+        returning="id",
+    )
+    assert write is not None
+    return write
+
+
+def financial_rows(items: Sequence[FinancialsIn]) -> list[dict[str, Any]]:
     rows = []
     for item in items:
         row = item.model_dump(exclude={"subsidies"})
         row.update({f"subsidy_{k}": v for k, v in item.subsidies.model_dump().items()})
-        row["enterprise_id"] = enterprise_id
         rows.append(row)
     return rows
-
-
-def upsert_financials(
-    *, session: Session, enterprise_id: int, items: Sequence[FinancialsIn]
-) -> None:
-    _upsert(
-        session,
-        FinancialStatement,
-        financial_rows(enterprise_id, items),
-        ["enterprise_id", "fiscal_year"],
-    )
-
-
-def upsert_links(*, session: Session, enterprise_id: int, items: Sequence[SupplyLinkIn]) -> None:
-    if not items:
-        return
-    usccs = {link.counterparty_uscc for link in items}
-    known = {
-        uscc: ident
-        for uscc, ident in session.execute(
-            select(Enterprise.uscc, Enterprise.id).where(Enterprise.uscc.in_(usccs))
-        ).all()
-    }
-    rows = []
-    for link in items:
-        row = link.model_dump()
-        row["enterprise_id"] = enterprise_id
-        counterparty = known.get(link.counterparty_uscc)
-        row["counterparty_id"] = counterparty if counterparty != enterprise_id else None
-        rows.append(row)
-    _upsert(session, SupplyLink, rows, ["enterprise_id", "counterparty_uscc", "role"])
 
 
 def month_start(value: str) -> date:
@@ -172,56 +182,75 @@ def month_start(value: str) -> date:
     return date(int(year), int(month), 1)
 
 
-def upsert_alternative_data(
-    *, session: Session, enterprise_id: int, items: Sequence[AlternativeDataIn]
-) -> None:
-    rows = []
-    for item in items:
-        row = item.model_dump()
-        row["month"] = month_start(item.month)
-        row["enterprise_id"] = enterprise_id
-        rows.append(row)
-    _upsert(session, AlternativeDataMonthly, rows, ["enterprise_id", "month"])
+def _child_writes(
+    owner: str,
+    scalars: dict[str, Any],
+    *,
+    financials: Sequence[FinancialsIn] = (),
+    links: Sequence[SupplyLinkIn] = (),
+    months: Sequence[AlternativeDataIn] = (),
+    profile: Sequence[tuple[Any, Any]] = (),
+) -> list[Write | None]:
+    def upsert(
+        model: Any, rows: Sequence[dict[str, Any]], keys: tuple[str, ...], **kw: Any
+    ) -> Write | None:
+        return _upsert(model, rows, keys, owner=owner, scalars=scalars, **kw)
+
+    month_rows = [{**m.model_dump(), "month": month_start(m.month)} for m in months]
+    writes = [
+        upsert(FinancialStatement, financial_rows(financials), ("enterprise_id", "fiscal_year")),
+        upsert(
+            SupplyLink,
+            [link.model_dump() for link in links],
+            ("enterprise_id", "counterparty_uscc", "role"),
+            extra=(("counterparty_id", _COUNTERPARTY.format(owner=owner)),),
+        ),
+        upsert(AlternativeDataMonthly, month_rows, ("enterprise_id", "month")),
+    ]
+    writes += [
+        upsert(model, [item.model_dump()], ("enterprise_id",))
+        for model, item in profile
+        if item is not None
+    ]
+    return writes
 
 
-def upsert_profile_data(
+def upsert_feed(
     *,
     session: Session,
     enterprise_id: int,
-    ip: IpIn | None,
-    policy: PolicySupportIn | None,
-    green: GreenIn | None,
-    market: MarketPlanIn | None,
+    financials: Sequence[FinancialsIn],
+    links: Sequence[SupplyLinkIn],
+    months: Sequence[AlternativeDataIn],
 ) -> None:
-    for model, item in (
-        (IntellectualProperty, ip),
-        (PolicySupport, policy),
-        (GreenData, green),
-        (MarketPlan, market),
-    ):
-        if item is not None:
-            _upsert(
-                session,
-                model,
-                [{"enterprise_id": enterprise_id, **item.model_dump()}],
-                ["enterprise_id"],
-            )
+    """A data feed for a known enterprise: statements, links and months, one round trip."""
+    writes = _child_writes(
+        _BY_ID,
+        {"enterprise_id": enterprise_id},
+        financials=financials,
+        links=links,
+        months=months,
+    )
+    _run(session, writes)
 
 
 def upsert_document(*, session: Session, document: ApplicationDocument) -> int:
-    """Store everything an application document says about the enterprise; return its id."""
-    enterprise_id = upsert_enterprise(session=session, enterprise=document.enterprise)
-    upsert_financials(session=session, enterprise_id=enterprise_id, items=document.financials)
-    upsert_links(session=session, enterprise_id=enterprise_id, items=document.supply_chain)
-    upsert_alternative_data(
-        session=session, enterprise_id=enterprise_id, items=document.alternative_data
+    """Store everything an application document says about the enterprise, in one round trip;
+    return the enterprise's id."""
+    children = _child_writes(
+        _BY_USCC,
+        {"enterprise_uscc": document.enterprise.uscc},
+        financials=document.financials,
+        links=document.supply_chain,
+        months=document.alternative_data,
+        profile=(
+            (IntellectualProperty, document.ip),
+            (PolicySupport, document.policy_support),
+            (GreenData, document.green),
+            (MarketPlan, document.market),
+        ),
     )
-    upsert_profile_data(
-        session=session,
-        enterprise_id=enterprise_id,
-        ip=document.ip,
-        policy=document.policy_support,
-        green=document.green,
-        market=document.market,
-    )
-    return enterprise_id
+    cursors = _run(session, [enterprise_write(document.enterprise), *children])
+    row = cursors[0].fetchone()
+    assert row is not None
+    return int(row[0])
