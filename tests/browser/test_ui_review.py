@@ -68,9 +68,23 @@ def test_officer_filters_queue_opens_case_and_overrides(live: Live, page: Any) -
     page.fill("textarea[name=reason]", "链主订单稳定，追加应收账款质押后可提高额度。")
     page.check("input[name=reason_codes][value=core_enterprise_orders]")
     page.check("input[name=reason_codes][value=additional_collateral]")
-    page.fill("input[name=limit_amount]", "10000000")
+    # Typed in yuan by habit: refused with a clear message, the typing kept to correct.
+    page.fill("input[name=limit_amount]", "10000000元")
     page.click("#submit-action")
+    page.wait_for_selector("#action-error[data-field=limit_amount]")
+    assert "额度无法识别" in page.locator("#action-error").inner_text()
+    assert page.input_value("input[name=limit_amount]") == "10000000元"
+    # In 万元, as every amount on the page: echoed as parsed, recorded only once confirmed.
+    page.fill("input[name=limit_amount]", "1,000万")
+    page.click("#submit-action")
+    page.wait_for_selector("#override-echo")
+    assert "→ 1,000.00 万元" in page.locator("#echo-limit").inner_text()
+    assert page.locator("#done").count() == 0
+    page.click("#confirm-override")
     page.wait_for_selector("#done")
+    limit = page.locator("#history tr[data-action=override] [data-term=limit_amount]")
+    assert limit.get_attribute("data-after") == "10000000.0"
+    assert "→ 1,000.00 万元" in limit.inner_text()
     assert page.locator("#case-status").inner_text() == "待第二人"
     assert page.locator("#proposal").get_attribute("data-outcome") == "approve"
     assert "放宽" in page.locator("#proposal").inner_text()

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from industry_credit.api.deps import DbSession, require_roles
 from industry_credit.applications.schemas import District, Sector, Stage
 from industry_credit.db.models import ReviewCase, User
-from industry_credit.review import panorama, questions, repository, service
+from industry_credit.review import override_terms, panorama, questions, repository, service
 from industry_credit.review.codes import OPEN_STATUSES
 from industry_credit.review.presenters import case_out, summary_out
 from industry_credit.review.reports import current_month, override_report
@@ -29,7 +29,7 @@ from industry_credit.review.schemas import (
     QuestionIn,
     QueuePage,
 )
-from industry_credit.review.service import OverrideTerms, ReviewPolicy
+from industry_credit.review.service import ReviewPolicy
 
 router = APIRouter(prefix="/v1/reviews", tags=["reviews"])
 
@@ -220,11 +220,11 @@ def override(
         session=session,
         user=user,
         case_id=case_id,
-        change=OverrideTerms(
+        change=override_terms.checked(
             outcome=body.outcome,
             limit_amount=body.limit_amount,
             tenor_months=body.tenor_months,
-            products=tuple(body.products) if body.products is not None else None,
+            products=body.products,
         ),
         reason=body.reason,
         reason_codes=tuple(body.reason_codes),

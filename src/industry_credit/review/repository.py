@@ -295,6 +295,21 @@ def reviews_between(*, session: Session, start: datetime, end: datetime) -> list
     return [ReviewRow(r[0], r[1], list(r[2] or []), dict(r[3]), r[4]) for r in rows]
 
 
+def overrides_between(
+    *, session: Session, start: datetime, end: datetime
+) -> list[tuple[Review, str, Decision | None]]:
+    """Override actions in [start, end) with their officer and the case's engine decision."""
+    rows = session.execute(
+        select(Review, User.username, Decision)
+        .join(User, User.id == Review.actor_id)
+        .join(ReviewCase, ReviewCase.id == Review.case_id)
+        .outerjoin(Decision, Decision.id == ReviewCase.decision_id)
+        .where(Review.created_at >= start, Review.created_at < end, Review.action == "override")
+        .order_by(Review.id)
+    ).all()
+    return [(r[0], r[1], r[2]) for r in rows]
+
+
 def closed_between(*, session: Session, start: datetime, end: datetime) -> list[ReviewCase]:
     rows = session.execute(
         select(ReviewCase).where(

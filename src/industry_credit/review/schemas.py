@@ -109,6 +109,12 @@ class ReviewOut(BaseModel):
     before: dict[str, Any]
     after: dict[str, Any]
     created_at: datetime
+    terms_before: dict[str, Any] | None = Field(
+        default=None, description="Terms on the table before this action (the engine's at first)."
+    )
+    terms_after: dict[str, Any] | None = Field(
+        default=None, description="Terms this action proposed or closed the case on."
+    )
 
 
 class CaseOut(CaseSummaryOut):
@@ -135,6 +141,18 @@ class CountShare(BaseModel):
     share: float
 
 
+class OverrideItem(BaseModel):
+    review_id: int
+    case_id: int
+    officer: str
+    created_at: datetime
+    outcome: str | None
+    direction: str
+    reason_codes: list[str]
+    terms_before: dict[str, Any] | None
+    terms_after: dict[str, Any] | None
+
+
 class OverrideReport(BaseModel):
     month: str
     decision_actions: int = Field(description="approve, decline and override actions")
@@ -146,3 +164,6 @@ class OverrideReport(BaseModel):
     by_officer: list[OfficerOverrides]
     by_direction: list[CountShare]
     by_reason: list[CountShare]
+    items: list[OverrideItem] = Field(
+        default_factory=list, description="Each override with its terms as before → after."
+    )
