@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from industry_credit.db.models import AuditEntry, Decision, FinancialStatement
-from industry_credit.ml.reasons import render as reason_sentence
+from industry_credit.ml.reasons import describe
 from industry_credit.review import case_data, repository
 from industry_credit.review.case_data import Neighbour
 from industry_credit.review.codes import DISTRESS_PD
@@ -171,7 +171,7 @@ def _waterfall(
     decision = view.file.decision
     if decision is None:
         return
-    names = {str(r["feature"]): str(r["zh" if lang == "zh" else "en"]) for r in decision.reasons}
+    names = reason_names(decision.reasons, lang)
     if explanation is not None:
         contributions = {str(k): float(v) for k, v in explanation["contributions"].items()}
         ranked = sorted(contributions.items(), key=lambda kv: -abs(kv[1]))
@@ -179,7 +179,7 @@ def _waterfall(
         pick = 0 if lang == "zh" else 1
         # The model's own sentence for each feature with the firm's value (as in the reasons).
         steps = [
-            (names.get(k) or reason_sentence(k, values.get(k))[pick], v)
+            (names.get(k) or describe(k, values.get(k))[pick], v)
             for k, v in ranked[:WATERFALL_FEATURES]
         ]
         rest = sum(v for _, v in ranked[WATERFALL_FEATURES:])
@@ -195,6 +195,18 @@ def _waterfall(
     view.waterfall = waterfall(
         steps, base=base, base_label=t("case.waterfall_base"), final_label=t("case.waterfall_final")
     )
+
+
+def reason_names(reasons: list[dict[str, Any]], lang: str) -> dict[str, str]:
+    """Each reason's sentence from its feature and value, with the sign kept (the text recorded
+    in older documents prints a share's magnitude); the recorded text when there is no value."""
+    pick = 0 if lang == "zh" else 1
+    return {
+        str(r["feature"]): describe(str(r["feature"]), r["value"])[pick]
+        if "value" in r
+        else str(r["zh" if lang == "zh" else "en"])
+        for r in reasons
+    }
 
 
 def build(
