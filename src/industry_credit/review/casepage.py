@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from industry_credit.db.models import AuditEntry, Decision, FinancialStatement
 from industry_credit.ml.reasons import describe
-from industry_credit.review import case_data, repository
+from industry_credit.review import case_data, evidence, repository
 from industry_credit.review.case_data import Neighbour
 from industry_credit.review.codes import DISTRESS_PD
 from industry_credit.review.repository import CaseFile
@@ -52,6 +52,7 @@ class CaseView:
     waterfall_partial: bool = True
     audit: list[AuditEntry] = field(default_factory=list)
     history: list[Decision] = field(default_factory=list)
+    evidence: evidence.Evidence | None = None
 
 
 def _subsidies(row: FinancialStatement) -> Decimal:
@@ -230,7 +231,17 @@ def build(
     _alternative(view, session, t)
     _network(view, session, t)
     _segment(view, session)
-    _waterfall(view, case_data.explanation(app_state, decision), lang, t)
+    explanation = case_data.explanation(app_state, decision)
+    _waterfall(view, explanation, lang, t)
+    view.evidence = evidence.build(
+        session=session,
+        document=decision.document if decision else None,
+        ruleset_version=decision.ruleset_version if decision else None,
+        features=(explanation or {}).get("features") or {},
+        flags=list(case.flags),
+        lang=lang,
+        t=t,
+    )
     ids = [str(file.case.id)]
     ids += [str(file.case.application_id)] if file.case.application_id else []
     ids += [str(file.case.decision_id)] if file.case.decision_id else []
