@@ -105,6 +105,19 @@ def test_second_officer_completes_a_large_approval(live: Live, chromium: Any) ->
         context = chromium.new_context(viewport={"width": 1366, "height": 900})
         page = context.new_page()
         login(page, live.base_url, officer)
+        if status == "closed":
+            # The second officer finds the case under "awaiting my second signature"; their own
+            # pending override (the first test's) is not there: it needs someone else.
+            page.check("input[name=mine][value=second]")
+            page.wait_for_url("**mine=second**")
+            page.wait_for_selector(f"#queue-table tr[data-case-id='{live.seeded.large_case}']")
+            rows = page.locator("#queue-table tbody tr")
+            ids = rows.evaluate_all("els => els.map(e => Number(e.dataset.caseId))")
+            assert live.seeded.large_case in ids
+            assert live.seeded.override_case not in ids
+            assert set(rows.evaluate_all("els => els.map(e => e.dataset.status)")) == {
+                "awaiting_second"
+            }
         page.goto(case_url)
         page.check("input[name=action][value=approve]")
         page.fill("textarea[name=reason]", "算力服务器订单饱满，链主回款记录良好。")

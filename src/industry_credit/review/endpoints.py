@@ -126,6 +126,13 @@ def queue(
     min_age_hours: Annotated[float | None, Query(ge=0, le=MAX_AGE_HOURS)] = None,
     max_age_hours: Annotated[float | None, Query(ge=0, le=MAX_AGE_HOURS)] = None,
     over_sla: bool = False,
+    q: Annotated[
+        str | None, Query(min_length=1, max_length=60, description="Name part or USCC prefix.")
+    ] = None,
+    grade_band: Literal["investment", "speculative", "distressed"] | None = None,
+    awaiting_my_second: Annotated[
+        bool, Query(description="Only proposals the caller has not yet agreed to.")
+    ] = False,
     sort: SortKey = "age",
     order: Literal["asc", "desc"] = "asc",
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
@@ -133,7 +140,6 @@ def queue(
 ) -> QueuePage:
     """Cases waiting for a risk officer: referrals, the QC sample of approvals, batch flags and
     answered questions. Default: open and awaiting a second officer, oldest first."""
-    del user
     policy = policy_of(request)
     filters = repository.QueueFilter(
         statuses=tuple(status) if status else OPEN_STATUSES,
@@ -147,6 +153,9 @@ def queue(
         min_age_hours=min_age_hours,
         max_age_hours=max_age_hours,
         over_sla_only=over_sla,
+        search=q.strip() if q else None,
+        grade_band=grade_band,
+        awaiting_second_for=user.id if awaiting_my_second else None,
     )
     now = datetime.now(UTC)
     items, total = repository.list_queue(

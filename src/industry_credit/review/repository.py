@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from industry_credit.db.models import (
@@ -24,7 +24,7 @@ from industry_credit.db.models import (
     User,
 )
 from industry_credit.errors import NotFoundError
-from industry_credit.review.codes import OPEN_STATUSES
+from industry_credit.review.codes import GRADE_BANDS, OPEN_STATUSES
 
 # What the queue can be sorted by; "grade" sorts by PD because grades are ordered by PD.
 SORT_KEYS = ("age", "amount", "pd", "grade", "enterprise")
@@ -43,6 +43,9 @@ class QueueFilter:
     min_age_hours: float | None = None
     max_age_hours: float | None = None
     over_sla_only: bool = False
+    search: str | None = None  # part of the firm's name, or the start of its USCC
+    grade_band: str | None = None  # a key of ``codes.GRADE_BANDS``
+    awaiting_second_for: int | None = None  # a user id: proposals this officer may still sign
 
 
 @dataclass(frozen=True)
@@ -129,6 +132,24 @@ def _filtered(
         stmt = stmt.where(ReviewCase.enqueued_at >= now - timedelta(hours=f.max_age_hours))
     if f.over_sla_only:
         stmt = stmt.where(ReviewCase.enqueued_at < now - timedelta(hours=sla_hours))
+    if f.search:
+        # The officer's text is matched literally: LIKE's wildcards in it are escaped.
+        text = f.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        stmt = stmt.where(
+            or_(
+                Enterprise.name.ilike(f"%{text}%", escape="\\"),
+                Enterprise.uscc.ilike(f"{text.upper()}%", escape="\\"),
+            )
+        )
+    if f.grade_band in GRADE_BANDS:
+        stmt = stmt.where(cols["grade"].in_(GRADE_BANDS[f.grade_band]))
+    if f.awaiting_second_for is not None:
+        # A proposal this officer has not yet agreed to: the second signature is theirs to give.
+        agreed = ReviewCase.proposal["agreed_by"]
+        stmt = stmt.where(
+            ReviewCase.status == "awaiting_second",
+            ~agreed.contains(func.jsonb_build_array(f.awaiting_second_for)),
+        )
     return stmt
 
 
