@@ -121,3 +121,16 @@ def test_awaiting_my_second_signature(client: TestClient, cases: dict[str, Any])
     assert _api(client, "qb_chen", awaiting_my_second=True) == {cases["large"]}
     assert _ui(client, "qb_chen", "mine=second")[0] == {cases["large"]}
     assert _ui(client, "qb_li", "mine=second")[0] == set()
+
+
+def test_control_characters_in_the_search_are_refused_or_dropped(
+    client: TestClient, cases: dict[str, Any]
+) -> None:
+    answer = client.get(
+        "/v1/reviews",
+        params={"q": "光学\x00眼镜"},
+        headers=f.bearer(client.app, "qb_li", "risk_officer"),
+    )
+    assert answer.status_code == 422
+    assert any(x["path"].endswith("q") for x in answer.json()["error"]["fields"])
+    assert _ui(client, "qb_li", "q=%E5%85%89%E5%AD%A6%00")[0] == {cases["glasses"]}

@@ -127,7 +127,14 @@ def queue(
     max_age_hours: Annotated[float | None, Query(ge=0, le=MAX_AGE_HOURS)] = None,
     over_sla: bool = False,
     q: Annotated[
-        str | None, Query(min_length=1, max_length=60, description="Name part or USCC prefix.")
+        str | None,
+        # No control characters: PostgreSQL refuses a NUL in text, which would be a 500.
+        Query(
+            min_length=1,
+            max_length=60,
+            pattern=r"^[^\x00-\x1f\x7f]+$",
+            description="Name part or USCC prefix.",
+        ),
     ] = None,
     grade_band: Literal["investment", "speculative", "distressed"] | None = None,
     awaiting_my_second: Annotated[

@@ -184,7 +184,8 @@ def queue_params(request: Request) -> dict[str, Any]:
         "amount_max": q.get("amount_max") or "",
         "min_age": q.get("min_age") or "",
         "over_sla": q.get("over_sla") == "1",
-        "q": (q.get("q") or "").strip()[:60],
+        # Control characters dropped: PostgreSQL refuses a NUL in text.
+        "q": "".join(ch for ch in (q.get("q") or "") if ch.isprintable()).strip()[:60],
         "band": pick("band", tuple(GRADE_BANDS)),
         "mine_second": q.get("mine") == "second",
         "sort": q.get("sort") if q.get("sort") in SORTS else "age",
