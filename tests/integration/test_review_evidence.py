@@ -155,3 +155,19 @@ def test_english_page_reads_the_same_evidence(client: TestClient, case_id: int) 
     assert "Return on assets at -23%" in _section(text, "reasons")
     assert "Bound by: the amount or tenor requested" in _section(text, "terms")
     assert "Start-up" in _section(text, "profile")
+
+
+def test_a_batch_flag_offers_only_what_applies(client: TestClient, url: str) -> None:
+    engine = create_engine(url)
+    with Session(engine) as s, s.begin():
+        firm = f.enterprise(s, name="夜间预警样本企业", exposure=Decimal(30_000_000))
+        flagged = f.batch_flag_case(s, ent=firm).id
+    engine.dispose()
+    text = _page(client, flagged, "zh")
+    head = _section(text, "case-head")
+    assert "现有敞口" in head
+    assert "申请金额" not in head
+    assert "供应链传染" in head  # the flag in words
+    offered = set(re.findall(r'name="action" value="([a-z_]+)"', text))
+    assert offered == {"approve", "decline"}
+    assert "批量预警没有授信决策" in _section(text, "reasons")

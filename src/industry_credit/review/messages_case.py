@@ -121,5 +121,10 @@ PAIRS: Final[dict[str, tuple[str, str]]] = {
     "effect.green_discount": ("绿色利率优惠", "Green rate discount"),
     "effect.interest_subsidy": ("政府贴息", "Interest subsidy"),
     "case.evidence": ("触发依据", "Evidence"),
+    "case.no_reasons": ("该决策没有记录原因。", "The decision records no reasons."),
+    "case.no_reasons_batch": (
+        "批量预警没有授信决策，因此没有模型原因；预警信号见下方标记。",
+        "A batch flag has no credit decision, so no model reasons; see the flags below.",
+    ),
     "case.unknown_stage": ("无法判定（规则版本不可用）", "Unknown (ruleset version unavailable)"),
 }

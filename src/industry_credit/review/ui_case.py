@@ -25,6 +25,7 @@ from industry_credit.vocabulary import PRODUCT_CODES
 router = APIRouter(prefix="/ui", include_in_schema=False)
 
 ACTIONS = ("approve", "decline", "override", "request_info")
+BATCH_FLAG_ACTIONS = ("approve", "decline")
 
 
 def case_page(
@@ -61,7 +62,8 @@ def case_page(
         "error": error,
         "form": form or {},
         "done": request.query_params.get("done"),
-        "actions": ACTIONS,
+        # A batch flag has no engine terms to override and no RM to ask: offer what applies.
+        "actions": ACTIONS if file.decision is not None else BATCH_FLAG_ACTIONS,
         "reason_codes": REASON_CODES,
         "products": PRODUCT_CODES,
         "threshold": float(policy_of(request).four_eyes_threshold),
