@@ -139,3 +139,16 @@ def test_the_api_refuses_bad_terms_naming_the_field(client: TestClient, case_id:
         assert answer.status_code == 422, (field, answer.text)
         paths = [x["path"] for x in answer.json()["error"]["fields"]]
         assert any(p.startswith(f"$.{field}") for p in paths), (field, paths)
+
+
+def test_the_echo_refuses_what_the_override_would_refuse(
+    client: TestClient, url: str, case_id: int
+) -> None:
+    before = _reviews(url, case_id)
+    form = _form(client, case_id, "4000")
+    for change, field in (({"reason": "太短"}, "reason"), ({"reason_codes": []}, "reason_codes")):
+        answer = client.post(f"/ui/cases/{case_id}/act", data={**form, **change})
+        assert answer.status_code == 422
+        assert f'data-field="{field}"' in answer.text
+        assert 'id="override-echo"' not in answer.text
+    assert _reviews(url, case_id) == before

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from industry_credit.api.deps import DbSession
 from industry_credit.db.models import ReviewCase
-from industry_credit.errors import DomainError, NotFoundError
+from industry_credit.errors import DomainError, NotFoundError, UnprocessableError
 from industry_credit.review import casepage, override_terms, questions, repository, service
 from industry_credit.review.codes import REASON_CODES
 from industry_credit.review.endpoints import CaseId, load_case_out
@@ -115,6 +115,13 @@ def act(
                 # Nothing is recorded yet: the page echoes the terms as parsed, and the officer
                 # confirms them (or corrects the fields) before the override is made.
                 echo = _override_change(form)
+                # Refuse now what the service would refuse after the confirmation.
+                service.checked_reason(form["reason"])
+                if not any(c in REASON_CODES for c in form["reason_codes"]):
+                    raise UnprocessableError(
+                        "an override needs at least one reason code",
+                        fields=[{"path": "$.reason_codes", "problem": "empty"}],
+                    )
                 return case_page(request, session, ui, case_id, form=form, echo=echo)
             _apply(request, session, ui, case_id, form)
         except DomainError as exc:
