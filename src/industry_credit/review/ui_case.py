@@ -116,7 +116,7 @@ def act(
                 # confirms them (or corrects the fields) before the override is made.
                 echo = _override_change(form)
                 # Refuse now what the service would refuse after the confirmation.
-                service.checked_reason(form["reason"])
+                service.checked_reason(str(form["reason"]))
                 if not any(c in REASON_CODES for c in form["reason_codes"]):
                     raise UnprocessableError(
                         "an override needs at least one reason code",
