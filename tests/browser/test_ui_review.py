@@ -128,6 +128,16 @@ def test_second_officer_completes_a_large_approval(live: Live, chromium: Any) ->
             assert page.locator("#final-outcome").get_attribute("data-outcome") == "approve"
             assert "officer_chen, officer_li" in page.locator("#final-outcome").inner_text()
             assert page.locator("#history tr[data-action=approve]").count() == 2
+            # The credit memo: one printable page with both signatures, without the workbench.
+            page.click("#memo-link")
+            page.wait_for_selector("#memo")
+            signers = page.locator("#memo-signatures .signature")
+            names = signers.evaluate_all("els => els.map(e => e.dataset.officer)")
+            assert names == ["officer_chen", "officer_li"]
+            page.emulate_media(media="print")
+            assert not page.locator("header.top").is_visible()
+            assert page.locator("#memo-trail tr[data-action=approve]").count() == 2
+            shoot(page, "memo")
         context.close()
     chain_intact(live)
 

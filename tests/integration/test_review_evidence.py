@@ -171,3 +171,28 @@ def test_a_batch_flag_offers_only_what_applies(client: TestClient, url: str) -> 
     offered = set(re.findall(r'name="action" value="([a-z_]+)"', text))
     assert offered == {"approve", "decline"}
     assert "批量预警没有授信决策" in _section(text, "reasons")
+
+
+def test_credit_memo_of_a_decided_case(client: TestClient, case_id: int) -> None:
+    text = _page(client, case_id, "zh")
+    assert client.get(f"/ui/cases/{case_id}/memo").status_code == 409  # nothing to sign yet
+    headers = f.bearer(client.app, "ev_officer", "risk_officer")
+    body = {"reason": "初创期企业，客户集中度高，拒绝。", "reason_codes": ["weak_financials"]}
+    closed = client.post(f"/v1/reviews/{case_id}/decline", json=body, headers=headers)
+    assert closed.status_code == 200, closed.text
+    assert closed.json()["status"] == "closed"
+    text = _page(client, case_id, "zh")
+    assert f'href="/ui/cases/{case_id}/memo"' in text
+    memo = client.get(f"/ui/cases/{case_id}/memo")
+    assert memo.status_code == 200
+    page = html.unescape(re.sub(r"\s+", " ", memo.text))
+    assert '<meta charset="utf-8">' in memo.text
+    assert "审批意见书" in page
+    assert 'data-outcome="decline"' in page
+    assert "单一客户销售占比过高" in page
+    assert "第一大客户占比 62% > 60%" in page
+    assert "《上海市智能终端产业高质量发展行动方案（2026–2027年）》政策解读 §(四)2" in page
+    assert "初创期企业，客户集中度高，拒绝。" in page
+    assert 'data-officer="ev_officer"' in page
+    assert "总资产收益率为-23%" in page
+    assert client.get("/ui/cases/999999/memo").status_code == 404
