@@ -8,14 +8,16 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
+from industry_credit.db.models import User
 from industry_credit.rules.versions import load_ruleset_version
 from tests.factories import review as f
 
@@ -161,7 +163,10 @@ def test_a_batch_flag_offers_only_what_applies(client: TestClient, url: str) -> 
     engine = create_engine(url)
     with Session(engine) as s, s.begin():
         firm = f.enterprise(s, name="夜间预警样本企业", exposure=Decimal(30_000_000))
-        flagged = f.batch_flag_case(s, ent=firm).id
+        rm = s.scalars(select(User).where(User.username == "ev_rm")).one()
+        earlier = datetime.now(UTC) - timedelta(days=3)
+        f.decided(s, rm=rm, ent=firm, pd=0.012, grade="BBB-", status="decided", decided_at=earlier)
+        flagged = f.batch_flag_case(s, ent=firm, pd=0.07, grade="B+").id
     engine.dispose()
     text = _page(client, flagged, "zh")
     head = _section(text, "case-head")
@@ -171,6 +176,19 @@ def test_a_batch_flag_offers_only_what_applies(client: TestClient, url: str) -> 
     offered = set(re.findall(r'name="action" value="([a-z_]+)"', text))
     assert offered == {"approve", "decline"}
     assert "批量预警没有授信决策" in _section(text, "reasons")
+    # The run's rating against the one known before it, and the firm's rating history.
+    terms = _section(text, "terms")
+    assert re.search(r'id="rescore-pd">1\.20% → <strong>7\.00%</strong>', terms), terms
+    assert "BBB- → <strong>B+</strong>" in terms
+    assert 'data-flag="downgrade"' in terms
+    assert "评级下调" in terms
+    assert terms.count('<tr data-source="batch">') == 1
+    assert terms.count('<tr data-source="decision">') == 1
+    api = client.get(
+        f"/v1/reviews/{flagged}", headers=f.bearer(client.app, "ev_officer", "risk_officer")
+    ).json()
+    assert api["pd"] == 0.07
+    assert api["grade"] == "B+"
 
 
 def test_credit_memo_of_a_decided_case(client: TestClient, case_id: int) -> None:

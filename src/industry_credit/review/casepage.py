@@ -12,9 +12,10 @@ from sqlalchemy.orm import Session
 
 from industry_credit.db.models import AuditEntry, Decision, FinancialStatement
 from industry_credit.ml.reasons import describe
-from industry_credit.review import case_data, evidence, repository
+from industry_credit.review import case_data, evidence, ratings, repository
 from industry_credit.review.case_data import Neighbour
 from industry_credit.review.codes import DISTRESS_PD
+from industry_credit.review.ratings import Rating
 from industry_credit.review.repository import CaseFile
 from industry_credit.review.schemas import CaseOut
 from industry_credit.review.service import engine_terms
@@ -53,6 +54,8 @@ class CaseView:
     audit: list[AuditEntry] = field(default_factory=list)
     history: list[Decision] = field(default_factory=list)
     evidence: evidence.Evidence | None = None
+    ratings: list[Rating] = field(default_factory=list)
+    previous: Rating | None = None
 
 
 def _subsidies(row: FinancialStatement) -> Decimal:
@@ -249,6 +252,10 @@ def build(
     view.history = repository.enterprise_decisions(
         session=session, enterprise_id=file.enterprise.id
     )
+    if rescore is not None:
+        # A nightly flag: what the run found against what was known before it.
+        view.ratings = ratings.history(session=session, enterprise_id=file.enterprise.id)
+        view.previous = ratings.previous(view.ratings, rescore.as_of)
     return view
 
 
