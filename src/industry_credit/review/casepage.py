@@ -132,6 +132,8 @@ def _node_css(n: Neighbour) -> str:
     css = ["core"] if n.is_core else []
     if n.pd is not None and n.pd >= DISTRESS_PD:
         css.append("distress")
+    if n.flagged:
+        css.append("flagged")
     return " ".join(css) or "plain"
 
 

@@ -132,6 +132,7 @@ PAIRS: Final[dict[str, tuple[str, str]]] = {
     "batch.source_batch": ("夜间重评", "Nightly run"),
     "batch.source_decision": ("授信决策", "Decision"),
     "flag.downgrade": ("评级下调", "Downgrade"),
+    "case.network_legend_flagged": ("夜间预警", "Nightly flag"),
     "memo.title": ("审批意见书", "Credit memo"),
     "memo.link": ("审批意见书（可打印）", "Credit memo (printable)"),
     "memo.closed_at": ("结案时间", "Closed"),
