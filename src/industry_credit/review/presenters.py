@@ -11,6 +11,7 @@ from industry_credit.review.repository import CaseFile, QueueItem
 from industry_credit.review.schemas import (
     CaseOut,
     CaseSummaryOut,
+    CurrentRisk,
     EnterpriseRef,
     ProposalOut,
     ReviewOut,
@@ -66,6 +67,14 @@ def summary_out(item: QueueItem, *, now: datetime, policy: ReviewPolicy) -> Case
         )
         == 2,
         proposal=proposal,
+        current=CurrentRisk(
+            pd=item.current.pd,
+            grade=item.current.grade,
+            as_of=item.current.when,
+            source=item.current.source,
+        )
+        if item.current
+        else None,
     )
 
 

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -25,6 +25,8 @@ from industry_credit.db.models import (
 )
 from industry_credit.errors import NotFoundError
 from industry_credit.review.codes import GRADE_BANDS, OPEN_STATUSES
+from industry_credit.review.ratings import Rating
+from industry_credit.review.ratings import current as current_ratings
 
 # What the queue can be sorted by; "grade" sorts by PD because grades are ordered by PD.
 SORT_KEYS = ("age", "amount", "pd", "grade", "enterprise")
@@ -68,6 +70,7 @@ class QueueItem:
     stage: str | None
     engine_outcome: str | None
     proposal: dict[str, Any] | None
+    current: Rating | None = None  # the firm's newest rating: this decision or a later run
 
 
 def _columns() -> dict[str, ColumnElement[Any]]:
@@ -177,7 +180,12 @@ def list_queue(
         "enterprise": Enterprise.name.desc() if descending else Enterprise.name.asc(),
     }[sort]
     rows = session.execute(stmt.order_by(key, ReviewCase.id).limit(limit).offset(offset)).all()
-    return [_item(row) for row in rows], int(total)
+    return _with_current(session, [_item(row) for row in rows]), int(total)
+
+
+def _with_current(session: Session, items: list[QueueItem]) -> list[QueueItem]:
+    ratings = current_ratings(session=session, enterprise_ids=[i.enterprise_id for i in items])
+    return [replace(i, current=ratings.get(i.enterprise_id)) for i in items]
 
 
 def _item(row: Any) -> QueueItem:
@@ -209,7 +217,7 @@ def queue_item(*, session: Session, case_id: int) -> QueueItem:
     row = session.execute(_base_query(cols).where(ReviewCase.id == case_id)).first()
     if row is None:
         raise NotFoundError(f"review case {case_id} not found")
-    return _item(row)
+    return _with_current(session, [_item(row)])[0]
 
 
 @dataclass

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -72,6 +72,13 @@ class ProposalOut(BaseModel):
     agreed_by: list[str]
 
 
+class CurrentRisk(BaseModel):
+    pd: float
+    grade: str
+    as_of: date
+    source: Literal["decision", "batch"]
+
+
 class CaseSummaryOut(BaseModel):
     case_id: int
     source: str
@@ -90,6 +97,10 @@ class CaseSummaryOut(BaseModel):
     engine_outcome: str | None
     needs_two_officers: bool
     proposal: ProposalOut | None
+    current: CurrentRisk | None = Field(
+        default=None,
+        description="The firm's current risk: the newer of its latest decision and nightly run.",
+    )
 
 
 class QueuePage(BaseModel):
