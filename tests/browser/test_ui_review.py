@@ -168,7 +168,7 @@ def test_panorama_and_english_at_1024(live: Live, page: Any) -> None:
     assert page.locator("#clusters article.cluster").count() >= 1
     assert "→" in page.locator("#clusters .paths").first.inner_text()
     assert page.locator("#clusters svg.graph g.node.distress").count() >= 1
-    assert page.locator("a[href='/ui/batch/latest']").count() == 1
+    assert page.locator("a[href='/ui/batch/report']").count() == 1
     shoot(page, "panorama")
 
     page.select_option("#grid select[name=grade]", "BBB")
