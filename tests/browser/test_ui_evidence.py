@@ -68,3 +68,21 @@ def test_reasons_in_words_with_evidence_in_both_languages(live: Live, page: Any)
     assert "Shanghai Smart Terminal Action Plan" in row.locator("td.cite").inner_text()
     assert "Return on assets at -23%" in page.locator("#reason-list").inner_text()
     assert "the amount or tenor requested" in page.locator("#limit-binding").inner_text()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_evidence_fits_1024(live: Live, page: Any, lang: str) -> None:
+    page.set_viewport_size({"width": 1024, "height": 768})
+    login(page, live.base_url, "officer_li")
+    case = f"/ui/cases/{live.seeded.evidence_case}"
+    page.goto(f"{live.base_url}/ui/lang?to={lang}&next={case}")
+    page.wait_for_selector("#rules")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1024
+    wrap = page.evaluate(
+        "(() => { const w = document.querySelector('#rules .table-wrap');"
+        " return [w.scrollWidth, w.clientWidth]; })()"
+    )
+    assert wrap[0] <= wrap[1], f"the rule table scrolls inside its card: {wrap}"
+    page.goto(f"{live.base_url}/ui/batch/report")
+    page.wait_for_selector("#batch-counts")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1024
