@@ -11,9 +11,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from industry_credit.config import PROJECT_ROOT
+from industry_credit.db.models import Enterprise, User
+from industry_credit.review.messages import code_label
+from industry_credit.rules.versions import load_ruleset_version
+from industry_credit.vocabulary import SECTORS
 from tests.factories import review as f
+
+DEFAULT_RULESET = PROJECT_ROOT / "src" / "industry_credit" / "rules" / "default_ruleset.yaml"
 
 
 @dataclass(frozen=True)
@@ -22,6 +30,7 @@ class Seeded:
     large_case: int
     stale_case: int
     batch_case: int
+    evidence_case: int
 
 
 def seed_workbench(session: Session) -> Seeded:
@@ -234,4 +243,73 @@ def seed_workbench(session: Session) -> Seeded:
     )
 
     batch_case = f.batch_flag_case(session, ent=chain[2])
-    return Seeded(override.case.id, large.case.id, stale.case.id, batch_case.id)
+    evidence = _evidence_case(session, rm)
+    _breadth(session, rm)
+    return Seeded(override.case.id, large.case.id, stale.case.id, batch_case.id, evidence)
+
+
+def _evidence_case(session: Session, rm: User) -> int:
+    """A referral decided under the shipped ruleset: a start-up declared as growth, one buyer
+    taking 72% of sales, a loss (ROA -23%), so the page can show each reason with its evidence."""
+    version = load_ruleset_version(session=session, path_or_text=DEFAULT_RULESET).version
+    hits = [
+        ("STG-STARTUP", "derive_stage=startup", "000 §(五)2"),
+        ("REF-STAGE-DISAGREEMENT", "refer=stage_disagreement", "000 §(五)2"),
+        ("REF-BUYER-CONCENTRATION", "refer=buyer_concentration", "000 §(四)2"),
+    ]
+    reasons = [
+        ("roa", -0.2304915, 0.44, "总资产收益率为23%", "Return on assets at 23%"),
+        ("top_buyer_share", 0.72, 0.31, "第一大客户占比为72%", "Largest buyer's share at 72%"),
+        ("firm_age_years", 2.0, -0.12, "成立年限2.0年", "Firm age 2.0 years"),
+        ("revenue", 3_000_000.0, 0.05, "最近年度营业收入300.0万元", "Latest revenue CNY 3.00M"),
+    ]
+    rows = f.referred_case(
+        session,
+        rm=rm,
+        name="临港初创智能眼镜科技有限公司",
+        sector="smart_glasses",
+        district="lingang",
+        amount=Decimal(8_000_000),
+        pd=0.035,
+        grade="BB-",
+        ruleset_version=version,
+        doc_changes={
+            "stage": "growth",
+            "stage_declared": "growth",
+            "rule_hits": [
+                {"rule_id": r, "effect": e, "seed_ref": ref, "ruleset_version": version}
+                for r, e, ref in hits
+            ],
+            "flags": ["stage_disagreement", "buyer_concentration"],
+            "reasons": [
+                {"feature": k, "value": v, "contribution": c, "zh": zh, "en": en}
+                for k, v, c, zh, en in reasons
+            ],
+            "limit": {"amount": 8_000_000.0, "binding": "requested"},
+            "tenor": {"months": 24, "binding": "core_product_tech_life"},
+        },
+    )
+    return rows.case.id
+
+
+def _breadth(session: Session, rm: User) -> None:
+    """One decided firm in every sector not yet in the portfolio, so the panorama is as wide as
+    the demo's (eleven sector columns and 'other') and its layout is tested at full width."""
+    used = set(session.scalars(select(Enterprise.sector)).all())
+    for i, sector in enumerate(s for s in SECTORS if s not in used):
+        firm = f.enterprise(
+            session,
+            name=f"青浦{code_label('zh', 'sector', sector)}样本企业",
+            sector=sector,
+            district="qingpu",
+            exposure=Decimal(50_000_000),
+        )
+        f.decided(
+            session,
+            rm=rm,
+            ent=firm,
+            outcome="approve",
+            pd=0.002 + 0.03 * i,
+            grade="BBB",
+            status="decided",
+        )

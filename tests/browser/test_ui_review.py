@@ -61,16 +61,31 @@ def test_officer_filters_queue_opens_case_and_overrides(live: Live, page: Any) -
     assert page.locator("#alt-data svg.trend").count() == 3
     assert page.locator("#pd-marker").count() == 1
     assert page.locator("#segment-grades g.grade-bar.current").get_attribute("data-grade") == "BB"
-    assert page.locator("#rules td.cite").first.inner_text().startswith("[000")
+    # Citations name the seed document, not its number.
+    assert page.locator("#rules td.cite").first.inner_text().startswith("《上海市智能终端产业")
     shoot(page, "case")
 
     page.check("input[name=action][value=override]")
     page.fill("textarea[name=reason]", "链主订单稳定，追加应收账款质押后可提高额度。")
     page.check("input[name=reason_codes][value=core_enterprise_orders]")
     page.check("input[name=reason_codes][value=additional_collateral]")
-    page.fill("input[name=limit_amount]", "10000000")
+    # Typed in yuan by habit: refused with a clear message, the typing kept to correct.
+    page.fill("input[name=limit_amount]", "10000000元")
     page.click("#submit-action")
+    page.wait_for_selector("#action-error[data-field=limit_amount]")
+    assert "额度无法识别" in page.locator("#action-error").inner_text()
+    assert page.input_value("input[name=limit_amount]") == "10000000元"
+    # In 万元, as every amount on the page: echoed as parsed, recorded only once confirmed.
+    page.fill("input[name=limit_amount]", "1,000万")
+    page.click("#submit-action")
+    page.wait_for_selector("#override-echo")
+    assert "→ 1,000.00 万元" in page.locator("#echo-limit").inner_text()
+    assert page.locator("#done").count() == 0
+    page.click("#confirm-override")
     page.wait_for_selector("#done")
+    limit = page.locator("#history tr[data-action=override] [data-term=limit_amount]")
+    assert limit.get_attribute("data-after") == "10000000.0"
+    assert "→ 1,000.00 万元" in limit.inner_text()
     assert page.locator("#case-status").inner_text() == "待第二人"
     assert page.locator("#proposal").get_attribute("data-outcome") == "approve"
     assert "放宽" in page.locator("#proposal").inner_text()
@@ -90,6 +105,19 @@ def test_second_officer_completes_a_large_approval(live: Live, chromium: Any) ->
         context = chromium.new_context(viewport={"width": 1366, "height": 900})
         page = context.new_page()
         login(page, live.base_url, officer)
+        if status == "closed":
+            # The second officer finds the case under "awaiting my second signature"; their own
+            # pending override (the first test's) is not there: it needs someone else.
+            page.check("input[name=mine][value=second]")
+            page.wait_for_url("**mine=second**")
+            page.wait_for_selector(f"#queue-table tr[data-case-id='{live.seeded.large_case}']")
+            rows = page.locator("#queue-table tbody tr")
+            ids = rows.evaluate_all("els => els.map(e => Number(e.dataset.caseId))")
+            assert live.seeded.large_case in ids
+            assert live.seeded.override_case not in ids
+            assert set(rows.evaluate_all("els => els.map(e => e.dataset.status)")) == {
+                "awaiting_second"
+            }
         page.goto(case_url)
         page.check("input[name=action][value=approve]")
         page.fill("textarea[name=reason]", "算力服务器订单饱满，链主回款记录良好。")
@@ -100,6 +128,16 @@ def test_second_officer_completes_a_large_approval(live: Live, chromium: Any) ->
             assert page.locator("#final-outcome").get_attribute("data-outcome") == "approve"
             assert "officer_chen, officer_li" in page.locator("#final-outcome").inner_text()
             assert page.locator("#history tr[data-action=approve]").count() == 2
+            # The credit memo: one printable page with both signatures, without the workbench.
+            page.click("#memo-link")
+            page.wait_for_selector("#memo")
+            signers = page.locator("#memo-signatures .signature")
+            names = signers.evaluate_all("els => els.map(e => e.dataset.officer)")
+            assert names == ["officer_chen", "officer_li"]
+            page.emulate_media(media="print")
+            assert not page.locator("header.top").is_visible()
+            assert page.locator("#memo-trail tr[data-action=approve]").count() == 2
+            shoot(page, "memo")
         context.close()
     chain_intact(live)
 
@@ -130,7 +168,7 @@ def test_panorama_and_english_at_1024(live: Live, page: Any) -> None:
     assert page.locator("#clusters article.cluster").count() >= 1
     assert "→" in page.locator("#clusters .paths").first.inner_text()
     assert page.locator("#clusters svg.graph g.node.distress").count() >= 1
-    assert page.locator("a[href='/ui/batch/latest']").count() == 1
+    assert page.locator("a[href='/ui/batch/report']").count() == 1
     shoot(page, "panorama")
 
     page.select_option("#grid select[name=grade]", "BBB")

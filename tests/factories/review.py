@@ -290,6 +290,8 @@ def decided(
     grade: str = "BB",
     status: str = "in_review",
     decided_at: datetime | None = None,
+    doc_changes: dict[str, Any] | None = None,
+    ruleset_version: str = RULESET_VERSION,
 ) -> tuple[LoanApplication, Decision]:
     """An application and its decision, as the submission service stores them."""
     versions(session)
@@ -313,6 +315,7 @@ def decided(
     session.add(application)
     session.flush()
     doc = decision_document(outcome=outcome, pd=pd, grade=grade, amount=amount, uscc=ent.uscc)
+    doc.update(doc_changes or {}, ruleset_version=ruleset_version)
     decided_at = decided_at or datetime.now(UTC) - timedelta(hours=1)
     doc.update(
         decision_id=str(decision_id),
@@ -327,8 +330,8 @@ def decided(
         pd=pd,
         grade=grade,
         outcome=outcome,
-        stage="growth",
-        stage_declared="growth",
+        stage=doc["stage"],
+        stage_declared=doc["stage_declared"],
         products=doc["products"],
         limit_amount=Decimal(str(doc["limit"]["amount"])),
         limit_binding=doc["limit"]["binding"],
@@ -341,7 +344,7 @@ def decided(
         rule_hits=doc["rule_hits"],
         flags=doc["flags"],
         model_version=MODEL_VERSION,
-        ruleset_version=RULESET_VERSION,
+        ruleset_version=ruleset_version,
         input_snapshot={"document": document, "as_of": "2025-11-01", "counterparty_risk": []},
         input_sha256=doc["input_sha256"],
         document=doc,
@@ -363,11 +366,21 @@ def referred_case(
     source: str = "refer",
     ent: Enterprise | None = None,
     enqueued_at: datetime | None = None,
+    doc_changes: dict[str, Any] | None = None,
+    ruleset_version: str = RULESET_VERSION,
     **enterprise_fields: Any,
 ) -> CaseRows:
     ent = ent or enterprise(session, **enterprise_fields)
     application, decision = decided(
-        session, rm=rm, ent=ent, amount=amount, outcome=outcome, pd=pd, grade=grade
+        session,
+        rm=rm,
+        ent=ent,
+        amount=amount,
+        outcome=outcome,
+        pd=pd,
+        grade=grade,
+        doc_changes=doc_changes,
+        ruleset_version=ruleset_version,
     )
     case = ReviewCase(
         enterprise_id=ent.id,

@@ -156,7 +156,9 @@ def test_batch_report_is_sandboxed(client: TestClient, url: str) -> None:
     report = client.get("/ui/batch/latest")
     assert report.status_code == 200
     assert report.headers["content-security-policy"].startswith("sandbox")
-    assert 'href="/ui/batch/latest"' in client.get("/ui/queue").text
+    assert 'href="/ui/batch/report"' in client.get("/ui/queue").text
+    # The in-app report links to the batch's own HTML.
+    assert 'href="/ui/batch/latest"' in client.get("/ui/batch/report").text
 
 
 def test_static_files_language_and_redirects(client: TestClient) -> None:

@@ -8,6 +8,7 @@ and are rendered as "column = value" in both languages, still with the value.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from typing import Any, Final
 
@@ -15,17 +16,31 @@ Renderer = Callable[[object], tuple[str, str]]
 
 
 class _Labelled:
-    """A renderer that also knows the feature's plain label (for 'not available' reasons)."""
+    """A renderer that also knows the feature's plain label (for 'not available' reasons), the
+    kind of its value, and the sentence a page shows (``shown``), which differs from the
+    recorded one only where the recorded text drops a sign (see ``describe``)."""
 
-    def __init__(self, fn: Renderer, zh: str, en: str):
+    def __init__(
+        self, fn: Renderer, zh: str, en: str, kind: str = "", shown: Renderer | None = None
+    ):
         self.fn, self.zh, self.en = fn, zh.rstrip(":"), en.rstrip(":")
+        self.kind = kind
+        self.shown = shown or fn
 
     def __call__(self, value: object) -> tuple[str, str]:
         return self.fn(value)
 
 
 def _pct(v: float) -> str:
+    """Magnitude only: for changes the verb (增长/下降, up/down) carries the direction."""
     return f"{abs(v) * 100:.0f}%"
+
+
+def _signed_pct(v: float) -> str:
+    """A level with its sign: a return on assets of -23% is "-23%", not "23%". A small non-zero
+    level keeps a decimal so that -0.4% does not print as "-0%" or "0%"."""
+    digits = 1 if 0.0005 <= abs(v) < 0.01 else 0
+    return f"{v * 100:.{digits}f}%"
 
 
 def _change_raw(zh: str, en: str, zh_period: str = "近12个月", en_period: str = "over 12 months"):  # type: ignore[no-untyped-def]
@@ -37,8 +52,8 @@ def _change_raw(zh: str, en: str, zh_period: str = "近12个月", en_period: str
     return render
 
 
-def _share_raw(zh: str, en: str) -> Renderer:
-    return lambda v: (f"{zh}为{_pct(float(v))}", f"{en} at {_pct(float(v))}")  # type: ignore[arg-type]
+def _share_raw(zh: str, en: str, pct: Callable[[float], str] = _pct) -> Renderer:
+    return lambda v: (f"{zh}为{pct(float(v))}", f"{en} at {pct(float(v))}")  # type: ignore[arg-type]
 
 
 def _times_raw(zh: str, en: str) -> Renderer:
@@ -77,7 +92,7 @@ def _jump_raw(zh: str, en: str) -> Renderer:
 
 def _flag(zh_true: str, en_true: str, zh_false: str, en_false: str) -> _Labelled:
     fn: Renderer = lambda v: (zh_true, en_true) if bool(v) else (zh_false, en_false)  # noqa: E731
-    return _Labelled(fn, zh_true, en_true)
+    return _Labelled(fn, zh_true, en_true, "flag")
 
 
 def _category_raw(zh: str, en: str) -> Renderer:
@@ -85,31 +100,34 @@ def _category_raw(zh: str, en: str) -> Renderer:
 
 
 def _change(zh: str, en: str, *args: Any) -> _Labelled:
-    return _Labelled(_change_raw(zh, en, *args), zh, en)
+    return _Labelled(_change_raw(zh, en, *args), zh, en, "change")
 
 
-def _share(zh: str, en: str, *args: Any) -> _Labelled:
-    return _Labelled(_share_raw(zh, en, *args), zh, en)
+def _share(zh: str, en: str) -> _Labelled:
+    # The recorded sentence (``render``) prints the magnitude of a share; the golden decision
+    # corpus holds that text, so it changes only when the corpus is re-recorded. Pages show the
+    # signed one.
+    return _Labelled(_share_raw(zh, en), zh, en, "share", _share_raw(zh, en, _signed_pct))
 
 
 def _times(zh: str, en: str, *args: Any) -> _Labelled:
-    return _Labelled(_times_raw(zh, en, *args), zh, en)
+    return _Labelled(_times_raw(zh, en, *args), zh, en, "times")
 
 
 def _money(zh: str, en: str, *args: Any) -> _Labelled:
-    return _Labelled(_money_raw(zh, en, *args), zh, en)
+    return _Labelled(_money_raw(zh, en, *args), zh, en, "money")
 
 
 def _number(zh: str, en: str, *args: Any) -> _Labelled:
-    return _Labelled(_number_raw(zh, en, *args), zh, en)
+    return _Labelled(_number_raw(zh, en, *args), zh, en, "number")
 
 
 def _jump(zh: str, en: str, *args: Any) -> _Labelled:
-    return _Labelled(_jump_raw(zh, en, *args), zh, en)
+    return _Labelled(_jump_raw(zh, en, *args), zh, en, "jump")
 
 
 def _category(zh: str, en: str, *args: Any) -> _Labelled:
-    return _Labelled(_category_raw(zh, en, *args), zh, en)
+    return _Labelled(_category_raw(zh, en, *args), zh, en, "category")
 
 
 CATALOGUE: Final[dict[str, _Labelled]] = {
@@ -242,13 +260,65 @@ CATALOGUE: Final[dict[str, _Labelled]] = {
 _MISSING: Final[tuple[str, str]] = ("数据缺失", "not available")
 
 
-def render(feature: str, value: object) -> tuple[str, str]:
-    """The (Chinese, English) sentence for one feature and the firm's value."""
-    missing = value is None or (isinstance(value, float) and math.isnan(value))
+# A minus sign before a number that prints as zero ("-0", "-0.00x", "CNY -0.00M"): a rounding
+# artefact, not a sign worth showing.
+_NEGATIVE_ZERO = re.compile(r"-(?=0(?:\.0+)?(?![\d.]))")
+
+
+def _unsigned_zero(pair: tuple[str, str]) -> tuple[str, str]:
+    return _NEGATIVE_ZERO.sub("", pair[0]), _NEGATIVE_ZERO.sub("", pair[1])
+
+
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _sentence(feature: str, value: object, shown: bool) -> tuple[str, str]:
+    missing = _missing(value)
     renderer = CATALOGUE.get(feature)
     if renderer is None:
-        shown = "∅" if missing else (f"{value:.4g}" if isinstance(value, float) else str(value))
-        return f"{feature} = {shown}", f"{feature} = {shown}"
+        text = "∅" if missing else (f"{value:.4g}" if isinstance(value, float) else str(value))
+        pair = f"{feature} = {text}", f"{feature} = {text}"
+        return _unsigned_zero(pair) if shown else pair
     if missing:
         return f"{renderer.zh}{_MISSING[0]}", f"{renderer.en} {_MISSING[1]}"
-    return renderer(value)
+    return _unsigned_zero(renderer.shown(value)) if shown else renderer(value)
+
+
+def render(feature: str, value: object) -> tuple[str, str]:
+    """The (Chinese, English) sentence recorded in decision documents for one feature and the
+    firm's value. It prints a share's magnitude (the golden corpus holds that text): pages use
+    ``describe``."""
+    return _sentence(feature, value, shown=False)
+
+
+def describe(feature: str, value: object) -> tuple[str, str]:
+    """The sentence a page shows: as ``render``, with the sign of every level kept."""
+    return _sentence(feature, value, shown=True)
+
+
+def format_value(feature: str, value: object) -> tuple[str, str]:
+    """The value alone, in the feature's unit (for "value that fired against its threshold")."""
+    return _unsigned_zero(_value_text(feature, value))
+
+
+def _value_text(feature: str, value: object) -> tuple[str, str]:
+    renderer = CATALOGUE.get(feature)
+    if _missing(value):
+        return _MISSING
+    kind = renderer.kind if renderer is not None else ""
+    if kind == "flag":
+        return ("是", "yes") if bool(value) else ("否", "no")
+    if kind == "category" or not isinstance(value, int | float):
+        return str(value), str(value)
+    x = float(value)
+    if feature == "pd":
+        return f"{x:.2%}", f"{x:.2%}"
+    if kind in ("share", "change", "jump"):
+        return _signed_pct(x), _signed_pct(x)
+    if kind == "times":
+        return f"{x:.2f}倍", f"{x:.2f}x"
+    if kind == "money":
+        return f"{x / 1e4:,.1f}万元", f"CNY {x / 1e6:,.2f}M"
+    plain = f"{x:,.2f}".rstrip("0").rstrip(".")
+    return plain, plain

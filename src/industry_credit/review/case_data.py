@@ -14,10 +14,12 @@ from industry_credit.db.models import (
     AlternativeDataMonthly,
     Enterprise,
     FinancialStatement,
+    ReviewCase,
     SupplyLink,
 )
 from industry_credit.decisions.repository import counterparty_risk
 from industry_credit.decisions.types import DecisionInput
+from industry_credit.review.codes import DISTRESS_PD, OPEN_STATUSES
 
 log = logging.getLogger(__name__)
 
@@ -54,16 +56,24 @@ class Neighbour:
     share: float
     pd: float | None
     inbound: bool  # the neighbour named this firm, rather than the firm naming it
+    flagged: bool = False  # an open nightly flag on the counterparty
+
+
+# How many links of each direction are read before choosing what to draw: a firm's own list is
+# short; this only bounds a pathological one.
+LINKS_READ = 500
 
 
 def neighbourhood(*, session: Session, enterprise: Enterprise, limit: int = 14) -> list[Neighbour]:
     """Links the firm declared, plus firms that declared it as their counterparty (with the
-    role inverted), each with the latest PD the bank knows for the counterparty."""
+    role inverted), each with the latest PD the bank knows for the counterparty. When there are
+    more than ``limit``, distressed and flagged counterparties come first, then core
+    enterprises, then the largest shares: a distressed source must never fall off the graph."""
     out_links = session.execute(
         select(SupplyLink)
         .where(SupplyLink.enterprise_id == enterprise.id)
         .order_by(SupplyLink.share.desc())
-        .limit(limit)
+        .limit(LINKS_READ)
     ).scalars()
     in_links = session.execute(
         select(SupplyLink, Enterprise)
@@ -75,7 +85,7 @@ def neighbourhood(*, session: Session, enterprise: Enterprise, limit: int = 14) 
             )
         )
         .order_by(SupplyLink.share.desc())
-        .limit(limit)
+        .limit(LINKS_READ)
     ).all()
     found: dict[str, Neighbour] = {}
     for link in out_links:
@@ -101,7 +111,30 @@ def neighbourhood(*, session: Session, enterprise: Enterprise, limit: int = 14) 
             inbound=True,
         )
     risk = dict(counterparty_risk(session=session, usccs=list(found)))
-    return [replace(n, pd=risk.get(n.uscc)) for n in list(found.values())[:limit]]
+    flagged = _flagged(session, list(found))
+    scored = [replace(n, pd=risk.get(n.uscc), flagged=n.uscc in flagged) for n in found.values()]
+
+    def first(n: Neighbour) -> tuple[bool, bool, bool, float]:
+        distressed = n.pd is not None and n.pd >= DISTRESS_PD
+        return (not distressed, not n.flagged, not n.is_core, -n.share)
+
+    return sorted(scored, key=first)[:limit]
+
+
+def _flagged(session: Session, usccs: list[str]) -> set[str]:
+    """Counterparties with an open nightly flag (a downgrade, an early warning, contagion)."""
+    if not usccs:
+        return set()
+    rows = session.execute(
+        select(Enterprise.uscc)
+        .join(ReviewCase, ReviewCase.enterprise_id == Enterprise.id)
+        .where(
+            Enterprise.uscc.in_(usccs),
+            ReviewCase.source == "batch_flag",
+            ReviewCase.status.in_(OPEN_STATUSES),
+        )
+    ).scalars()
+    return set(rows)
 
 
 _SECTOR_PDS = text(

@@ -11,10 +11,11 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from industry_credit.db.models import AuditEntry, Decision, FinancialStatement
-from industry_credit.ml.reasons import render as reason_sentence
-from industry_credit.review import case_data, repository
+from industry_credit.ml.reasons import describe
+from industry_credit.review import case_data, evidence, ratings, repository
 from industry_credit.review.case_data import Neighbour
 from industry_credit.review.codes import DISTRESS_PD
+from industry_credit.review.ratings import Rating
 from industry_credit.review.repository import CaseFile
 from industry_credit.review.schemas import CaseOut
 from industry_credit.review.service import engine_terms
@@ -52,6 +53,9 @@ class CaseView:
     waterfall_partial: bool = True
     audit: list[AuditEntry] = field(default_factory=list)
     history: list[Decision] = field(default_factory=list)
+    evidence: evidence.Evidence | None = None
+    ratings: list[Rating] = field(default_factory=list)
+    previous: Rating | None = None
 
 
 def _subsidies(row: FinancialStatement) -> Decimal:
@@ -128,6 +132,8 @@ def _node_css(n: Neighbour) -> str:
     css = ["core"] if n.is_core else []
     if n.pd is not None and n.pd >= DISTRESS_PD:
         css.append("distress")
+    if n.flagged:
+        css.append("flagged")
     return " ".join(css) or "plain"
 
 
@@ -171,7 +177,7 @@ def _waterfall(
     decision = view.file.decision
     if decision is None:
         return
-    names = {str(r["feature"]): str(r["zh" if lang == "zh" else "en"]) for r in decision.reasons}
+    names = reason_names(decision.reasons, lang)
     if explanation is not None:
         contributions = {str(k): float(v) for k, v in explanation["contributions"].items()}
         ranked = sorted(contributions.items(), key=lambda kv: -abs(kv[1]))
@@ -179,7 +185,7 @@ def _waterfall(
         pick = 0 if lang == "zh" else 1
         # The model's own sentence for each feature with the firm's value (as in the reasons).
         steps = [
-            (names.get(k) or reason_sentence(k, values.get(k))[pick], v)
+            (names.get(k) or describe(k, values.get(k))[pick], v)
             for k, v in ranked[:WATERFALL_FEATURES]
         ]
         rest = sum(v for _, v in ranked[WATERFALL_FEATURES:])
@@ -195,6 +201,18 @@ def _waterfall(
     view.waterfall = waterfall(
         steps, base=base, base_label=t("case.waterfall_base"), final_label=t("case.waterfall_final")
     )
+
+
+def reason_names(reasons: list[dict[str, Any]], lang: str) -> dict[str, str]:
+    """Each reason's sentence from its feature and value, with the sign kept (the text recorded
+    in older documents prints a share's magnitude); the recorded text when there is no value."""
+    pick = 0 if lang == "zh" else 1
+    return {
+        str(r["feature"]): describe(str(r["feature"]), r["value"])[pick]
+        if "value" in r
+        else str(r["zh" if lang == "zh" else "en"])
+        for r in reasons
+    }
 
 
 def build(
@@ -218,7 +236,17 @@ def build(
     _alternative(view, session, t)
     _network(view, session, t)
     _segment(view, session)
-    _waterfall(view, case_data.explanation(app_state, decision), lang, t)
+    explanation = case_data.explanation(app_state, decision)
+    _waterfall(view, explanation, lang, t)
+    view.evidence = evidence.build(
+        session=session,
+        document=decision.document if decision else None,
+        ruleset_version=decision.ruleset_version if decision else None,
+        features=(explanation or {}).get("features") or {},
+        flags=list(case.flags),
+        lang=lang,
+        t=t,
+    )
     ids = [str(file.case.id)]
     ids += [str(file.case.application_id)] if file.case.application_id else []
     ids += [str(file.case.decision_id)] if file.case.decision_id else []
@@ -226,6 +254,10 @@ def build(
     view.history = repository.enterprise_decisions(
         session=session, enterprise_id=file.enterprise.id
     )
+    if rescore is not None:
+        # A nightly flag: what the run found against what was known before it.
+        view.ratings = ratings.history(session=session, enterprise_id=file.enterprise.id)
+        view.previous = ratings.previous(view.ratings, rescore.as_of)
     return view
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from industry_credit.ml.grades import MASTER_SCALE
+
 # Structured reasons for a review action. An override must carry at least one of them so that
 # the monthly override report can group overrides by cause.
 REASON_CODES: Final[tuple[str, ...]] = (
@@ -44,3 +46,12 @@ DISTRESS_PD: Final[float] = 0.10
 # 20 bp, so that noise on very small PDs does not light up the map.
 RISING_PD_RATIO: Final[float] = 1.25
 RISING_PD_MIN_STEP: Final[float] = 0.002
+
+# Grade bands of the queue's filter, on the master scale: investment grade down to BBB-, then
+# speculative down to B-, then distressed (CCC to C).
+_SCALE: Final[tuple[str, ...]] = tuple(name for name, _ in MASTER_SCALE)
+GRADE_BANDS: Final[dict[str, tuple[str, ...]]] = {
+    "investment": _SCALE[: _SCALE.index("BB+")],
+    "speculative": _SCALE[_SCALE.index("BB+") : _SCALE.index("CCC")],
+    "distressed": _SCALE[_SCALE.index("CCC") :],
+}

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from industry_credit.api.deps import DbSession, require_roles
 from industry_credit.applications.schemas import District, Sector, Stage
 from industry_credit.db.models import ReviewCase, User
-from industry_credit.review import panorama, questions, repository, service
+from industry_credit.review import override_terms, panorama, questions, repository, service
 from industry_credit.review.codes import OPEN_STATUSES
 from industry_credit.review.presenters import case_out, summary_out
 from industry_credit.review.reports import current_month, override_report
@@ -29,7 +29,7 @@ from industry_credit.review.schemas import (
     QuestionIn,
     QueuePage,
 )
-from industry_credit.review.service import OverrideTerms, ReviewPolicy
+from industry_credit.review.service import ReviewPolicy
 
 router = APIRouter(prefix="/v1/reviews", tags=["reviews"])
 
@@ -126,6 +126,20 @@ def queue(
     min_age_hours: Annotated[float | None, Query(ge=0, le=MAX_AGE_HOURS)] = None,
     max_age_hours: Annotated[float | None, Query(ge=0, le=MAX_AGE_HOURS)] = None,
     over_sla: bool = False,
+    q: Annotated[
+        str | None,
+        # No control characters: PostgreSQL refuses a NUL in text, which would be a 500.
+        Query(
+            min_length=1,
+            max_length=60,
+            pattern=r"^[^\x00-\x1f\x7f]+$",
+            description="Name part or USCC prefix.",
+        ),
+    ] = None,
+    grade_band: Literal["investment", "speculative", "distressed"] | None = None,
+    awaiting_my_second: Annotated[
+        bool, Query(description="Only proposals the caller has not yet agreed to.")
+    ] = False,
     sort: SortKey = "age",
     order: Literal["asc", "desc"] = "asc",
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
@@ -133,7 +147,6 @@ def queue(
 ) -> QueuePage:
     """Cases waiting for a risk officer: referrals, the QC sample of approvals, batch flags and
     answered questions. Default: open and awaiting a second officer, oldest first."""
-    del user
     policy = policy_of(request)
     filters = repository.QueueFilter(
         statuses=tuple(status) if status else OPEN_STATUSES,
@@ -147,6 +160,9 @@ def queue(
         min_age_hours=min_age_hours,
         max_age_hours=max_age_hours,
         over_sla_only=over_sla,
+        search=q.strip() if q else None,
+        grade_band=grade_band,
+        awaiting_second_for=user.id if awaiting_my_second else None,
     )
     now = datetime.now(UTC)
     items, total = repository.list_queue(
@@ -220,11 +236,11 @@ def override(
         session=session,
         user=user,
         case_id=case_id,
-        change=OverrideTerms(
+        change=override_terms.checked(
             outcome=body.outcome,
             limit_amount=body.limit_amount,
             tenor_months=body.tenor_months,
-            products=tuple(body.products) if body.products is not None else None,
+            products=body.products,
         ),
         reason=body.reason,
         reason_codes=tuple(body.reason_codes),

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Final
 
+from industry_credit.review.messages_case import PAIRS as CASE_PAIRS
 from industry_credit.vocabulary import PRODUCTS
 
 LANGUAGES: Final[tuple[str, ...]] = ("zh", "en")
@@ -211,7 +212,6 @@ _PAIRS: Final[dict[str, tuple[str, str]]] = {
         "Override terms (override only; blank keeps the engine's value)",
     ),
     "case.outcome": ("结论", "Outcome"),
-    "case.limit_cny": ("额度（元）", "Limit (CNY)"),
     "case.tenor_months": ("期限（月）", "Tenor (months)"),
     "case.submit": ("提交", "Submit"),
     "case.read_only": (
@@ -367,7 +367,7 @@ _PRODUCT_EN: Final[dict[str, str]] = {
 
 
 def _build() -> dict[str, dict[str, str]]:
-    pairs = {**_PAIRS, **_CODES}
+    pairs = {**_PAIRS, **_CODES, **CASE_PAIRS}
     pairs.update({f"product.{code}": (zh, _PRODUCT_EN[code]) for code, zh in PRODUCTS.items()})
     return {
         "zh": {key: zh for key, (zh, _) in pairs.items()},

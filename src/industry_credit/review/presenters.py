@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
+from industry_credit.review.override_terms import decision_terms, review_terms
 from industry_credit.review.policy import Proposal, required_agreements
 from industry_credit.review.repository import CaseFile, QueueItem
 from industry_credit.review.schemas import (
     CaseOut,
     CaseSummaryOut,
+    CurrentRisk,
     EnterpriseRef,
     ProposalOut,
     ReviewOut,
@@ -64,6 +67,14 @@ def summary_out(item: QueueItem, *, now: datetime, policy: ReviewPolicy) -> Case
         )
         == 2,
         proposal=proposal,
+        current=CurrentRisk(
+            pd=item.current.pd,
+            grade=item.current.grade,
+            as_of=item.current.when,
+            source=item.current.source,
+        )
+        if item.current
+        else None,
     )
 
 
@@ -76,6 +87,24 @@ def case_out(
     question: str | None,
 ) -> CaseOut:
     summary = summary_out(item, now=now, policy=policy)
+    engine = decision_terms(file.decision)
+
+    def review_out(r: Any, u: Any) -> ReviewOut:
+        before, after = review_terms(r.before, r.after, engine)
+        return ReviewOut(
+            id=r.id,
+            actor=u.username,
+            actor_role=r.actor_role,
+            action=r.action,
+            reason=r.reason,
+            reason_codes=list(r.reason_codes or []),
+            before=r.before,
+            after=r.after,
+            created_at=r.created_at,
+            terms_before=before,
+            terms_after=after,
+        )
+
     return CaseOut(
         **summary.model_dump(),
         final_outcome=file.case.final_outcome,
@@ -84,18 +113,5 @@ def case_out(
         submitted_by=file.submitted_by.username if file.submitted_by else None,
         question=question if file.case.status == "info_requested" else None,
         decision=file.decision.document if file.decision else None,
-        reviews=[
-            ReviewOut(
-                id=r.id,
-                actor=u.username,
-                actor_role=r.actor_role,
-                action=r.action,
-                reason=r.reason,
-                reason_codes=list(r.reason_codes or []),
-                before=r.before,
-                after=r.after,
-                created_at=r.created_at,
-            )
-            for r, u in file.reviews
-        ],
+        reviews=[review_out(r, u) for r, u in file.reviews],
     )

@@ -5,13 +5,20 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from industry_credit.errors import UnprocessableError
 from industry_credit.review import repository
 from industry_credit.review.codes import DIRECTIONS
-from industry_credit.review.schemas import CountShare, OfficerOverrides, OverrideReport
+from industry_credit.review.override_terms import decision_terms, review_terms
+from industry_credit.review.schemas import (
+    CountShare,
+    OfficerOverrides,
+    OverrideItem,
+    OverrideReport,
+)
 
 # The bank books by Shanghai calendar months; China has no daylight saving time.
 SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
@@ -63,6 +70,7 @@ def override_report(*, session: Session, month: str) -> OverrideReport:
         tally[direction] += 1
         directions[direction] += 1
         reasons.update(row.reason_codes or ["other"])
+    items = _override_items(session=session, start=start, end=end)
     closed = repository.closed_between(session=session, start=start, end=end)
     closed_override = sum(1 for c in closed if (c.final_terms or {}).get("override"))
     overrides = sum(directions.values())
@@ -86,4 +94,31 @@ def override_report(*, session: Session, month: str) -> OverrideReport:
         ],
         by_direction=_shares(directions, DIRECTIONS),
         by_reason=_shares(reasons),
+        items=items,
     )
+
+
+def _override_items(*, session: Session, start: datetime, end: datetime) -> list[OverrideItem]:
+    """Each override with the terms it changed, so the report counts what was recorded."""
+    items = []
+    for review, officer, decision in repository.overrides_between(
+        session=session, start=start, end=end
+    ):
+        before, after_terms = review_terms(review.before, review.after, decision_terms(decision))
+        after: dict[str, Any] = dict(review.after)
+        source = after.get("proposal") or after.get("final_terms") or {}
+        outcome = source.get("outcome") or after.get("final_outcome")
+        items.append(
+            OverrideItem(
+                review_id=review.id,
+                case_id=review.case_id,
+                officer=officer,
+                created_at=review.created_at,
+                outcome=outcome,
+                direction=str(source.get("direction") or "neutral"),
+                reason_codes=list(review.reason_codes or []),
+                terms_before=before,
+                terms_after=after_terms,
+            )
+        )
+    return items

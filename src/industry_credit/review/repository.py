@@ -4,12 +4,12 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from industry_credit.db.models import (
@@ -24,7 +24,9 @@ from industry_credit.db.models import (
     User,
 )
 from industry_credit.errors import NotFoundError
-from industry_credit.review.codes import OPEN_STATUSES
+from industry_credit.review.codes import GRADE_BANDS, OPEN_STATUSES
+from industry_credit.review.ratings import Rating
+from industry_credit.review.ratings import current as current_ratings
 
 # What the queue can be sorted by; "grade" sorts by PD because grades are ordered by PD.
 SORT_KEYS = ("age", "amount", "pd", "grade", "enterprise")
@@ -43,6 +45,9 @@ class QueueFilter:
     min_age_hours: float | None = None
     max_age_hours: float | None = None
     over_sla_only: bool = False
+    search: str | None = None  # part of the firm's name, or the start of its USCC
+    grade_band: str | None = None  # a key of ``codes.GRADE_BANDS``
+    awaiting_second_for: int | None = None  # a user id: proposals this officer may still sign
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,7 @@ class QueueItem:
     stage: str | None
     engine_outcome: str | None
     proposal: dict[str, Any] | None
+    current: Rating | None = None  # the firm's newest rating: this decision or a later run
 
 
 def _columns() -> dict[str, ColumnElement[Any]]:
@@ -129,6 +135,24 @@ def _filtered(
         stmt = stmt.where(ReviewCase.enqueued_at >= now - timedelta(hours=f.max_age_hours))
     if f.over_sla_only:
         stmt = stmt.where(ReviewCase.enqueued_at < now - timedelta(hours=sla_hours))
+    if f.search:
+        # The officer's text is matched literally: LIKE's wildcards in it are escaped.
+        text = f.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        stmt = stmt.where(
+            or_(
+                Enterprise.name.ilike(f"%{text}%", escape="\\"),
+                Enterprise.uscc.ilike(f"{text.upper()}%", escape="\\"),
+            )
+        )
+    if f.grade_band in GRADE_BANDS:
+        stmt = stmt.where(cols["grade"].in_(GRADE_BANDS[f.grade_band]))
+    if f.awaiting_second_for is not None:
+        # A proposal this officer has not yet agreed to: the second signature is theirs to give.
+        agreed = ReviewCase.proposal["agreed_by"]
+        stmt = stmt.where(
+            ReviewCase.status == "awaiting_second",
+            ~agreed.contains(func.jsonb_build_array(f.awaiting_second_for)),
+        )
     return stmt
 
 
@@ -156,7 +180,12 @@ def list_queue(
         "enterprise": Enterprise.name.desc() if descending else Enterprise.name.asc(),
     }[sort]
     rows = session.execute(stmt.order_by(key, ReviewCase.id).limit(limit).offset(offset)).all()
-    return [_item(row) for row in rows], int(total)
+    return _with_current(session, [_item(row) for row in rows]), int(total)
+
+
+def _with_current(session: Session, items: list[QueueItem]) -> list[QueueItem]:
+    ratings = current_ratings(session=session, enterprise_ids=[i.enterprise_id for i in items])
+    return [replace(i, current=ratings.get(i.enterprise_id)) for i in items]
 
 
 def _item(row: Any) -> QueueItem:
@@ -188,7 +217,7 @@ def queue_item(*, session: Session, case_id: int) -> QueueItem:
     row = session.execute(_base_query(cols).where(ReviewCase.id == case_id)).first()
     if row is None:
         raise NotFoundError(f"review case {case_id} not found")
-    return _item(row)
+    return _with_current(session, [_item(row)])[0]
 
 
 @dataclass
@@ -293,6 +322,21 @@ def reviews_between(*, session: Session, start: datetime, end: datetime) -> list
         .order_by(Review.id)
     ).all()
     return [ReviewRow(r[0], r[1], list(r[2] or []), dict(r[3]), r[4]) for r in rows]
+
+
+def overrides_between(
+    *, session: Session, start: datetime, end: datetime
+) -> list[tuple[Review, str, Decision | None]]:
+    """Override actions in [start, end) with their officer and the case's engine decision."""
+    rows = session.execute(
+        select(Review, User.username, Decision)
+        .join(User, User.id == Review.actor_id)
+        .join(ReviewCase, ReviewCase.id == Review.case_id)
+        .outerjoin(Decision, Decision.id == ReviewCase.decision_id)
+        .where(Review.created_at >= start, Review.created_at < end, Review.action == "override")
+        .order_by(Review.id)
+    ).all()
+    return [(r[0], r[1], r[2]) for r in rows]
 
 
 def closed_between(*, session: Session, start: datetime, end: datetime) -> list[ReviewCase]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -72,6 +72,13 @@ class ProposalOut(BaseModel):
     agreed_by: list[str]
 
 
+class CurrentRisk(BaseModel):
+    pd: float
+    grade: str
+    as_of: date
+    source: Literal["decision", "batch"]
+
+
 class CaseSummaryOut(BaseModel):
     case_id: int
     source: str
@@ -90,6 +97,10 @@ class CaseSummaryOut(BaseModel):
     engine_outcome: str | None
     needs_two_officers: bool
     proposal: ProposalOut | None
+    current: CurrentRisk | None = Field(
+        default=None,
+        description="The firm's current risk: the newer of its latest decision and nightly run.",
+    )
 
 
 class QueuePage(BaseModel):
@@ -109,6 +120,12 @@ class ReviewOut(BaseModel):
     before: dict[str, Any]
     after: dict[str, Any]
     created_at: datetime
+    terms_before: dict[str, Any] | None = Field(
+        default=None, description="Terms on the table before this action (the engine's at first)."
+    )
+    terms_after: dict[str, Any] | None = Field(
+        default=None, description="Terms this action proposed or closed the case on."
+    )
 
 
 class CaseOut(CaseSummaryOut):
@@ -135,6 +152,18 @@ class CountShare(BaseModel):
     share: float
 
 
+class OverrideItem(BaseModel):
+    review_id: int
+    case_id: int
+    officer: str
+    created_at: datetime
+    outcome: str | None
+    direction: str
+    reason_codes: list[str]
+    terms_before: dict[str, Any] | None
+    terms_after: dict[str, Any] | None
+
+
 class OverrideReport(BaseModel):
     month: str
     decision_actions: int = Field(description="approve, decline and override actions")
@@ -146,3 +175,6 @@ class OverrideReport(BaseModel):
     by_officer: list[OfficerOverrides]
     by_direction: list[CountShare]
     by_reason: list[CountShare]
+    items: list[OverrideItem] = Field(
+        default_factory=list, description="Each override with its terms as before → after."
+    )

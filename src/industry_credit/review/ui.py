@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from industry_credit.api.deps import DbSession
 from industry_credit.db.models import User
 from industry_credit.review import repository, uiauth
-from industry_credit.review.codes import OPEN_STATUSES
+from industry_credit.review.codes import GRADE_BANDS, OPEN_STATUSES
 from industry_credit.review.presenters import summary_out
 from industry_credit.review.service import ReviewPolicy
 from industry_credit.review.templating import render
@@ -184,13 +184,17 @@ def queue_params(request: Request) -> dict[str, Any]:
         "amount_max": q.get("amount_max") or "",
         "min_age": q.get("min_age") or "",
         "over_sla": q.get("over_sla") == "1",
+        # Control characters dropped: PostgreSQL refuses a NUL in text.
+        "q": "".join(ch for ch in (q.get("q") or "") if ch.isprintable()).strip()[:60],
+        "band": pick("band", tuple(GRADE_BANDS)),
+        "mine_second": q.get("mine") == "second",
         "sort": q.get("sort") if q.get("sort") in SORTS else "age",
         "order": "desc" if q.get("order") == "desc" else "asc",
         "offset": offset,
     }
 
 
-def queue_context(request: Request, session: Session) -> dict[str, Any]:
+def queue_context(request: Request, session: Session, ui: UiSession) -> dict[str, Any]:
     params = queue_params(request)
     policy = policy_of(request)
     filters = repository.QueueFilter(
@@ -205,6 +209,9 @@ def queue_context(request: Request, session: Session) -> dict[str, Any]:
         amount_max=_decimal(params["amount_max"], 10_000),
         min_age_hours=_float(params["min_age"]),
         over_sla_only=params["over_sla"],
+        search=params["q"] or None,
+        grade_band=params["band"],
+        awaiting_second_for=ui.user.id if params["mine_second"] else None,
     )
     now = datetime.now(UTC)
     items, total = repository.list_queue(
@@ -231,6 +238,7 @@ def queue_context(request: Request, session: Session) -> dict[str, Any]:
         "sources": SOURCES,
         "statuses": STATUSES,
         "sorts": SORTS,
+        "bands": tuple(GRADE_BANDS),
         "latest_batch": repository.latest_batch_run(session=session),
     }
 
@@ -240,7 +248,7 @@ def queue_page(request: Request, session: DbSession) -> Response:
     return guarded(
         request,
         session,
-        lambda ui: render(request, "queue.html", queue_context(request, session), ui=ui),
+        lambda ui: render(request, "queue.html", queue_context(request, session, ui), ui=ui),
     )
 
 
@@ -249,7 +257,7 @@ def queue_rows(request: Request, session: DbSession) -> Response:
     """The table alone, for htmx to swap in when a filter changes; the address bar follows."""
 
     def page(ui: UiSession) -> Response:
-        response = render(request, "_queue_rows.html", queue_context(request, session), ui=ui)
+        response = render(request, "_queue_rows.html", queue_context(request, session, ui), ui=ui)
         response.headers["HX-Push-Url"] = "/ui/queue?" + request.url.query
         return response
 

@@ -3,7 +3,6 @@ four-eyes rules, the review row and the audit entry are identical whichever way 
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -12,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from industry_credit.api.deps import DbSession
 from industry_credit.db.models import ReviewCase
-from industry_credit.errors import DomainError, NotFoundError
-from industry_credit.review import casepage, questions, repository, service
+from industry_credit.errors import DomainError, NotFoundError, UnprocessableError
+from industry_credit.review import casepage, override_terms, questions, repository, service
 from industry_credit.review.codes import REASON_CODES
 from industry_credit.review.endpoints import CaseId, load_case_out
 from industry_credit.review.messages import translator
@@ -26,6 +25,7 @@ from industry_credit.vocabulary import PRODUCT_CODES
 router = APIRouter(prefix="/ui", include_in_schema=False)
 
 ACTIONS = ("approve", "decline", "override", "request_info")
+BATCH_FLAG_ACTIONS = ("approve", "decline")
 
 
 def case_page(
@@ -37,6 +37,7 @@ def case_page(
     error: dict[str, str] | None = None,
     form: dict[str, Any] | None = None,
     status_code: int = 200,
+    echo: OverrideTerms | None = None,
 ) -> Response:
     try:
         case = load_case_out(session=session, case_id=case_id, policy=policy_of(request))
@@ -61,7 +62,8 @@ def case_page(
         "error": error,
         "form": form or {},
         "done": request.query_params.get("done"),
-        "actions": ACTIONS,
+        # A batch flag has no engine terms to override and no RM to ask: offer what applies.
+        "actions": ACTIONS if file.decision is not None else BATCH_FLAG_ACTIONS,
         "reason_codes": REASON_CODES,
         "products": PRODUCT_CODES,
         "threshold": float(policy_of(request).four_eyes_threshold),
@@ -69,6 +71,7 @@ def case_page(
         "age_text": casepage.age_text,
         "when": casepage.when,
         "latest_batch": repository.latest_batch_run(session=session),
+        "echo": echo,
     }
     return render(request, "case.html", context, ui=ui, status_code=status_code)
 
@@ -76,13 +79,6 @@ def case_page(
 @router.get("/cases/{case_id}")
 def show_case(case_id: CaseId, request: Request, session: DbSession) -> Response:
     return guarded(request, session, lambda ui: case_page(request, session, ui, case_id))
-
-
-def _amount(value: str) -> Decimal | None:
-    try:
-        return Decimal(value.replace(",", "")) if value.strip() else None
-    except InvalidOperation:
-        return None
 
 
 @router.post("/cases/{case_id}/act")
@@ -98,6 +94,7 @@ def act(
     limit_amount: Annotated[str, Form()] = "",
     tenor_months: Annotated[str, Form()] = "",
     products: Annotated[list[str] | None, Form()] = None,
+    confirmed: Annotated[str, Form()] = "",
 ) -> Response:
     form = {
         "action": action,
@@ -114,11 +111,24 @@ def act(
             error = {"code": "csrf", "message": ""}
             return case_page(request, session, ui, case_id, error=error, form=form, status_code=403)
         try:
+            if action == "override" and confirmed != "1":
+                # Nothing is recorded yet: the page echoes the terms as parsed, and the officer
+                # confirms them (or corrects the fields) before the override is made.
+                echo = _override_change(form)
+                # Refuse now what the service would refuse after the confirmation.
+                service.checked_reason(str(form["reason"]))
+                if not any(c in REASON_CODES for c in form["reason_codes"]):
+                    raise UnprocessableError(
+                        "an override needs at least one reason code",
+                        fields=[{"path": "$.reason_codes", "problem": "empty"}],
+                    )
+                return case_page(request, session, ui, case_id, form=form, echo=echo)
             _apply(request, session, ui, case_id, form)
         except DomainError as exc:
             # The service refused (four-eyes, state, validation): nothing of this action is kept.
             session.rollback()
-            error = {"code": exc.code, "message": exc.message}
+            field = exc.fields[0]["path"].removeprefix("$.") if exc.fields else ""
+            error = {"code": exc.code, "message": exc.message, "field": field}
             return case_page(
                 request, session, ui, case_id, error=error, form=form, status_code=exc.status_code
             )
@@ -159,13 +169,7 @@ def _apply(
             session=session, user=ui.user, case_id=case_id, question=form["reason"], policy=policy
         )
     elif action == "override":
-        tenor = form["tenor_months"].strip()
-        change = OverrideTerms(
-            outcome="decline" if form["outcome"] == "decline" else "approve",
-            limit_amount=_amount(form["limit_amount"]),
-            tenor_months=int(tenor) if tenor.isdigit() else None,
-            products=tuple(p for p in form["products"] if p in PRODUCT_CODES) or None,
-        )
+        change = _override_change(form)
         service.override(
             session=session,
             user=ui.user,
@@ -178,3 +182,13 @@ def _apply(
     else:
         raise NotFoundError(f"unknown action {action!r}")
     session.flush()
+
+
+def _override_change(form: dict[str, Any]) -> OverrideTerms:
+    """The form's terms through the parser the API shares: the limit is typed in 万元."""
+    return override_terms.from_form(
+        outcome=form["outcome"],
+        limit_wan=form["limit_amount"],
+        tenor_months=form["tenor_months"],
+        products=list(form["products"]),
+    )
