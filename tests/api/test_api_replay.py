@@ -8,6 +8,7 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
+import pytest
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import Session
 
@@ -20,6 +21,7 @@ from tests.api.conftest import Api, LiveServer
 SEEDS = PROJECT_ROOT / "data" / "seeds" / "population"
 
 
+@pytest.mark.slow  # a thousand decisions through the CLI
 def test_a_thousand_stored_decisions_replay_identically(live: LiveServer) -> None:
     """1,000 applications over real HTTP (16 at a time, so micro-batching groups them), then
     every stored decision recomputed with its own model and ruleset version."""

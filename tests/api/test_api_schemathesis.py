@@ -7,11 +7,15 @@ it is available when pytest collects; the calls go to the live server on a migra
 
 from __future__ import annotations
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 
 from industry_credit.main import create_app
 from tests.api.conftest import LiveServer, api_settings
+
+# Thousands of generated requests: the full suite runs them, the fast subset does not.
+pytestmark = pytest.mark.slow
 
 _SCHEMA_APP = create_app(
     database_url="postgresql+psycopg://schema-only@127.0.0.1:1/none", settings=api_settings()

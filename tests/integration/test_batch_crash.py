@@ -24,6 +24,9 @@ from industry_credit.batch.runs import BatchLockedError
 from tests.integration import test_batch_support as support
 from tests.integration.test_batch_support import AS_OF, CHUNK, BatchEnv, results, run, sql
 
+# Kills and resumes real rescoring subprocesses.
+pytestmark = pytest.mark.slow
+
 batch_env = support.batch_env  # the session fixture, shared by the batch test modules
 
 

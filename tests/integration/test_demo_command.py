@@ -13,8 +13,12 @@ from pathlib import Path
 
 import httpx
 import psutil
+import pytest
 
 from industry_credit.config import PROJECT_ROOT
+
+# Starts the demo (embedded PostgreSQL, seed load) in a subprocess.
+pytestmark = pytest.mark.slow
 
 
 def _first_readme_command() -> str:

@@ -148,6 +148,7 @@ def _cli(url: str, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow  # five CLI subprocesses
 def test_cli_load_activate_list_and_audit(
     fresh_database: Callable[[], str], tmp_path: Path
 ) -> None:
