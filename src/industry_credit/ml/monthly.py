@@ -26,6 +26,7 @@ from industry_credit.ml.frames import months_between
 _WINDOW = 24  # months of alternative data the features look at
 # (24 x 8192) float64 is 1.5 MB: a block's handful of live matrices fit the 2 MB L2 of a core.
 BLOCK_FIRMS = 8192
+_FEW_FIRMS = 64
 _COLUMNS = (
     "electricity_kwh",
     "tax_invoice_amount",
@@ -130,8 +131,12 @@ def _sum_months(window: np.ndarray) -> np.ndarray:
     """Month rows added one after the other. Not ``sum(axis=0)``: numpy sums a one-column
     block pairwise but a wide one row by row, and a firm's features must have the same bits
     whether it is scored alone (the API) or among a million (the batch)."""
-    # Row after row, in order, each add over a whole contiguous row. (np.add.accumulate along
-    # axis 0 gives the same bits but walks each column down the rows, a strided loop per firm.)
+    # Both ways add row k to the sum of rows 0..k-1, in order, so they give the same bits. For a
+    # few firms one accumulate call beats a Python loop; for a block of thousands it walks each
+    # firm's column down the rows, and a row-by-row loop over contiguous rows is ten times faster.
+    if window.shape[1] < _FEW_FIRMS:
+        few: np.ndarray = np.add.accumulate(window, axis=0, dtype=np.float64)[-1]
+        return few
     total: np.ndarray = np.array(window[0], dtype=np.float64, copy=True)
     for row in window[1:]:
         np.add(total, row, out=total)
