@@ -8,6 +8,7 @@ from industry_credit.audit.cli import audit_app
 from industry_credit.auth.cli import token_app, users_app
 from industry_credit.db.cli import db_app, demo, serve
 from industry_credit.decisions.cli import decisions_app
+from industry_credit.decisions.models_cli import models_app
 from industry_credit.enterprises.cli import ingest
 from industry_credit.memory import keep_freed_memory
 
@@ -27,6 +28,7 @@ app.add_typer(users_app, name="users")
 app.add_typer(token_app, name="token")
 app.add_typer(audit_app, name="audit")
 app.add_typer(decisions_app, name="decisions")
+app.add_typer(models_app, name="models")
 app.command("ingest")(ingest)
 # Domain commands register below, one line each.
 from industry_credit.rules.cli import rules_app  # noqa: E402

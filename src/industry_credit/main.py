@@ -27,7 +27,6 @@ from industry_credit.decisions.registry import VersionedEngines
 from industry_credit.enterprises.endpoints import router as enterprises_router
 from industry_credit.errors import API_ERROR_RESPONSES, install_error_handlers
 from industry_credit.health import router as health_router
-from industry_credit.ml.artifact import load_artifact
 from industry_credit.review.endpoints import router as review_router
 from industry_credit.review.web import router as web_router
 
@@ -40,11 +39,10 @@ def create_app(
 ) -> FastAPI:
     """Build the app on an explicit database (tests) or the configured one (serve, demo).
 
-    Raises ``ArtifactError`` when the model artifact is missing or corrupt: the service must not
-    start without the model it will decide with.
+    The engine (active model and ruleset) is read from the database on first use; ``serve``
+    asks for it before listening, so that it refuses to start without one.
     """
     settings = settings or get_settings()
-    artifact = load_artifact(settings.model_dir)
     if engine is None:
         engine = build_engine(database_url or resolve_database_url(settings))
     configure_logging()
@@ -64,7 +62,7 @@ def create_app(
     app.state.head_revision = migrate.head_revision(engine.url.render_as_string(False))
     app.state.metrics = metrics
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
-    app.state.engine_registry = VersionedEngines(sessions=app.state.sessionmaker, artifact=artifact)
+    app.state.engine_registry = VersionedEngines(sessions=app.state.sessionmaker)
     app.state.batcher = MicroBatcher(
         max_batch=settings.batch_max_size,
         max_wait_s=settings.batch_max_wait_ms / 1000,

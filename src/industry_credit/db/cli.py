@@ -58,15 +58,15 @@ def serve(
 
     settings = get_settings()
     url = _database_url_or_exit()
-    try:
-        app = create_app(database_url=url, settings=settings)
-    except ArtifactError as exc:
-        typer.echo(f"industry-credit: refusing to start: model artifact unusable: {exc}", err=True)
-        raise typer.Exit(2) from None
+    app = create_app(database_url=url, settings=settings)
+    # The active model and ruleset are the database's; without them nothing can be decided.
     try:
         app.state.engine_registry.active()
     except DomainError as exc:
         typer.echo(f"industry-credit: refusing to start: {exc.message}", err=True)
+        raise typer.Exit(2) from None
+    except ArtifactError as exc:
+        typer.echo(f"industry-credit: refusing to start: stored model unusable: {exc}", err=True)
         raise typer.Exit(2) from None
     uvicorn.run(
         app,
