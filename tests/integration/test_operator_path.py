@@ -90,9 +90,13 @@ def test_the_documented_production_path_decides_reviews_rescores_and_replays(
     ruleset = PROJECT_ROOT / "src" / "industry_credit" / "rules" / "default_ruleset.yaml"
     loaded = run(env, "rules", "load", str(ruleset), "--by", "ops_admin").stdout.split()[-1]
     run(env, "rules", "activate", loaded, "--actor", "ops_admin")
-    registered = run(env, "models", "register", str(PROJECT_ROOT / "data" / "model"), "--by", "ops_admin")
+    registered = run(
+        env, "models", "register", str(PROJECT_ROOT / "data" / "model"), "--by", "ops_admin"
+    )
     version = registered.stdout.split()[-1]
-    assert run(env, "models", "activate", version, "--actor", "rm_nobody", check=False).returncode == 3
+    assert (
+        run(env, "models", "activate", version, "--actor", "rm_nobody", check=False).returncode == 3
+    )
     run(env, "models", "activate", version, "--actor", "ops_admin")
     listed = run(env, "models", "list").stdout
     assert f"* {version}" in listed
@@ -182,9 +186,11 @@ def test_compose_bootstrap_script_is_idempotent(production_env: dict[str, str]) 
         proc = subprocess.run(["sh", script], env=env, capture_output=True, text=True, timeout=300)
         assert proc.returncode == 0, proc.stdout + proc.stderr
     models = run(env, "models", "list").stdout.splitlines()
-    assert len(models) == 1 and models[0].startswith("* ")
+    assert len(models) == 1
+    assert models[0].startswith("* ")
     rules = run(env, "rules", "list").stdout.splitlines()
-    assert len(rules) == 1 and rules[0].startswith("* ")
+    assert len(rules) == 1
+    assert rules[0].startswith("* ")
     verified = run(env, "audit", "verify").stdout
     # user.create, ruleset.load, ruleset.activate, model.register, model.activate: once each.
     assert verified.strip() == "audit chain intact: 5 entries"

@@ -80,6 +80,8 @@ def list_versions() -> None:
         ).all()
     for version, is_active, registered_at, activated_at in rows:
         activated = activated_at.isoformat(timespec="seconds") if activated_at else "-"
-        typer.echo(f"{'*' if is_active else ' '} {version}  {registered_at:%Y-%m-%d %H:%M}  {activated}")
+        typer.echo(
+            f"{'*' if is_active else ' '} {version}  {registered_at:%Y-%m-%d %H:%M}  {activated}"
+        )
     if not rows:
         typer.echo("no model versions registered")

@@ -32,9 +32,7 @@ ACTIVATE_MODEL_HINT = (
     "run `industry-credit models register DIR --by ADMIN` and "
     "`industry-credit models activate VERSION --actor ADMIN`"
 )
-ACTIVATE_RULESET_HINT = (
-    "run `industry-credit rules load FILE` and `industry-credit rules activate VERSION --actor ADMIN`"
-)
+ACTIVATE_RULESET_HINT = "run `industry-credit rules load FILE` and `industry-credit rules activate VERSION --actor ADMIN`"
 
 
 class EngineUnavailableError(DomainError):
@@ -125,9 +123,7 @@ def activate_model(*, session: Session, version: str, by: str | Actor) -> tuple[
 
 
 def active_model_version(session: Session) -> str | None:
-    return session.scalars(
-        select(ModelVersion.version).where(ModelVersion.is_active)
-    ).one_or_none()
+    return session.scalars(select(ModelVersion.version).where(ModelVersion.is_active)).one_or_none()
 
 
 def register_model_artifact(*, session: Session, model_dir: Path, actor: Actor) -> str:
