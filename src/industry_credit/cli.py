@@ -9,7 +9,7 @@ from industry_credit.auth.cli import token_app, users_app
 from industry_credit.db.cli import db_app, demo, serve
 from industry_credit.decisions.cli import decisions_app
 from industry_credit.decisions.models_cli import models_app
-from industry_credit.enterprises.cli import ingest
+from industry_credit.enterprises.cli import enterprises_app, ingest
 from industry_credit.memory import keep_freed_memory
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Industry-credit decisioning.")
@@ -30,6 +30,7 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(decisions_app, name="decisions")
 app.add_typer(models_app, name="models")
 app.command("ingest")(ingest)
+app.add_typer(enterprises_app, name="enterprises")
 # Domain commands register below, one line each.
 from industry_credit.rules.cli import rules_app  # noqa: E402
 

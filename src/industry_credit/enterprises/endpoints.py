@@ -19,13 +19,14 @@ from industry_credit.db.models import (
     SupplyLink,
     User,
 )
-from industry_credit.enterprises import repository
+from industry_credit.enterprises import ownership, repository
 from industry_credit.errors import UnprocessableError
 
 router = APIRouter(prefix="/v1/enterprises", tags=["enterprises"])
 
 AnyRole = Annotated[User, Depends(require_roles("rm", "risk_officer", "admin"))]
 Feeder = Annotated[User, Depends(require_roles("rm", "admin"))]
+Admin = Annotated[User, Depends(require_roles("admin"))]
 
 
 class EnterpriseOut(BaseModel):
@@ -61,6 +62,16 @@ class DataFeedIn(BaseModel):
         return self
 
 
+class OwnerIn(BaseModel):
+    owner: str = Field(min_length=1, max_length=64, description="username of an active rm")
+
+
+class OwnerOut(BaseModel):
+    uscc: str
+    owner: str
+    previous: str | None
+
+
 class DataFeedOut(BaseModel):
     uscc: str
     financials: int
@@ -82,7 +93,7 @@ def _plain(
 
 @router.get("/{uscc}", response_model=EnterpriseOut)
 def get_enterprise(uscc: str, session: DbSession, user: AnyRole) -> dict[str, Any]:
-    """Profile, data and decision history. RMs see only enterprises they have applied for."""
+    """Profile, data and decision history. An RM sees only the enterprises they own."""
     ent = enterprise_visible(session=session, user=user, uscc=uscc)
 
     def rows(model: Any, order: Any) -> list[Any]:
@@ -153,3 +164,12 @@ def feed_data(uscc: str, feed: DataFeedIn, session: DbSession, user: Feeder) -> 
         payload=counts,
     )
     return {"uscc": uscc, **counts}
+
+
+@router.put("/{uscc}/owner", response_model=OwnerOut)
+def assign_owner(uscc: str, body: OwnerIn, session: DbSession, admin: Admin) -> dict[str, Any]:
+    """Make an active RM the enterprise's owner (admins only; audited)."""
+    previous = ownership.assign_owner(
+        session=session, admin=admin, uscc=uscc, owner_username=body.owner
+    )
+    return {"uscc": uscc, "owner": body.owner, "previous": previous}
