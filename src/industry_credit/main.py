@@ -9,13 +9,10 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 
 from industry_credit import __version__
+from industry_credit.api.body import RequestBodyMiddleware
 from industry_credit.api.logs import configure_logging
 from industry_credit.api.metrics import Metrics
-from industry_credit.api.middleware import (
-    BodySizeLimitMiddleware,
-    RepeatedQueryMiddleware,
-    RequestContextMiddleware,
-)
+from industry_credit.api.middleware import RepeatedQueryMiddleware, RequestContextMiddleware
 from industry_credit.api.ratelimit import RateLimiter
 from industry_credit.applications.endpoints import router as applications_router
 from industry_credit.config import Settings, get_settings
@@ -80,7 +77,7 @@ def create_app(
     def prometheus(request: Request) -> Response:
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes)
+    app.add_middleware(RequestBodyMiddleware, max_bytes=settings.max_request_bytes)
     # The review queue's `status` filter is the one query parameter declared as a list.
     app.add_middleware(RepeatedQueryMiddleware, list_parameters=frozenset({"status"}))
     app.add_middleware(RequestContextMiddleware, metrics=metrics)
