@@ -43,7 +43,8 @@ def nul_paths(value: Any, path: str = "$") -> Iterator[str]:
 
 
 def _content_type(scope: Scope) -> bytes:
-    return dict(scope["headers"]).get(b"content-type", b"").split(b";")[0].strip().lower()
+    raw: bytes = dict(scope["headers"]).get(b"content-type", b"")
+    return raw.split(b";")[0].strip().lower()
 
 
 def request_nul_paths(scope: Scope, body: bytes) -> list[str]:
