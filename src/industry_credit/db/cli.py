@@ -85,7 +85,8 @@ def demo(
 
     from industry_credit.demo import prepare_demo
 
-    # The demo runs with demo settings (marked demo secret, demo login) unless told otherwise.
+    # The demo runs with demo settings (marked demo secret, demo login) unless told otherwise
+    # (the command line's callback has set it already; this covers a direct call).
     os.environ.setdefault("INDUSTRY_CREDIT_ENV", "demo")
     get_settings.cache_clear()
 
