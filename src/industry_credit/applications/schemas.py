@@ -26,7 +26,7 @@ from pydantic import (
 )
 from pydantic_core import core_schema
 
-from industry_credit.uscc import uscc_problem
+from industry_credit.uscc import USCC_PATTERN, uscc_problem
 from industry_credit.vocabulary import (
     COLLATERAL,
     DISTRICTS,
@@ -70,7 +70,17 @@ def _check_uscc(value: str) -> str:
     return value
 
 
-USCC = Annotated[str, AfterValidator(_check_uscc)]
+# The schema declares what JSON Schema can express (length, GB 32100 alphabet); the check digit
+# is verified by the validator (and by the database).
+USCC_JSON_SCHEMA: dict[str, Any] = {
+    "type": "string",
+    "minLength": 18,
+    "maxLength": 18,
+    "pattern": USCC_PATTERN,
+    "description": "Unified social credit code (GB 32100-2015), check digit verified",
+    "examples": ["91310115MA1K4BCD5J"],
+}
+USCC = Annotated[str, AfterValidator(_check_uscc), WithJsonSchema(USCC_JSON_SCHEMA)]
 # CNY in whole fen (multiples of 0.01) up to 10^13 (CNY 10 trillion); never negative unless the
 # field says so. Bounds are expressed so that they appear in the OpenAPI schema as well.
 MAX_CNY = Decimal(10) ** 13
@@ -187,6 +197,20 @@ class FinancialsIn(_Doc):
         return self
 
 
+def unique_links(links: list[SupplyLinkIn]) -> list[SupplyLinkIn]:
+    """A link's natural key is (counterparty_uscc, role): two with one key would store one."""
+    seen: set[tuple[str, str]] = set()
+    for i, link in enumerate(links):
+        key = (link.counterparty_uscc, link.role)
+        if key in seen:
+            raise ValueError(
+                f"supply_chain[{i}] repeats counterparty_uscc {link.counterparty_uscc} with role"
+                f" {link.role}; each (counterparty_uscc, role) may appear once"
+            )
+        seen.add(key)
+    return links
+
+
 class SupplyLinkIn(_Doc):
     counterparty_uscc: USCC
     counterparty_name: str = Field(min_length=1, max_length=200)
@@ -276,6 +300,11 @@ class ApplicationDocument(_Doc):
         if len(set(months)) != len(months):
             raise ValueError("month values must be unique")
         return value
+
+    @field_validator("supply_chain")
+    @classmethod
+    def _unique_links(cls, value: list[SupplyLinkIn]) -> list[SupplyLinkIn]:
+        return unique_links(value)
 
     @model_validator(mode="after")
     def _no_self_link(self) -> ApplicationDocument:

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from fastapi import APIRouter, Depends, Path
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from sqlalchemy import select
 
 from industry_credit.api.deps import DbSession, require_roles
 from industry_credit.applications.queries import enterprise_visible
-from industry_credit.applications.schemas import AlternativeDataIn, FinancialsIn, SupplyLinkIn
+from industry_credit.applications.schemas import (
+    AlternativeDataIn,
+    FinancialsIn,
+    SupplyLinkIn,
+    unique_links,
+)
 from industry_credit.audit.service import Actor, record
 from industry_credit.db.models import (
     AlternativeDataMonthly,
@@ -21,9 +26,14 @@ from industry_credit.db.models import (
 )
 from industry_credit.enterprises import ownership, repository
 from industry_credit.errors import UnprocessableError
+from industry_credit.uscc import USCC_PATTERN
 
 router = APIRouter(prefix="/v1/enterprises", tags=["enterprises"])
 
+UsccPath = Annotated[
+    str,
+    Path(min_length=18, max_length=18, pattern=USCC_PATTERN, description="the enterprise's USCC"),
+]
 AnyRole = Annotated[User, Depends(require_roles("rm", "risk_officer", "admin"))]
 Feeder = Annotated[User, Depends(require_roles("rm", "admin"))]
 Admin = Annotated[User, Depends(require_roles("admin"))]
@@ -54,6 +64,11 @@ class DataFeedIn(BaseModel):
     financials: list[FinancialsIn] = Field(default_factory=list, max_length=5)
     supply_chain: list[SupplyLinkIn] = Field(default_factory=list, max_length=2000)
     alternative_data: list[AlternativeDataIn] = Field(default_factory=list, max_length=36)
+
+    @field_validator("supply_chain")
+    @classmethod
+    def _unique_links(cls, value: list[SupplyLinkIn]) -> list[SupplyLinkIn]:
+        return unique_links(value)
 
     @model_validator(mode="after")
     def _not_empty(self) -> DataFeedIn:
@@ -92,7 +107,7 @@ def _plain(
 
 
 @router.get("/{uscc}", response_model=EnterpriseOut)
-def get_enterprise(uscc: str, session: DbSession, user: AnyRole) -> dict[str, Any]:
+def get_enterprise(uscc: UsccPath, session: DbSession, user: AnyRole) -> dict[str, Any]:
     """Profile, data and decision history. An RM sees only the enterprises they own."""
     ent = enterprise_visible(session=session, user=user, uscc=uscc)
 
@@ -129,7 +144,7 @@ def get_enterprise(uscc: str, session: DbSession, user: AnyRole) -> dict[str, An
 
 
 @router.post("/{uscc}/data", response_model=DataFeedOut)
-def feed_data(uscc: str, feed: DataFeedIn, session: DbSession, user: Feeder) -> dict[str, Any]:
+def feed_data(uscc: UsccPath, feed: DataFeedIn, session: DbSession, user: Feeder) -> dict[str, Any]:
     """Upsert statements by fiscal year, links by counterparty and role, monthly data by month.
     All or nothing: one invalid item refuses the whole request."""
     ent = enterprise_visible(session=session, user=user, uscc=uscc)
@@ -167,7 +182,7 @@ def feed_data(uscc: str, feed: DataFeedIn, session: DbSession, user: Feeder) -> 
 
 
 @router.put("/{uscc}/owner", response_model=OwnerOut)
-def assign_owner(uscc: str, body: OwnerIn, session: DbSession, admin: Admin) -> dict[str, Any]:
+def assign_owner(uscc: UsccPath, body: OwnerIn, session: DbSession, admin: Admin) -> dict[str, Any]:
     """Make an active RM the enterprise's owner (admins only; audited)."""
     previous = ownership.assign_owner(
         session=session, admin=admin, uscc=uscc, owner_username=body.owner
