@@ -67,3 +67,24 @@ def test_openapi_declares_the_uscc_length_and_alphabet(api: Api) -> None:
         if p["name"] == "uscc"
     )
     assert path_param["schema"]["minLength"] == path_param["schema"]["maxLength"] == 18
+
+
+def test_a_boolean_where_a_number_is_declared_is_refused(api: Api) -> None:
+    """Schemathesis found `planned_sales_units: false` scored as 0."""
+    doc = with_uscc(application(), uscc_for(1704))
+    doc["market"] = {
+        "break_even_units": 0,
+        "annual_capacity_units": 0,
+        "planned_sales_units": False,
+    }
+    response = api.client.post("/v1/score", json=doc, headers=api.headers("rm_li"))
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["fields"][0]["path"] == "$.market.planned_sales_units"
+
+
+def test_a_number_where_a_boolean_is_declared_is_refused(api: Api) -> None:
+    doc = with_uscc(application(), uscc_for(1705))
+    doc["green"] = {**doc.get("green", {}), "compliance_violation": 0}
+    response = api.client.post("/v1/score", json=doc, headers=api.headers("rm_li"))
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["fields"][0]["path"] == "$.green.compliance_violation"

@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any
+from types import UnionType
+from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import (
     AfterValidator,
@@ -20,6 +21,7 @@ from pydantic import (
     Field,
     GetCoreSchemaHandler,
     PlainSerializer,
+    ValidationInfo,
     WithJsonSchema,
     field_validator,
     model_validator,
@@ -134,8 +136,51 @@ PositiveMoney = Annotated[
 Fraction = Annotated[float, Field(ge=0, le=1)]
 
 
+def _declared_kind(annotation: Any) -> str | None:
+    """The JSON kind a field declares: boolean, integer, number or date (Optional unwrapped)."""
+    args = [a for a in get_args(annotation) if a is not type(None)]
+    base = (
+        args[0] if len(args) == 1 and get_origin(annotation) in (Union, UnionType) else annotation
+    )
+    if base is bool:
+        return "boolean"
+    if base is int:
+        return "integer"
+    if base in (float, Decimal):
+        return "number"
+    if base is date:
+        return "date"
+    return None
+
+
 class _Doc(BaseModel):
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _json_type_as_declared(cls, value: Any, info: ValidationInfo) -> Any:
+        # Lax mode reads true/false as 1/0, 1 as true, "5" as 5 and a number as a date; a value
+        # of another JSON type than the schema declares is a client's mistake to refuse, not a
+        # figure to store. Only Python's own JSON types are checked: a feed's numpy values keep
+        # lax conversion.
+        field = cls.model_fields.get(info.field_name or "")
+        if field is None or value is None:
+            return value
+        kind = _declared_kind(field.annotation)
+        if kind == "boolean" and type(value) in (int, float, str):
+            raise ValueError("must be true or false")
+        if kind in ("integer", "number") and type(value) in (bool, str):
+            raise ValueError(f"must be a JSON number, not {type(value).__name__}")
+        if kind == "date" and type(value) in (bool, int, float):
+            raise ValueError("must be a date string (YYYY-MM-DD)")
+        return value
+        if field.annotation is bool:
+            # JSON's own numbers and strings only (a feed's numpy values go through lax mode).
+            if type(value) in (int, float, str):
+                raise ValueError("must be true or false")
+        elif isinstance(value, bool):
+            raise ValueError("must be a number, not a boolean")
+        return value
 
 
 class EnterpriseIn(_Doc):
