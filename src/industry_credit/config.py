@@ -59,6 +59,12 @@ class Settings(BaseSettings):
     batch_max_size: int = 64
     batch_max_wait_ms: float = 2.0
 
+    # Signed checkpoints of the audit chain's head (audit/checkpoints.py): an append-only file
+    # outside the database and an HMAC key the database never holds; off while either is unset.
+    audit_checkpoint_path: Path | None = None
+    audit_checkpoint_key: str | None = None
+    audit_checkpoint_every: int = Field(default=1000, ge=1)
+
     review_sla_hours: int = 72
     four_eyes_threshold_cny: int = 50_000_000
     qc_sample_rate: float = 0.05
