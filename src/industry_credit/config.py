@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None, validation_alias=AliasChoices("DATABASE_URL", "INDUSTRY_CREDIT_DATABASE_URL")
     )
+    # The least-privilege role `serve` acts as (SET ROLE), whatever login DATABASE_URL names;
+    # created and granted by the migrations. Empty: act as the login itself.
+    database_role: str = "industry_credit_app"
     data_dir: Path = PROJECT_ROOT / ".data"
     # Directory holding the trained model artifact that serving loads at start.
     model_dir: Path = PROJECT_ROOT / "data" / "model"

@@ -58,7 +58,19 @@ def serve(
 
     settings = get_settings()
     url = _database_url_or_exit()
-    app = create_app(database_url=url, settings=settings)
+    engine = build_engine(url, role=settings.database_role or None)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:  # the login may not become the role: say so in one line
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        typer.echo(
+            f"industry-credit: refusing to start: cannot act as database role"
+            f" {settings.database_role!r} (INDUSTRY_CREDIT_DATABASE_ROLE): {first_line}",
+            err=True,
+        )
+        raise typer.Exit(2) from None
+    app = create_app(engine=engine, settings=settings)
     # The active model and ruleset are the database's; without them nothing can be decided.
     try:
         app.state.engine_registry.active()
