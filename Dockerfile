@@ -1,4 +1,4 @@
-# The industry-credit service image. Migrations run in a separate one-shot container
+# The industry-credit service image. Migrations and set-up run in a separate one-shot container
 # (see docker-compose.yml), so the app never races the schema.
 FROM python:3.11-slim AS runtime
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1
@@ -8,6 +8,7 @@ COPY pyproject.toml README.md alembic.ini ./
 COPY src ./src
 COPY migrations ./migrations
 COPY data ./data
+COPY deploy/bootstrap.sh ./deploy/bootstrap.sh
 RUN pip install --no-cache-dir .
 USER app
 EXPOSE 8000

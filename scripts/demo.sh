@@ -10,4 +10,6 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip==26.3
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -e .
+# Demo mode, named: the marked demo secret and sign-in by username exist only here.
+export INDUSTRY_CREDIT_ENV=demo
 exec .venv/bin/industry-credit demo "$@"

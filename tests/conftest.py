@@ -20,6 +20,10 @@ from industry_credit.db import migrate
 from industry_credit.db.admin import create_fresh_database, drop_database
 from industry_credit.db.embedded import embedded_server_url
 
+# The suite runs in the named test mode (scripts/test.sh sets it too); settings default to
+# production, which refuses to start without real key material. Subprocesses inherit it.
+os.environ.setdefault("INDUSTRY_CREDIT_ENV", "test")
+
 CI_SERVER_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 SHARED_DIR = PROJECT_ROOT.parent / "shared"
 

@@ -2,22 +2,39 @@
 
 from __future__ import annotations
 
+import os
+
 import typer
+from pydantic import ValidationError
 
 from industry_credit.audit.cli import audit_app
 from industry_credit.auth.cli import token_app, users_app
+from industry_credit.config import get_settings
 from industry_credit.db.cli import db_app, demo, serve
 from industry_credit.decisions.cli import decisions_app
-from industry_credit.enterprises.cli import ingest
+from industry_credit.decisions.models_cli import models_app
+from industry_credit.enterprises.cli import enterprises_app, ingest
 from industry_credit.memory import keep_freed_memory
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Industry-credit decisioning.")
 
 
 @app.callback()
-def _process_setup() -> None:
+def _process_setup(ctx: typer.Context) -> None:
     # Every command (service, batch, training) moves large arrays: see memory.py.
     keep_freed_memory()
+    if ctx.invoked_subcommand == "demo":
+        # The demo command names its mode itself; everything else defaults to production.
+        os.environ.setdefault("INDUSTRY_CREDIT_ENV", "demo")
+    # Settings are checked before any command runs, so a missing or weak secret stops every
+    # command (serve above all) with one line instead of a traceback.
+    get_settings.cache_clear()
+    try:
+        get_settings()
+    except ValidationError as exc:
+        problems = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
+        typer.echo(f"industry-credit: refusing to start: {problems}", err=True)
+        raise typer.Exit(2) from None
 
 
 app.add_typer(db_app, name="db")
@@ -27,7 +44,9 @@ app.add_typer(users_app, name="users")
 app.add_typer(token_app, name="token")
 app.add_typer(audit_app, name="audit")
 app.add_typer(decisions_app, name="decisions")
+app.add_typer(models_app, name="models")
 app.command("ingest")(ingest)
+app.add_typer(enterprises_app, name="enterprises")
 # Domain commands register below, one line each.
 from industry_credit.rules.cli import rules_app  # noqa: E402
 

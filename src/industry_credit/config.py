@@ -17,6 +17,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEMO_JWT_SECRET = "demo-only-secret-not-for-production-use-0123456789"  # noqa: S105 (marked demo-only; refused in production)
 
+# An HS256 key shorter than this is guessable offline from any one token.
+MIN_SECRET_LENGTH = 32
+
 Environment = Literal["demo", "development", "test", "production"]
 
 
@@ -25,10 +28,16 @@ class Settings(BaseSettings):
         env_prefix="INDUSTRY_CREDIT_", env_file=".env", extra="ignore", frozen=True
     )
 
-    env: Environment = "development"
+    # Production unless told otherwise: the demo, development and test modes must be named
+    # (scripts/demo.sh, `industry-credit demo` and the test command do), because they accept the
+    # marked demo secret and the demo offers sign-in by username.
+    env: Environment = "production"
     database_url: str | None = Field(
         default=None, validation_alias=AliasChoices("DATABASE_URL", "INDUSTRY_CREDIT_DATABASE_URL")
     )
+    # The least-privilege role `serve` acts as (SET ROLE), whatever login DATABASE_URL names;
+    # created and granted by the migrations. Empty: act as the login itself.
+    database_role: str = "industry_credit_app"
     data_dir: Path = PROJECT_ROOT / ".data"
     # Directory holding the trained model artifact that serving loads at start.
     model_dir: Path = PROJECT_ROOT / "data" / "model"
@@ -38,7 +47,11 @@ class Settings(BaseSettings):
     jwt_secret: str | None = None
     jwt_public_key: str | None = None
     jwt_issuer: str = "industry-credit"
-    jwt_ttl_minutes: int = 480
+    jwt_ttl_minutes: int = Field(default=480, ge=1)
+    # Tokens promising a longer life than this (exp - iat) are refused, whoever signed them.
+    jwt_max_ttl_minutes: int = Field(default=720, ge=1)
+    # Clock skew tolerated between this server and the token issuer (exp, iat, nbf).
+    jwt_leeway_seconds: int = Field(default=30, ge=0, le=300)
 
     host: str = "127.0.0.1"
     port: int = 8000
@@ -53,21 +66,39 @@ class Settings(BaseSettings):
     batch_max_size: int = 64
     batch_max_wait_ms: float = 2.0
 
+    # Signed checkpoints of the audit chain's head (audit/checkpoints.py): an append-only file
+    # outside the database and an HMAC key the database never holds; off while either is unset.
+    audit_checkpoint_path: Path | None = None
+    audit_checkpoint_key: str | None = None
+    audit_checkpoint_every: int = Field(default=1000, ge=1)
+
     review_sla_hours: int = 72
     four_eyes_threshold_cny: int = 50_000_000
     qc_sample_rate: float = 0.05
 
     @model_validator(mode="after")
     def _secrets_outside_demo(self) -> Settings:
-        """Refuse to run production without real secrets; demo and tests get a marked default."""
+        """Refuse to run production without real key material; demo, development and tests get
+        a marked default."""
+        if self.jwt_ttl_minutes > self.jwt_max_ttl_minutes:
+            raise ValueError(
+                "INDUSTRY_CREDIT_JWT_TTL_MINUTES exceeds INDUSTRY_CREDIT_JWT_MAX_TTL_MINUTES"
+            )
         if self.jwt_secret is None and self.jwt_public_key is None:
             if self.env == "production":
                 raise ValueError(
-                    "INDUSTRY_CREDIT_JWT_SECRET or INDUSTRY_CREDIT_JWT_PUBLIC_KEY must be set in production"
+                    "INDUSTRY_CREDIT_JWT_SECRET or INDUSTRY_CREDIT_JWT_PUBLIC_KEY must be set in"
+                    " production (INDUSTRY_CREDIT_ENV=demo|development|test name the other modes)"
                 )
             object.__setattr__(self, "jwt_secret", DEMO_JWT_SECRET)
-        if self.env == "production" and self.jwt_secret == DEMO_JWT_SECRET:
-            raise ValueError("the demo JWT secret cannot be used in production")
+        if self.env == "production" and self.jwt_secret is not None:
+            if self.jwt_secret == DEMO_JWT_SECRET:
+                raise ValueError("the demo JWT secret cannot be used in production")
+            if len(self.jwt_secret) < MIN_SECRET_LENGTH:
+                raise ValueError(
+                    f"INDUSTRY_CREDIT_JWT_SECRET must be at least {MIN_SECRET_LENGTH} characters"
+                    " in production"
+                )
         return self
 
     @property

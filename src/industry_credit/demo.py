@@ -16,7 +16,6 @@ from industry_credit.config import PROJECT_ROOT, get_settings
 from industry_credit.db.models import LoanApplication, User
 from industry_credit.decisions.engine import PipelineEngine
 from industry_credit.decisions.registry import VersionedEngines
-from industry_credit.ml.artifact import load_artifact
 from industry_credit.setup import bootstrap
 from industry_credit.synth.documents import application_documents
 from industry_credit.synth.load import load_population
@@ -57,9 +56,7 @@ def prepare_demo(url: str) -> None:
                 select(func.count()).select_from(LoanApplication)
             ).scalar_one()
             if existing == 0:
-                registry = VersionedEngines(
-                    sessions=sessionmaker(bind=engine), artifact=load_artifact(settings.model_dir)
-                )
+                registry = VersionedEngines(sessions=sessionmaker(bind=engine))
                 made = _submit_demo_applications(session, registry.active())
                 typer.echo(f"submitted {made} demo applications as of {date.today()}")
     finally:

@@ -150,6 +150,8 @@ class ErrorDetail(BaseModel):
     code: str
     message: str
     fields: list[ErrorField]
+    # Set on 500s: the X-Request-ID to quote to the operators.
+    request_id: str | None = None
 
 
 class ErrorBody(BaseModel):
@@ -170,5 +172,6 @@ API_ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     413: _documented("request body too large"),
     422: _documented("invalid input; each failing field is named by its JSON path"),
     429: _documented("rate limit exceeded; see Retry-After"),
+    500: _documented("unexpected error; the body carries the request id"),
     503: _documented("database or engine unavailable; see Retry-After"),
 }

@@ -9,13 +9,10 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 
 from industry_credit import __version__
+from industry_credit.api.body import RequestBodyMiddleware
 from industry_credit.api.logs import configure_logging
 from industry_credit.api.metrics import Metrics
-from industry_credit.api.middleware import (
-    BodySizeLimitMiddleware,
-    RepeatedQueryMiddleware,
-    RequestContextMiddleware,
-)
+from industry_credit.api.middleware import RepeatedQueryMiddleware, RequestContextMiddleware
 from industry_credit.api.ratelimit import RateLimiter
 from industry_credit.applications.endpoints import router as applications_router
 from industry_credit.auth.cache import UserCache
@@ -28,7 +25,6 @@ from industry_credit.decisions.registry import VersionedEngines
 from industry_credit.enterprises.endpoints import router as enterprises_router
 from industry_credit.errors import API_ERROR_RESPONSES, install_error_handlers
 from industry_credit.health import router as health_router
-from industry_credit.ml.artifact import load_artifact
 from industry_credit.review.endpoints import router as review_router
 from industry_credit.review.web import router as web_router
 
@@ -41,11 +37,10 @@ def create_app(
 ) -> FastAPI:
     """Build the app on an explicit database (tests) or the configured one (serve, demo).
 
-    Raises ``ArtifactError`` when the model artifact is missing or corrupt: the service must not
-    start without the model it will decide with.
+    The engine (active model and ruleset) is read from the database on first use; ``serve``
+    asks for it before listening, so that it refuses to start without one.
     """
     settings = settings or get_settings()
-    artifact = load_artifact(settings.model_dir)
     if engine is None:
         engine = build_engine(database_url or resolve_database_url(settings))
     configure_logging()
@@ -65,7 +60,7 @@ def create_app(
     app.state.head_revision = migrate.head_revision(engine.url.render_as_string(False))
     app.state.metrics = metrics
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
-    app.state.engine_registry = VersionedEngines(sessions=app.state.sessionmaker, artifact=artifact)
+    app.state.engine_registry = VersionedEngines(sessions=app.state.sessionmaker)
     app.state.users = UserCache(settings.auth_cache_seconds)
     app.state.batcher = MicroBatcher(
         max_batch=settings.batch_max_size,
@@ -84,7 +79,7 @@ def create_app(
     def prometheus(request: Request) -> Response:
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes)
+    app.add_middleware(RequestBodyMiddleware, max_bytes=settings.max_request_bytes)
     # The review queue's `status` filter is the one query parameter declared as a list.
     app.add_middleware(RepeatedQueryMiddleware, list_parameters=frozenset({"status"}))
     app.add_middleware(RequestContextMiddleware, metrics=metrics)

@@ -1,8 +1,9 @@
 """Bring a migrated database to a state where the service can decide: users, the default
 ruleset loaded and activated by an admin, and the model artifact registered.
 
-Used by the demo and the tests; production does the same steps with the CLI
-(``users create``, ``rules load``, ``rules activate``; the model registers at start).
+Used by the demo and the tests; production does the same steps with the CLI (``users create``,
+``rules load``, ``rules activate``, ``models register``, ``models activate``: README, "Running in
+production").
 """
 
 from __future__ import annotations

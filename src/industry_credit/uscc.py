@@ -14,7 +14,8 @@ from typing import Final
 ALPHABET: Final[str] = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 WEIGHTS: Final[tuple[int, ...]] = tuple(pow(3, i, 31) for i in range(17))
 _VALUE: Final[dict[str, int]] = {ch: i for i, ch in enumerate(ALPHABET)}
-_PATTERN: Final[re.Pattern[str]] = re.compile(r"^[0-9A-HJ-NP-RTUWXY]{18}$")
+USCC_PATTERN: Final[str] = "^[0-9A-HJ-NP-RTUWXY]{18}$"
+_PATTERN: Final[re.Pattern[str]] = re.compile(USCC_PATTERN)
 
 
 def check_digit(body: str) -> str:

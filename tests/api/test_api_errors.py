@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterator
 
+import httpx
 from fastapi.testclient import TestClient
 
 from industry_credit.main import create_app
-from tests.api.conftest import Api, api_settings
+from tests.api.conftest import Api, LiveServer, api_settings
 from tests.factories.documents import application, uscc_for, with_uscc
 
 
@@ -47,6 +49,26 @@ def test_request_too_large_is_413(api: Api) -> None:
         headers={**api.headers("rm_li"), "Content-Type": "application/json"},
     )
     assert response.status_code == 413
+    assert response.json()["error"]["code"] == "payload_too_large"
+
+
+def test_chunked_request_too_large_is_413_too(live: LiveServer) -> None:
+    """Without Content-Length (chunked transfer over real HTTP) the limit answers the same."""
+    api = live.api
+    padding = json.dumps({"padding": "x" * (api.settings.max_request_bytes + 10)}).encode()
+
+    def chunks() -> Iterator[bytes]:
+        for start in range(0, len(padding), 64_000):
+            yield padding[start : start + 64_000]
+
+    response = httpx.post(
+        f"{live.base_url}/v1/applications",
+        content=chunks(),
+        headers={**api.headers("rm_li"), "Content-Type": "application/json"},
+        timeout=30,
+    )
+    assert "content-length" not in {k.lower() for k in response.request.headers}
+    assert response.status_code == 413, response.text
     assert response.json()["error"]["code"] == "payload_too_large"
 
 

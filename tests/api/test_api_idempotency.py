@@ -54,9 +54,11 @@ def test_keys_are_scoped_to_the_user(api: Api) -> None:
     a = api.client.post(
         "/v1/applications", json=doc, headers=api.headers("rm_li", **{"Idempotency-Key": "shared"})
     )
+    # Another RM's own enterprise (an RM may not apply for rm_li's): were keys not scoped to
+    # the user, the shared key with another body would be refused with 422.
     b = api.client.post(
         "/v1/applications",
-        json=doc,
+        json=with_uscc(application(), uscc_for(3031)),
         headers=api.headers("rm_wang", **{"Idempotency-Key": "shared"}),
     )
     assert a.status_code == b.status_code == 201
@@ -78,6 +80,30 @@ def test_fifty_concurrent_identical_posts_make_one_decision(live: LiveServer) ->
     decision_ids = {r.json()["decision_id"] for r in responses if r.status_code == 201}
     assert len(decision_ids) == 1
     assert _decisions_for(live.api, uscc) == 1
+    # What the README and the OpenAPI promise: a duplicate still in flight is 409 with
+    # Retry-After, and retrying after it replays the one decision.
+    for busy in (r for r in responses if r.status_code == 409):
+        assert int(busy.headers["Retry-After"]) >= 1
+        assert busy.json()["error"]["code"] == "conflict"
+    retry = httpx.post(f"{live.base_url}/v1/applications", json=doc, headers=headers, timeout=60)
+    assert retry.status_code == 201
+    assert retry.headers["Idempotent-Replayed"] == "true"
+    assert retry.json()["decision_id"] in decision_ids
+
+
+def test_readme_and_openapi_say_what_a_concurrent_duplicate_gets(api: Api) -> None:
+    from industry_credit.config import PROJECT_ROOT
+
+    conflict = api.client.get("/openapi.json").json()["paths"]["/v1/applications"]["post"][
+        "responses"
+    ]["409"]
+    assert "Retry-After" in conflict["headers"]
+    assert "in flight" in conflict["description"]
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    idempotency = readme.split("**Idempotency.**")[1].split("\n\n")[0]
+    assert "409" in idempotency
+    assert "Retry-After" in idempotency
+    assert "waits" not in idempotency
 
 
 def test_an_expired_key_is_claimed_afresh(api: Api) -> None:

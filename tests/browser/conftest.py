@@ -56,7 +56,9 @@ def live(fresh_database: Callable[[], str]) -> Iterator[Live]:
     engine.dispose()
     port = _free_port()
     server = uvicorn.Server(
-        uvicorn.Config(f.review_app(url), host="127.0.0.1", port=port, log_level="warning")
+        uvicorn.Config(
+            f.review_app(url, env="demo"), host="127.0.0.1", port=port, log_level="warning"
+        )
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

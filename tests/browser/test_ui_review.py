@@ -146,7 +146,8 @@ def test_rm_is_refused(live: Live, page: Any) -> None:
     login(page, live.base_url, "rm_wang")
     page.wait_for_selector(".error")
     assert "客户经理不能进入审查台" in page.locator(".error").inner_text()
-    assert page.context.cookies() == []
+    # No session: only the sign-in form's CSRF cookie.
+    assert [c["name"] for c in page.context.cookies()] == ["ic_login_csrf"]
     # With a valid RM token in the session cookie, every page still refuses.
     token = f.bearer(f.review_app(live.database_url), "rm_wang", "rm")["Authorization"].split()[1]
     page.context.add_cookies([{"name": "ic_session", "value": token, "url": live.base_url + "/ui"}])

@@ -8,6 +8,7 @@ with a realistic document, and the review case.
 from __future__ import annotations
 
 import hashlib
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -460,3 +461,11 @@ def review_app(database_url: str, **settings: Any) -> FastAPI:
 def bearer(app: FastAPI, username: str, role: str) -> dict[str, str]:
     token = issue_token(app.state.settings, subject=username, role=role)
     return {"Authorization": f"Bearer {token}"}
+
+
+def ui_sign_in(client: Any, **form: str) -> Any:
+    """POST the sign-in form as a browser would: first GET it for its CSRF token and cookie."""
+    page = client.get("/ui/login")
+    match = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert match, "the sign-in form carries no CSRF token"
+    return client.post("/ui/login", data={**form, "csrf": match.group(1)})

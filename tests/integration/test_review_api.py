@@ -182,6 +182,26 @@ def test_large_case_needs_two_officers_over_http(
     assert closed.status_code == 409
 
 
+def test_an_override_that_changes_nothing_is_refused(
+    client: TestClient, api_engine: Any, people: dict[str, int]
+) -> None:
+    """Approving a refer at the engine's own terms is a neutral 'override': an approval."""
+    case_id = new_case(api_engine, people)
+    li = as_(client, "officer_li")
+    case = client.get(f"/v1/reviews/{case_id}", headers=li).json()
+    # No limit, tenor or products given: the engine's own terms.
+    neutral = client.post(
+        f"/v1/reviews/{case_id}/override",
+        json={**REASON, "reason_codes": ["other"], "outcome": "approve"},
+        headers=li,
+    )
+    assert neutral.status_code == 422, neutral.text
+    assert "nothing changed" in neutral.json()["error"]["message"]
+    after = client.get(f"/v1/reviews/{case_id}", headers=li).json()
+    assert after["status"] == case["status"]
+    assert after["proposal"] is None
+
+
 def test_override_validation_and_report(
     client: TestClient, api_engine: Any, people: dict[str, int]
 ) -> None:

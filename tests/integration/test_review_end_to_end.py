@@ -16,6 +16,7 @@ from industry_credit.audit.service import verify_chain
 from industry_credit.auth.tokens import issue_token
 from industry_credit.config import Settings
 from tests.factories.documents import application
+from tests.factories.review import ui_sign_in
 
 USERS = {"e2e_rm": "rm", "e2e_officer": "risk_officer", "e2e_admin": "admin"}
 REASON = {"reason": "端到端测试：材料齐全，同意引擎结论。"}
@@ -75,7 +76,8 @@ def test_submitted_application_is_reviewed_end_to_end(fresh_database: Callable[[
         )
         assert app_after.json()["status"] == "approved"
 
-        client.post("/ui/login", data={"username": "e2e_officer"})
+        officer_token = auth("e2e_officer")["Authorization"].split()[1]
+        assert ui_sign_in(client, token=officer_token).status_code in (200, 303)
         page = client.get(f"/ui/cases/{case['case_id']}")
         assert page.status_code == 200
         assert 'id="waterfall"' in page.text

@@ -45,12 +45,12 @@ def seeded(url: str) -> dict[str, int]:
 
 @pytest.fixture
 def client(url: str, seeded: dict[str, int]) -> Iterator[TestClient]:
-    with TestClient(f.review_app(url), follow_redirects=False) as c:
+    with TestClient(f.review_app(url, env="demo"), follow_redirects=False) as c:
         yield c
 
 
 def sign_in(client: TestClient, username: str) -> None:
-    answer = client.post("/ui/login", data={"username": username, "next": "/ui/queue"})
+    answer = f.ui_sign_in(client, username=username, next="/ui/queue")
     assert answer.status_code == 303, answer.text
 
 
@@ -62,13 +62,13 @@ def test_pages_need_a_session_and_keep_the_target(
     assert answer.headers["location"] == f"/ui/login?next=/ui/cases/{seeded['case']}"
     login = client.get("/ui/login")
     assert '<meta charset="utf-8">' in login.text
-    assert "ui_officer" in login.text  # demo users are offered in the test environment
+    assert "ui_officer" in login.text  # demo users are offered in the demo
 
 
 def test_sign_in_refusals(client: TestClient) -> None:
-    assert client.post("/ui/login", data={"username": "nobody"}).status_code == 401
-    assert client.post("/ui/login", data={"token": "not.a.jwt"}).status_code == 401
-    refused = client.post("/ui/login", data={"username": "ui_rm"})
+    assert f.ui_sign_in(client, username="nobody").status_code == 401
+    assert f.ui_sign_in(client, token="not.a.jwt").status_code == 401
+    refused = f.ui_sign_in(client, username="ui_rm")
     assert refused.status_code == 403
     assert "ic_session" not in refused.headers.get("set-cookie", "")
 
@@ -76,9 +76,9 @@ def test_sign_in_refusals(client: TestClient) -> None:
 def test_demo_sign_in_is_off_in_production(url: str, seeded: dict[str, int]) -> None:
     app = f.review_app(url, env="production", jwt_secret="p" * 48)
     with TestClient(app, follow_redirects=False) as c:
-        assert c.post("/ui/login", data={"username": "ui_officer"}).status_code == 403
+        assert f.ui_sign_in(c, username="ui_officer").status_code == 403
         token = f.bearer(app, "ui_officer", "risk_officer")["Authorization"].split()[1]
-        answer = c.post("/ui/login", data={"token": token, "next": "/ui/panorama"})
+        answer = f.ui_sign_in(c, token=token, next="/ui/panorama")
         assert answer.status_code == 303
         assert answer.headers["location"] == "/ui/panorama"
         cookie = answer.headers["set-cookie"]

@@ -7,13 +7,13 @@ import yaml
 from industry_credit.config import PROJECT_ROOT
 
 
-def test_compose_has_postgres_one_shot_migration_and_app() -> None:
+def test_compose_has_postgres_one_shot_bootstrap_and_app() -> None:
     compose = yaml.safe_load((PROJECT_ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
     services = compose["services"]
-    assert set(services) == {"postgres", "migrate", "app"}
-    assert services["migrate"]["command"] == ["industry-credit", "db", "upgrade"]
-    assert services["migrate"]["restart"] == "no"
-    waits = services["app"]["depends_on"]["migrate"]["condition"]
+    assert set(services) == {"postgres", "bootstrap", "app"}
+    assert services["bootstrap"]["command"] == ["sh", "/app/deploy/bootstrap.sh"]
+    assert services["bootstrap"]["restart"] == "no"
+    waits = services["app"]["depends_on"]["bootstrap"]["condition"]
     assert waits == "service_completed_successfully"
     assert "DATABASE_URL" in services["app"]["environment"]
 

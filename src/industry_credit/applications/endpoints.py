@@ -18,6 +18,7 @@ from industry_credit.db.models import Decision, Enterprise, LoanApplication, Use
 from industry_credit.decisions.registry import EngineUnavailableError
 from industry_credit.decisions.schemas import DecisionOut, WhatIfOut
 from industry_credit.decisions.types import DecisionEngine, EngineRegistry
+from industry_credit.errors import ErrorBody
 
 router = APIRouter(prefix="/v1", tags=["applications"])
 
@@ -104,7 +105,19 @@ def application_out(
     response_model=DecisionOut,
     summary="Submit an application and get the decision",
     responses={
-        409: {"description": "the same Idempotency-Key is still being processed"},
+        409: {
+            "description": (
+                "a request with the same Idempotency-Key is still in flight: nothing was done;"
+                " retry after Retry-After seconds to get the original decision replayed"
+            ),
+            "model": ErrorBody,
+            "headers": {
+                "Retry-After": {
+                    "description": "seconds to wait before retrying",
+                    "schema": {"type": "integer"},
+                }
+            },
+        },
         422: {"description": "invalid document, or an Idempotency-Key reused with another body"},
         503: {"description": "database unavailable; retry after the Retry-After seconds"},
     },
@@ -120,7 +133,10 @@ def submit_application(
     """Validate, store, score and decide in one transaction. A `refer` joins the review queue.
 
     Send `Idempotency-Key` to make retries safe: the same key and body return the original
-    decision; the same key with a different body is refused with 422.
+    decision (`Idempotent-Replayed: true`); the same key with a different body is refused with
+    422; while the first request with the key is still in flight, a duplicate gets 409 with
+    `Retry-After` at once (as the IETF Idempotency-Key draft specifies) and never a second
+    decision.
     """
     engine = preloaded or active_engine(request)
     metrics = request.app.state.metrics

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session
 
-from industry_credit.db.models import Decision, Enterprise, LoanApplication, User
+from industry_credit.db.models import Decision, Enterprise, EnterpriseOwner, LoanApplication, User
 from industry_credit.errors import NotFoundError, UnprocessableError
 
 SEES_ALL = ("risk_officer", "admin")
@@ -124,13 +124,9 @@ def enterprise_visible(*, session: Session, user: User, uscc: str) -> Enterprise
         raise NotFoundError(f"enterprise {uscc} not found")
     if user.role in SEES_ALL:
         return enterprise
-    owns = session.execute(
-        select(LoanApplication.id)
-        .where(
-            LoanApplication.enterprise_id == enterprise.id, LoanApplication.submitted_by == user.id
-        )
-        .limit(1)
-    ).first()
-    if owns is None:
+    owner = session.execute(
+        select(EnterpriseOwner.owner_id).where(EnterpriseOwner.enterprise_id == enterprise.id)
+    ).scalar_one_or_none()
+    if owner != user.id:
         raise NotFoundError(f"enterprise {uscc} not found")
     return enterprise

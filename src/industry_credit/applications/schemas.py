@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any
+from types import UnionType
+from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import (
     AfterValidator,
@@ -20,13 +21,14 @@ from pydantic import (
     Field,
     GetCoreSchemaHandler,
     PlainSerializer,
+    ValidationInfo,
     WithJsonSchema,
     field_validator,
     model_validator,
 )
 from pydantic_core import core_schema
 
-from industry_credit.uscc import uscc_problem
+from industry_credit.uscc import USCC_PATTERN, uscc_problem
 from industry_credit.vocabulary import (
     COLLATERAL,
     DISTRICTS,
@@ -70,7 +72,17 @@ def _check_uscc(value: str) -> str:
     return value
 
 
-USCC = Annotated[str, AfterValidator(_check_uscc)]
+# The schema declares what JSON Schema can express (length, GB 32100 alphabet); the check digit
+# is verified by the validator (and by the database).
+USCC_JSON_SCHEMA: dict[str, Any] = {
+    "type": "string",
+    "minLength": 18,
+    "maxLength": 18,
+    "pattern": USCC_PATTERN,
+    "description": "Unified social credit code (GB 32100-2015), check digit verified",
+    "examples": ["91310115MA1K4BCD5J"],
+}
+USCC = Annotated[str, AfterValidator(_check_uscc), WithJsonSchema(USCC_JSON_SCHEMA)]
 # CNY in whole fen (multiples of 0.01) up to 10^13 (CNY 10 trillion); never negative unless the
 # field says so. Bounds are expressed so that they appear in the OpenAPI schema as well.
 MAX_CNY = Decimal(10) ** 13
@@ -124,8 +136,51 @@ PositiveMoney = Annotated[
 Fraction = Annotated[float, Field(ge=0, le=1)]
 
 
+def _declared_kind(annotation: Any) -> str | None:
+    """The JSON kind a field declares: boolean, integer, number or date (Optional unwrapped)."""
+    args = [a for a in get_args(annotation) if a is not type(None)]
+    base = (
+        args[0] if len(args) == 1 and get_origin(annotation) in (Union, UnionType) else annotation
+    )
+    if base is bool:
+        return "boolean"
+    if base is int:
+        return "integer"
+    if base in (float, Decimal):
+        return "number"
+    if base is date:
+        return "date"
+    return None
+
+
 class _Doc(BaseModel):
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _json_type_as_declared(cls, value: Any, info: ValidationInfo) -> Any:
+        # Lax mode reads true/false as 1/0, 1 as true, "5" as 5 and a number as a date; a value
+        # of another JSON type than the schema declares is a client's mistake to refuse, not a
+        # figure to store. Only Python's own JSON types are checked: a feed's numpy values keep
+        # lax conversion.
+        field = cls.model_fields.get(info.field_name or "")
+        if field is None or value is None:
+            return value
+        kind = _declared_kind(field.annotation)
+        if kind == "boolean" and type(value) in (int, float, str):
+            raise ValueError("must be true or false")
+        if kind in ("integer", "number") and type(value) in (bool, str):
+            raise ValueError(f"must be a JSON number, not {type(value).__name__}")
+        if kind == "date" and type(value) in (bool, int, float):
+            raise ValueError("must be a date string (YYYY-MM-DD)")
+        return value
+        if field.annotation is bool:
+            # JSON's own numbers and strings only (a feed's numpy values go through lax mode).
+            if type(value) in (int, float, str):
+                raise ValueError("must be true or false")
+        elif isinstance(value, bool):
+            raise ValueError("must be a number, not a boolean")
+        return value
 
 
 class EnterpriseIn(_Doc):
@@ -185,6 +240,20 @@ class FinancialsIn(_Doc):
         if self.current_assets > self.total_assets:
             raise ValueError("current_assets exceeds total_assets")
         return self
+
+
+def unique_links(links: list[SupplyLinkIn]) -> list[SupplyLinkIn]:
+    """A link's natural key is (counterparty_uscc, role): two with one key would store one."""
+    seen: set[tuple[str, str]] = set()
+    for i, link in enumerate(links):
+        key = (link.counterparty_uscc, link.role)
+        if key in seen:
+            raise ValueError(
+                f"supply_chain[{i}] repeats counterparty_uscc {link.counterparty_uscc} with role"
+                f" {link.role}; each (counterparty_uscc, role) may appear once"
+            )
+        seen.add(key)
+    return links
 
 
 class SupplyLinkIn(_Doc):
@@ -276,6 +345,11 @@ class ApplicationDocument(_Doc):
         if len(set(months)) != len(months):
             raise ValueError("month values must be unique")
         return value
+
+    @field_validator("supply_chain")
+    @classmethod
+    def _unique_links(cls, value: list[SupplyLinkIn]) -> list[SupplyLinkIn]:
+        return unique_links(value)
 
     @model_validator(mode="after")
     def _no_self_link(self) -> ApplicationDocument:

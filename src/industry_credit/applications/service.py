@@ -27,6 +27,7 @@ from industry_credit.db.models import LoanApplication, ReviewCase, User
 from industry_credit.decisions import repository as decisions
 from industry_credit.decisions.batcher import MicroBatcher
 from industry_credit.decisions.types import DecisionEngine, DecisionInput
+from industry_credit.enterprises import ownership
 from industry_credit.enterprises.repository import upsert_document
 
 _INSERT_APPLICATION = insert(cast(Table, LoanApplication.__table__))
@@ -84,7 +85,10 @@ def submit(
             return Submitted(stored.status_code, stored.body, replayed=True)
 
     now = datetime.now(UTC)
+    # Another RM's enterprise is refused here, before anything of this request is written.
+    prior = ownership.lock_for_submission(session=session, user=user, uscc=document.enterprise.uscc)
     enterprise_id = upsert_document(session=session, document=document)
+    ownership.claim(session=session, user=user, enterprise_id=enterprise_id, prior=prior)
     clock.lap("enterprise_upsert")
     application_id, decision_id = uuid.uuid4(), uuid.uuid4()
     item = decision_input(session=session, document=document, as_of=now.date())
@@ -154,6 +158,7 @@ def submit(
             session=session, user_id=user.id, key=idempotency_key, status_code=201, body=body
         )
     clock.lap("idempotency_store")
+    profile_change = ownership.profile_change(prior, document.enterprise)
     # Last, because the audit lock serializes every writer from here to commit; the COMMIT
     # goes out with the audit rows, so the lock is held only while the database works.
     record_all(
@@ -161,6 +166,7 @@ def submit(
         session=session,
         actor=Actor(user.username, user.role),
         events=[
+            *([profile_change] if profile_change is not None else []),
             Event(
                 action="application.submit",
                 entity_type="application",

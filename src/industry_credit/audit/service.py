@@ -19,6 +19,7 @@ import psycopg
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from industry_credit.audit.checkpoints import WROTE_AUDIT
 from industry_credit.canonical import canonical_json, sha256_hex
 from industry_credit.db.models import AuditEntry
 
@@ -81,6 +82,7 @@ def record(
     entry.row_hash = row_hash(entry.prev_hash, entry)
     session.add(entry)
     session.flush()
+    session.info[WROTE_AUDIT] = True  # checkpoints.py looks after the commit
     return entry
 
 
@@ -114,6 +116,7 @@ def record_all(
     """
     if not events:
         return
+    session.info[WROTE_AUDIT] = True  # checkpoints.py looks after the commit
     contents = []
     for event in events:
         entry = AuditEntry(

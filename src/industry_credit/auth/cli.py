@@ -5,10 +5,10 @@ from __future__ import annotations
 import typer
 
 from industry_credit.auth.tokens import issue_token
-from industry_credit.auth.users import create_user
+from industry_credit.auth.users import create_user, get_user
 from industry_credit.config import get_settings
 from industry_credit.db.engine import session_scope
-from industry_credit.errors import DomainError
+from industry_credit.errors import ConflictError, DomainError
 from industry_credit.vocabulary import ROLES
 
 users_app = typer.Typer(no_args_is_help=True, help="People who use the service.")
@@ -26,10 +26,19 @@ def create(
     username: str = typer.Option(..., help="login name, the token subject"),
     role: str = typer.Option(..., callback=_check_role, help="rm | risk_officer | admin"),
     display_name: str = typer.Option("", help="name shown in the UI"),
+    exist_ok: bool = typer.Option(
+        False, "--exist-ok", help="succeed if the user exists with this role (idempotent set-up)"
+    ),
 ) -> None:
     """Create a user."""
     try:
         with session_scope() as session:
+            existing = get_user(session=session, username=username) if exist_ok else None
+            if existing is not None:
+                if existing.role != role:
+                    raise ConflictError(f"user {username!r} exists with role {existing.role}")
+                typer.echo(f"exists: {role} {username}")
+                return
             create_user(
                 session=session, username=username, role=role, display_name=display_name or username
             )

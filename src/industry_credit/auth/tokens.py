@@ -1,6 +1,9 @@
 """JWT issue and verification: HS256 with a shared secret, or RS256 with an SSO's public key.
 
 Claims: ``sub`` (username), ``role`` (rm | risk_officer | admin), ``exp``, ``iat``, ``iss``.
+A token must carry ``iat``, and ``exp - iat`` may not exceed ``jwt_max_ttl_minutes``: a token
+valid until 9999 is refused, whoever signed it. ``jwt_leeway_seconds`` absorbs the clock skew of
+an SSO whose clock runs a little ahead or behind.
 """
 
 from __future__ import annotations
@@ -32,13 +35,18 @@ def issue_token(
         raise ValueError(f"unknown role {role!r}; expected one of {', '.join(ROLES)}")
     if settings.jwt_secret is None:
         raise ValueError("no INDUSTRY_CREDIT_JWT_SECRET configured: this server cannot sign tokens")
+    minutes = ttl_minutes or settings.jwt_ttl_minutes
+    if minutes > settings.jwt_max_ttl_minutes:
+        raise ValueError(
+            f"a token may live at most {settings.jwt_max_ttl_minutes} minutes (configured maximum)"
+        )
     now = datetime.now(UTC)
     claims = {
         "sub": subject,
         "role": role,
         "iss": settings.jwt_issuer,
         "iat": now,
-        "exp": now + timedelta(minutes=ttl_minutes or settings.jwt_ttl_minutes),
+        "exp": now + timedelta(minutes=minutes),
     }
     return jwt.encode(claims, settings.jwt_secret, algorithm="HS256")
 
@@ -55,12 +63,18 @@ def verify_token(settings: Settings, token: str) -> Principal:
             key,
             algorithms=algorithms,
             issuer=settings.jwt_issuer,
-            options={"require": ["sub", "role", "exp"]},
+            leeway=settings.jwt_leeway_seconds,
+            options={"require": ["sub", "role", "exp", "iat"]},
         )
     except jwt.ExpiredSignatureError as exc:
         raise TokenError("token expired") from exc
     except jwt.PyJWTError as exc:
         raise TokenError(f"invalid token: {exc}") from exc
+    lifetime = float(claims["exp"]) - float(claims["iat"])
+    if lifetime > settings.jwt_max_ttl_minutes * 60:
+        raise TokenError(
+            f"token lifetime exceeds the configured maximum of {settings.jwt_max_ttl_minutes} minutes"
+        )
     role = claims.get("role")
     if role not in ROLES:
         raise TokenError(f"token role {role!r} is not one of {', '.join(ROLES)}")

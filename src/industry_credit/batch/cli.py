@@ -82,4 +82,14 @@ def rescore(
         typer.echo(f"rescore {day}: failed error={type(exc).__name__}: {exc}")
         raise typer.Exit(EXIT_FAILED) from None
     log.info("rescore finished", extra={"as_of": day.isoformat(), "status": outcome.status})
+    # Anchor the chain at every batch finish (its entries went in on the batch's own connection).
+    from industry_credit.audit.checkpoints import write_checkpoint
+    from industry_credit.db.engine import build_engine
+
+    engine = build_engine(url, pool_size=1)
+    try:
+        with engine.connect() as conn:
+            write_checkpoint(conn, get_settings())
+    finally:
+        engine.dispose()
     typer.echo(outcome.summary(day))

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from industry_credit.db.models import ModelVersion
+from industry_credit.decisions.registry import ACTIVATE_MODEL_HINT, ACTIVATE_RULESET_HINT
 from industry_credit.ml.artifact import artifact_from_bytes
 from industry_credit.ml.scorer import Scorer
 from industry_credit.rules.ruleset import Ruleset
@@ -74,14 +75,14 @@ def load_engine(
         row = session.get(ModelVersion, model_version)
     if row is None:
         raise EngineMissingError(
-            "no model version is active (the service registers the artifact at start)"
+            f"no model version is active; {ACTIVATE_MODEL_HINT}"
             if model_version is None
             else f"model version {model_version} is not stored"
         )
     if ruleset_version is None:
         ruleset = get_active_ruleset(session=session)
         if ruleset is None:
-            raise EngineMissingError("no ruleset is active; an admin must activate one")
+            raise EngineMissingError(f"no ruleset is active; {ACTIVATE_RULESET_HINT}")
     else:
         ruleset = get_ruleset_version(session=session, version=ruleset_version)
     scorer = Scorer.from_artifact(artifact_from_bytes(row.artifact))

@@ -58,15 +58,27 @@ def serve(
 
     settings = get_settings()
     url = _database_url_or_exit()
+    engine = build_engine(url, role=settings.database_role or None)
     try:
-        app = create_app(database_url=url, settings=settings)
-    except ArtifactError as exc:
-        typer.echo(f"industry-credit: refusing to start: model artifact unusable: {exc}", err=True)
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:  # the login may not become the role: say so in one line
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        typer.echo(
+            f"industry-credit: refusing to start: cannot act as database role"
+            f" {settings.database_role!r} (INDUSTRY_CREDIT_DATABASE_ROLE): {first_line}",
+            err=True,
+        )
         raise typer.Exit(2) from None
+    app = create_app(engine=engine, settings=settings)
+    # The active model and ruleset are the database's; without them nothing can be decided.
     try:
         app.state.engine_registry.active()
     except DomainError as exc:
         typer.echo(f"industry-credit: refusing to start: {exc.message}", err=True)
+        raise typer.Exit(2) from None
+    except ArtifactError as exc:
+        typer.echo(f"industry-credit: refusing to start: stored model unusable: {exc}", err=True)
         raise typer.Exit(2) from None
     uvicorn.run(
         app,
@@ -85,7 +97,8 @@ def demo(
 
     from industry_credit.demo import prepare_demo
 
-    # The demo runs with demo settings (marked demo secret, demo login) unless told otherwise.
+    # The demo runs with demo settings (marked demo secret, demo login) unless told otherwise
+    # (the command line's callback has set it already; this covers a direct call).
     os.environ.setdefault("INDUSTRY_CREDIT_ENV", "demo")
     get_settings.cache_clear()
 

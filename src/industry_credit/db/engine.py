@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import Engine, create_engine, make_url
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from industry_credit.config import Settings, get_settings
@@ -41,8 +42,14 @@ def ensure_database(admin_url: str, name: str) -> None:
         engine.dispose()
 
 
-def build_engine(url: str, *, pool_size: int = 10) -> Engine:
-    return create_engine(
+def build_engine(url: str, *, pool_size: int = 10, role: str | None = None) -> Engine:
+    """An engine; with ``role``, every connection acts as that role (``SET ROLE``).
+
+    The service serves as the least-privilege role the migrations grant (``industry_credit_app``:
+    no UPDATE or DELETE on the append-only tables, no DDL), whatever login ``DATABASE_URL``
+    names, the embedded server's superuser included. Migrations, loads and the batch keep the
+    login's own rights."""
+    engine = create_engine(
         url,
         pool_size=pool_size,
         max_overflow=20,
@@ -50,6 +57,20 @@ def build_engine(url: str, *, pool_size: int = 10) -> Engine:
         pool_timeout=5,
         connect_args={"connect_timeout": 5},
     )
+    if role:
+        statement = f"SET ROLE {quote_identifier(role)}"
+
+        @event.listens_for(engine, "connect")
+        def _act_as_role(dbapi_connection: Any, _: Any) -> None:
+            with dbapi_connection.cursor() as cursor:
+                cursor.execute(statement)
+            dbapi_connection.commit()
+
+    return engine
+
+
+def quote_identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 @lru_cache(maxsize=1)

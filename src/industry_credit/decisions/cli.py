@@ -6,12 +6,10 @@ import typer
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
-from industry_credit.config import get_settings
 from industry_credit.db.engine import get_engine
 from industry_credit.db.models import Decision
 from industry_credit.decisions.registry import VersionedEngines
 from industry_credit.decisions.replay import replay_many
-from industry_credit.ml.artifact import load_artifact
 
 decisions_app = typer.Typer(no_args_is_help=True, help="Stored decisions.")
 
@@ -23,7 +21,7 @@ def replay(
 ) -> None:
     """Recompute decisions from their snapshots with their own versions; exit 1 on any difference."""
     sessions = sessionmaker(bind=get_engine())
-    registry = VersionedEngines(sessions=sessions, artifact=load_artifact(get_settings().model_dir))
+    registry = VersionedEngines(sessions=sessions)
     checked = differing = 0
     with sessions() as session:
         ids = (

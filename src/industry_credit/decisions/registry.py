@@ -1,8 +1,9 @@
-"""Engines by version: the active (model, ruleset) pair and any past pair for replay.
+"""Model versions and engines by version: the active (model, ruleset) pair and any past pair.
 
 Every model artifact is stored in ``model_versions`` as bytes and every ruleset in
 ``ruleset_versions``, so an engine can always be rebuilt from the database alone, whatever the
-files on disk are now. The service refuses to start when its artifact is missing or corrupt.
+files on disk are now. The active model is the one ``model_versions`` row with ``is_active``:
+the API, replay and the nightly batch all read that row, and nothing reads a directory at start.
 """
 
 from __future__ import annotations
@@ -10,24 +11,28 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from industry_credit.audit.service import Actor, record
+from industry_credit.auth.users import get_user
 from industry_credit.db.models import ModelVersion
 from industry_credit.decisions.engine import PipelineEngine
-from industry_credit.errors import DomainError
-from industry_credit.ml.artifact import (
-    ModelArtifact,
-    artifact_from_bytes,
-    artifact_to_bytes,
-    load_artifact,
-)
+from industry_credit.errors import DomainError, ForbiddenError, NotFoundError
+from industry_credit.ml.artifact import artifact_from_bytes, artifact_to_bytes, load_artifact
 from industry_credit.ml.scorer import Scorer
 from industry_credit.rules.versions import get_active_ruleset, get_ruleset_version
+
+# The commands an operator runs when no model is active; every refusal names them.
+ACTIVATE_MODEL_HINT = (
+    "run `industry-credit models register DIR --by ADMIN` and "
+    "`industry-credit models activate VERSION --actor ADMIN`"
+)
+ACTIVATE_RULESET_HINT = "run `industry-credit rules load FILE` and `industry-credit rules activate VERSION --actor ADMIN`"
 
 
 class EngineUnavailableError(DomainError):
@@ -35,59 +40,111 @@ class EngineUnavailableError(DomainError):
     code = "engine_unavailable"
 
 
-def register_model_artifact(*, session: Session, model_dir: Path, actor: Actor) -> str:
-    """Store the artifact in ``model_dir`` (if new) and make it the active model version."""
+@dataclass(frozen=True)
+class ModelRegistered:
+    version: str
+    created: bool
+
+
+def _admin(session: Session, username: str, doing: str) -> Actor:
+    user = get_user(session=session, username=username)
+    if user is None or not user.active or user.role != "admin":
+        raise ForbiddenError(f"{doing} needs an active admin; {username!r} is not one")
+    return Actor(user.username, user.role)
+
+
+def register_model(*, session: Session, model_dir: Path, by: str | Actor) -> ModelRegistered:
+    """Store the artifact in ``model_dir`` under its content version (once) and audit it.
+
+    ``by`` is an admin's username (checked) or an already checked actor (bootstrap)."""
+    actor = by if isinstance(by, Actor) else _admin(session, by, "registering a model")
     artifact = load_artifact(model_dir)
     version = artifact.model_version
+    if session.get(ModelVersion, version) is not None:
+        return ModelRegistered(version, created=False)
+    blob = artifact_to_bytes(artifact)
+    digest = hashlib.sha256(blob).hexdigest()
+    session.add(
+        ModelVersion(
+            version=version, manifest=artifact.manifest(), artifact=blob, artifact_sha256=digest
+        )
+    )
+    session.flush()
+    record(
+        session=session,
+        actor=actor,
+        action="model.register",
+        entity_type="model",
+        entity_id=version,
+        payload={"artifact_sha256": digest},
+    )
+    return ModelRegistered(version, created=True)
+
+
+def resolve_model_version(session: Session, version: str) -> ModelVersion:
+    """The stored row for a full version or a unique prefix of 8 or more characters."""
     row = session.get(ModelVersion, version)
+    if row is None and len(version) >= 8:
+        rows = session.scalars(
+            select(ModelVersion).where(ModelVersion.version.startswith(version, autoescape=True))
+        ).all()
+        row = rows[0] if len(rows) == 1 else None
     if row is None:
-        blob = artifact_to_bytes(artifact)
-        session.add(
-            ModelVersion(
-                version=version,
-                manifest=artifact.manifest(),
-                artifact=blob,
-                artifact_sha256=hashlib.sha256(blob).hexdigest(),
-            )
-        )
-        session.flush()
-        record(
-            session=session,
-            actor=actor,
-            action="model.register",
-            entity_type="model",
-            entity_id=version,
-            payload={"artifact_sha256": hashlib.sha256(blob).hexdigest()},
-        )
-        row = session.get(ModelVersion, version)
-        assert row is not None
-    if not row.is_active:
-        session.execute(update(ModelVersion).where(ModelVersion.is_active).values(is_active=False))
-        session.flush()
-        row.is_active = True
-        row.activated_at = datetime.now(UTC)
-        session.flush()
-        record(
-            session=session,
-            actor=actor,
-            action="model.activate",
-            entity_type="model",
-            entity_id=version,
-            payload={},
-        )
-    return version
+        raise NotFoundError(f"model version {version} is not registered")
+    return row
+
+
+def activate_model(*, session: Session, version: str, by: str | Actor) -> tuple[str, str | None]:
+    """Make ``version`` the active model (admins only, audited); returns (version, previous).
+
+    A running service picks the change up within ``VersionedEngines.REFRESH_SECONDS``."""
+    actor = by if isinstance(by, Actor) else _admin(session, by, "activating a model")
+    row = resolve_model_version(session, version)
+    previous = active_model_version(session)
+    if previous == row.version:
+        return row.version, previous
+    # Step the old version down first: the partial unique index allows one active row.
+    session.execute(update(ModelVersion).where(ModelVersion.is_active).values(is_active=False))
+    session.flush()
+    admin = get_user(session=session, username=actor.name)
+    row.is_active = True
+    row.activated_at = datetime.now(UTC)
+    row.activated_by = admin.id if admin is not None else None
+    session.flush()
+    record(
+        session=session,
+        actor=actor,
+        action="model.activate",
+        entity_type="model",
+        entity_id=row.version,
+        payload={"previous": previous},
+    )
+    return row.version, previous
+
+
+def active_model_version(session: Session) -> str | None:
+    return session.scalars(select(ModelVersion.version).where(ModelVersion.is_active)).one_or_none()
+
+
+def register_model_artifact(*, session: Session, model_dir: Path, actor: Actor) -> str:
+    """The demo's and tests' bootstrap: register the artifact in ``model_dir`` and activate it
+    when no model is active yet (so a rerun never undoes an admin's later activation)."""
+    registered = register_model(session=session, model_dir=model_dir, by=actor)
+    if active_model_version(session) is None:
+        activate_model(session=session, version=registered.version, by=actor)
+    return registered.version
 
 
 class VersionedEngines:
     """Thread-safe cache of engines keyed by (model_version, ruleset_version)."""
 
-    # How often the active ruleset is re-read, so an activation takes effect without a restart.
+    # How often the active model and ruleset are re-read, so that an activation takes effect
+    # in a running service without a restart.
     REFRESH_SECONDS = 5.0
 
-    def __init__(self, *, sessions: sessionmaker[Session], artifact: ModelArtifact) -> None:
+    def __init__(self, *, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
-        self._scorers: dict[str, Scorer] = {artifact.model_version: Scorer.from_artifact(artifact)}
-        self._active_model = artifact.model_version
+        self._scorers: dict[str, Scorer] = {}
         self._engines: dict[tuple[str, str], PipelineEngine] = {}
         self._lock = threading.Lock()
         self._active: PipelineEngine | None = None
@@ -120,11 +177,14 @@ class VersionedEngines:
         if self._active is not None and now - self._checked_at < self.REFRESH_SECONDS:
             return self._active
         with self._sessions() as session:
+            model_version = active_model_version(session)
             ruleset = get_active_ruleset(session=session)
+        if model_version is None:
+            raise EngineUnavailableError(f"no model version is active; {ACTIVATE_MODEL_HINT}")
         if ruleset is None:
-            raise EngineUnavailableError("no ruleset is active; an admin must activate one")
+            raise EngineUnavailableError(f"no ruleset is active; {ACTIVATE_RULESET_HINT}")
         self._active = self.for_versions(
-            model_version=self._active_model, ruleset_version=ruleset.version
+            model_version=model_version, ruleset_version=ruleset.version
         )
         self._checked_at = now
         return self._active

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from fastapi import APIRouter, Depends, Path
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from sqlalchemy import select
 
 from industry_credit.api.deps import DbSession, require_roles
 from industry_credit.applications.queries import enterprise_visible
-from industry_credit.applications.schemas import AlternativeDataIn, FinancialsIn, SupplyLinkIn
+from industry_credit.applications.schemas import (
+    AlternativeDataIn,
+    FinancialsIn,
+    SupplyLinkIn,
+    unique_links,
+)
 from industry_credit.audit.service import Actor, record
 from industry_credit.db.models import (
     AlternativeDataMonthly,
@@ -19,13 +24,19 @@ from industry_credit.db.models import (
     SupplyLink,
     User,
 )
-from industry_credit.enterprises import repository
+from industry_credit.enterprises import ownership, repository
 from industry_credit.errors import UnprocessableError
+from industry_credit.uscc import USCC_PATTERN
 
 router = APIRouter(prefix="/v1/enterprises", tags=["enterprises"])
 
+UsccPath = Annotated[
+    str,
+    Path(min_length=18, max_length=18, pattern=USCC_PATTERN, description="the enterprise's USCC"),
+]
 AnyRole = Annotated[User, Depends(require_roles("rm", "risk_officer", "admin"))]
 Feeder = Annotated[User, Depends(require_roles("rm", "admin"))]
+Admin = Annotated[User, Depends(require_roles("admin"))]
 
 
 class EnterpriseOut(BaseModel):
@@ -54,11 +65,26 @@ class DataFeedIn(BaseModel):
     supply_chain: list[SupplyLinkIn] = Field(default_factory=list, max_length=2000)
     alternative_data: list[AlternativeDataIn] = Field(default_factory=list, max_length=36)
 
+    @field_validator("supply_chain")
+    @classmethod
+    def _unique_links(cls, value: list[SupplyLinkIn]) -> list[SupplyLinkIn]:
+        return unique_links(value)
+
     @model_validator(mode="after")
     def _not_empty(self) -> DataFeedIn:
         if not (self.financials or self.supply_chain or self.alternative_data):
             raise ValueError("send at least one of financials, supply_chain, alternative_data")
         return self
+
+
+class OwnerIn(BaseModel):
+    owner: str = Field(min_length=1, max_length=64, description="username of an active rm")
+
+
+class OwnerOut(BaseModel):
+    uscc: str
+    owner: str
+    previous: str | None
 
 
 class DataFeedOut(BaseModel):
@@ -81,8 +107,8 @@ def _plain(
 
 
 @router.get("/{uscc}", response_model=EnterpriseOut)
-def get_enterprise(uscc: str, session: DbSession, user: AnyRole) -> dict[str, Any]:
-    """Profile, data and decision history. RMs see only enterprises they have applied for."""
+def get_enterprise(uscc: UsccPath, session: DbSession, user: AnyRole) -> dict[str, Any]:
+    """Profile, data and decision history. An RM sees only the enterprises they own."""
     ent = enterprise_visible(session=session, user=user, uscc=uscc)
 
     def rows(model: Any, order: Any) -> list[Any]:
@@ -118,7 +144,7 @@ def get_enterprise(uscc: str, session: DbSession, user: AnyRole) -> dict[str, An
 
 
 @router.post("/{uscc}/data", response_model=DataFeedOut)
-def feed_data(uscc: str, feed: DataFeedIn, session: DbSession, user: Feeder) -> dict[str, Any]:
+def feed_data(uscc: UsccPath, feed: DataFeedIn, session: DbSession, user: Feeder) -> dict[str, Any]:
     """Upsert statements by fiscal year, links by counterparty and role, monthly data by month.
     All or nothing: one invalid item refuses the whole request."""
     ent = enterprise_visible(session=session, user=user, uscc=uscc)
@@ -155,3 +181,12 @@ def feed_data(uscc: str, feed: DataFeedIn, session: DbSession, user: Feeder) -> 
         payload=counts,
     )
     return {"uscc": uscc, **counts}
+
+
+@router.put("/{uscc}/owner", response_model=OwnerOut)
+def assign_owner(uscc: UsccPath, body: OwnerIn, session: DbSession, admin: Admin) -> dict[str, Any]:
+    """Make an active RM the enterprise's owner (admins only; audited)."""
+    previous = ownership.assign_owner(
+        session=session, admin=admin, uscc=uscc, owner_username=body.owner
+    )
+    return {"uscc": uscc, "owner": body.owner, "previous": previous}

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from industry_credit.api.body import NUL_PROBLEM, nul_paths
 from industry_credit.applications.schemas import AlternativeDataIn, FinancialsIn, SupplyLinkIn
 from industry_credit.audit.service import Actor, record
 from industry_credit.db.models import Enterprise
@@ -118,8 +119,14 @@ def _validate(
         if problem:
             report.rejected.append({"row": number, "field": "uscc", "problem": problem})
             continue
+        document = _document(raw, feed)
+        # PostgreSQL text cannot hold NUL; name the field rather than fail the COPY.
+        nul = [path.removeprefix("$.") for path in nul_paths(document)]
+        if nul:
+            report.rejected += [{"row": number, "field": f, "problem": NUL_PROBLEM} for f in nul]
+            continue
         try:
-            item = feed.model.model_validate(_document(raw, feed))
+            item = feed.model.model_validate(document)
         except ValidationError as exc:
             for f in validation_fields(exc.errors()):
                 report.rejected.append({"row": number, "field": f["path"], "problem": f["problem"]})

@@ -367,8 +367,13 @@ def override(
         # Proposing the engine's own terms is an override only as an answer to another
         # officer's pending override; otherwise it is simply an approval or a decline.
         reverting = pending is not None and pending.override
-        if change.outcome == file.decision.outcome and same_terms and not reverting:
-            raise UnprocessableError("nothing changed: use approve or decline instead")
+        # Keeping the engine's terms changes nothing, whatever the outcome says: approving a
+        # refer at the engine's terms (direction "neutral") is an approval, not an override.
+        if same_terms and not reverting:
+            raise UnprocessableError(
+                "nothing changed: the engine's own terms; use approve or decline instead",
+                fields=[{"path": "$", "problem": "the override keeps the engine's terms"}],
+            )
         return Proposal(
             outcome=change.outcome,
             terms=terms,

@@ -99,13 +99,17 @@ def _login_page(
                 .limit(20)
             ).scalars()
         )
+    csrf = uiauth.login_csrf(request)
     context = {
         "error": error,
         "next": uiauth.safe_next(target),
         "demo_users": demo_users,
         "demo": uiauth.demo_login_enabled(settings),
+        "csrf": csrf,
     }
-    return render(request, "login.html", context, status_code=status)
+    response = render(request, "login.html", context, status_code=status)
+    uiauth.set_login_csrf(response, csrf, secure=request.url.scheme == "https")
+    return response
 
 
 @router.get("/login")
@@ -120,8 +124,11 @@ def login(
     username: Annotated[str, Form()] = "",
     token: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "",
+    csrf: Annotated[str, Form()] = "",
 ) -> Response:
     settings = request.app.state.settings
+    if not uiauth.login_csrf_ok(request, csrf):
+        return _login_page(request, session, "error.code.csrf", next, 403)
     if token.strip():
         try:
             user = uiauth.user_for_token(session=session, settings=settings, token=token.strip())
@@ -143,7 +150,14 @@ def login(
 
 
 @router.post("/logout")
-def logout() -> Response:
+def logout(request: Request, session: DbSession, csrf: Annotated[str, Form()] = "") -> Response:
+    """Signing out needs the session's CSRF token too: another site may not end a session."""
+    try:
+        ui = uiauth.current(request, session)
+    except (LoginRequiredError, RoleRefusedError, TooManyRequestsError):
+        return uiauth.signed_out()
+    if not uiauth.csrf_ok(ui, csrf):
+        return render(request, "error.html", {"message_key": "error.code.csrf"}, status_code=403)
     return uiauth.signed_out()
 
 

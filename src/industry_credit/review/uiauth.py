@@ -3,14 +3,17 @@
 The cookie holds the same token the REST API accepts, so a page sees exactly what the API would
 let that user see. It is ``SameSite=Strict`` and scoped to ``/ui``; forms also carry a CSRF
 token, an HMAC of the session token under the server's JWT key, so that a request from another
-site cannot act even through a browser that ignores SameSite. Demo sign-in by username exists
-only when ``settings.env`` is demo, development or test.
+site cannot act even through a browser that ignores SameSite. The sign-in form, before any
+session exists, carries a random token that must equal its ``SameSite=Strict`` cookie (double
+submit), so another site cannot sign a browser in as someone else. Sign-in by username alone
+exists only in the demo (``settings.env == "demo"``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
 from dataclasses import dataclass
 
 from fastapi import Request
@@ -25,7 +28,8 @@ from industry_credit.review.messages import language
 
 SESSION_COOKIE = "ic_session"
 LANG_COOKIE = "ic_lang"
-DEMO_ENVIRONMENTS = ("demo", "development", "test")
+LOGIN_CSRF_COOKIE = "ic_login_csrf"
+DEMO_ENVIRONMENTS = ("demo",)
 UI_ROLES = ("risk_officer", "admin")
 
 
@@ -60,6 +64,22 @@ def csrf_for(settings: Settings, token: str) -> str:
 
 def csrf_ok(ui: UiSession, submitted: str | None) -> bool:
     return submitted is not None and hmac.compare_digest(ui.csrf, submitted)
+
+
+def login_csrf(request: Request) -> str:
+    """The sign-in form's token: the browser's cookie if it has one, else a new random one."""
+    return request.cookies.get(LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(32)
+
+
+def login_csrf_ok(request: Request, submitted: str) -> bool:
+    cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    return bool(cookie) and hmac.compare_digest(cookie.encode(), submitted.encode())
+
+
+def set_login_csrf(response: Response, value: str, secure: bool) -> None:
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE, value, path="/ui", httponly=True, samesite="strict", secure=secure
+    )
 
 
 def lang_of(request: Request) -> str:
