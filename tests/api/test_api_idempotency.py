@@ -80,7 +80,7 @@ def test_fifty_concurrent_identical_posts_make_one_decision(live: LiveServer) ->
     decision_ids = {r.json()["decision_id"] for r in responses if r.status_code == 201}
     assert len(decision_ids) == 1
     assert _decisions_for(live.api, uscc) == 1
-    # What the README and the OpenAPI promise: a duplicate still in flight is 409 with
+    # What the API docs and the OpenAPI promise: a duplicate still in flight is 409 with
     # Retry-After, and retrying after it replays the one decision.
     for busy in (r for r in responses if r.status_code == 409):
         assert int(busy.headers["Retry-After"]) >= 1
@@ -91,7 +91,7 @@ def test_fifty_concurrent_identical_posts_make_one_decision(live: LiveServer) ->
     assert retry.json()["decision_id"] in decision_ids
 
 
-def test_readme_and_openapi_say_what_a_concurrent_duplicate_gets(api: Api) -> None:
+def test_api_docs_and_openapi_say_what_a_concurrent_duplicate_gets(api: Api) -> None:
     from industry_credit.config import PROJECT_ROOT
 
     conflict = api.client.get("/openapi.json").json()["paths"]["/v1/applications"]["post"][
@@ -99,7 +99,7 @@ def test_readme_and_openapi_say_what_a_concurrent_duplicate_gets(api: Api) -> No
     ]["409"]
     assert "Retry-After" in conflict["headers"]
     assert "in flight" in conflict["description"]
-    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    readme = (PROJECT_ROOT / "docs" / "api.md").read_text(encoding="utf-8")
     idempotency = readme.split("**Idempotency.**")[1].split("\n\n")[0]
     assert "409" in idempotency
     assert "Retry-After" in idempotency
