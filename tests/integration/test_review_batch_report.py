@@ -89,8 +89,8 @@ def test_run_report_in_the_app(fresh_database: Any) -> None:
             )
         )
     engine.dispose()
-    with TestClient(f.review_app(url), follow_redirects=False) as client:
-        assert client.post("/ui/login", data={"username": "br_officer"}).status_code == 303
+    with TestClient(f.review_app(url, env="demo"), follow_redirects=False) as client:
+        assert f.ui_sign_in(client, **{"username": "br_officer"}).status_code == 303
         zh = html.unescape(re.sub(r"\s+", " ", client.get("/ui/batch/report").text))
         client.get("/ui/lang?to=en&next=/ui/queue")
         en = html.unescape(re.sub(r"\s+", " ", client.get("/ui/batch/report").text))

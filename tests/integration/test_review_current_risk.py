@@ -33,8 +33,8 @@ def test_distressed_and_flagged_counterparties_are_drawn_first(fresh_database: A
         f.link(s, enterprise_id=firm, counterparty=watched, role="supplier", share="0.01")
         case_id, sick_uscc, watched_uscc = rows.case.id, sick.uscc, watched.uscc
     engine.dispose()
-    with TestClient(f.review_app(url), follow_redirects=False) as client:
-        assert client.post("/ui/login", data={"username": "cr_officer"}).status_code == 303
+    with TestClient(f.review_app(url, env="demo"), follow_redirects=False) as client:
+        assert f.ui_sign_in(client, **{"username": "cr_officer"}).status_code == 303
         page = client.get(f"/ui/cases/{case_id}").text
     nodes = re.findall(r'<g class="node ([^"]*)" data-uscc="([^"]+)"', page)
     drawn = {uscc: css for css, uscc in nodes}
@@ -64,11 +64,11 @@ def test_one_current_risk_on_the_queue_the_case_page_and_the_api(fresh_database:
         s.delete(run)
         case_id = rows.case.id
     engine.dispose()
-    with TestClient(f.review_app(url), follow_redirects=False) as client:
+    with TestClient(f.review_app(url, env="demo"), follow_redirects=False) as client:
         headers = f.bearer(client.app, "cr2_officer", "risk_officer")
         api = client.get(f"/v1/reviews/{case_id}", headers=headers).json()
         queue = client.get("/v1/reviews", headers=headers).json()["items"]
-        assert client.post("/ui/login", data={"username": "cr2_officer"}).status_code == 303
+        assert f.ui_sign_in(client, **{"username": "cr2_officer"}).status_code == 303
         page = client.get(f"/ui/cases/{case_id}").text
         rows_html = client.get("/ui/queue").text
         panorama = client.get("/v1/reviews/reports/panorama", headers=headers).json()

@@ -89,12 +89,12 @@ def case_id(url: str) -> int:
 
 @pytest.fixture
 def client(url: str, case_id: int) -> Iterator[TestClient]:
-    with TestClient(f.review_app(url), follow_redirects=False) as c:
+    with TestClient(f.review_app(url, env="demo"), follow_redirects=False) as c:
         yield c
 
 
 def _page(client: TestClient, case_id: int, lang: str) -> str:
-    answer = client.post("/ui/login", data={"username": "ev_officer", "next": "/ui/queue"})
+    answer = f.ui_sign_in(client, **{"username": "ev_officer", "next": "/ui/queue"})
     assert answer.status_code == 303
     client.cookies.set("ic_lang", lang)
     page = client.get(f"/ui/cases/{case_id}?lang={lang}")

@@ -38,8 +38,8 @@ def case_id(url: str) -> int:
 
 @pytest.fixture
 def client(url: str, case_id: int) -> Iterator[TestClient]:
-    with TestClient(f.review_app(url), follow_redirects=False) as c:
-        answer = c.post("/ui/login", data={"username": "ot_officer", "next": "/ui/queue"})
+    with TestClient(f.review_app(url, env="demo"), follow_redirects=False) as c:
+        answer = f.ui_sign_in(c, **{"username": "ot_officer", "next": "/ui/queue"})
         assert answer.status_code == 303
         yield c
 

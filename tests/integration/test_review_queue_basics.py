@@ -48,7 +48,7 @@ def cases(url: str) -> dict[str, Any]:
 
 @pytest.fixture
 def client(url: str, cases: dict[str, Any]) -> Iterator[TestClient]:
-    with TestClient(f.review_app(url), follow_redirects=False) as c:
+    with TestClient(f.review_app(url, env="demo"), follow_redirects=False) as c:
         yield c
 
 
@@ -61,7 +61,7 @@ def _api(client: TestClient, who: str, **params: Any) -> set[int]:
 
 
 def _ui(client: TestClient, who: str, query: str) -> tuple[set[int], str]:
-    assert client.post("/ui/login", data={"username": who, "next": "/ui/queue"}).status_code == 303
+    assert f.ui_sign_in(client, **{"username": who, "next": "/ui/queue"}).status_code == 303
     page = client.get(f"/ui/queue?{query}")
     assert page.status_code == 200
     return {int(i) for i in re.findall(r'<tr data-case-id="(\d+)"', page.text)}, page.text
