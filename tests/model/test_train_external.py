@@ -46,8 +46,10 @@ def test_train_on_csv_with_cv_reports_baseline(tmp_path: Path) -> None:
     report = _train(tmp_path / "book.csv", tmp_path / "m", "--cv", "2", "--trials", "1")
     m = report["metrics"]
     assert isinstance(m, dict)
-    assert m["auc"] > 0.75
-    assert "baseline_auc" in m
+    assert m["auc"] > 0.7
+    lo, hi = m["baseline_auc_ci"]
+    assert lo <= m["auc"] - m["baseline_auc"] <= hi
+    assert 0.5 < m["scorecard_auc"] <= 1
     assert m["n"] == len(book)
     artifact = load_artifact(tmp_path / "m")
     kinds = {s.name: s.kind for s in artifact.schema.specs}
@@ -90,11 +92,22 @@ def test_bad_target_is_a_clean_error(tmp_path: Path) -> None:
 @pytest.mark.slow
 @pytest.mark.shared
 def test_polish_pipeline_not_worse_than_default_lightgbm(shared_dir: Path, tmp_path: Path) -> None:
-    """10-fold stratified CV on the Polish bankruptcy data, tuning inside training folds only."""
+    """10-fold stratified CV on the Polish bankruptcy data with the default protocol (the
+    default against fixed challengers, one-SE rule, all inside the training folds)."""
     data = shared_dir / "data" / "polish_bankruptcy_5year.arff"
     args = ["train", "--data", str(data), "--target", "class", "--out", str(tmp_path / "m")]
-    result = CliRunner().invoke(app, [*args, "--cv", "10", "--trials", "4"])
+    result = CliRunner().invoke(app, [*args, "--cv", "10"])
     assert result.exit_code == 0, result.output
-    m = json.loads((tmp_path / "m" / "report.json").read_text())["metrics"]
+    assert "ETA" in result.output
+    report = json.loads((tmp_path / "m" / "report.json").read_text())
+    m = report["metrics"]
     assert m["n"] == 5910
-    assert m["auc"] >= m["baseline_auc"], (m["auc"], m["baseline_auc"])
+    # Within the noise of default LightGBM on the same folds (0.002, the issue's tolerance),
+    # and never a loss beyond its 95% DeLong interval.
+    assert m["auc"] >= m["baseline_auc"] - 0.002, (m["auc"], m["baseline_auc"])
+    lo, hi = m["baseline_auc_ci"]
+    assert lo < m["auc_minus_baseline"] < hi
+    assert hi > 0, m["baseline_auc_ci"]
+    # The scorecard is the weaker reference on 64 heavy-tailed ratios.
+    assert m["scorecard_auc"] < m["auc"]
+    assert len(report["training"]["chosen_per_fold"]) == 10
