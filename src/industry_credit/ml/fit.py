@@ -29,6 +29,7 @@ from typing import Any
 import lightgbm as lgb
 import numpy as np
 import optuna
+from scipy.optimize import minimize_scalar
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
@@ -95,6 +96,39 @@ def fit_platt(margin: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     # Effectively unregularised: two parameters, thousands of rows.
     lr = LogisticRegression(C=1e6, max_iter=1000).fit(_clipped(margin).reshape(-1, 1), y)
     return float(lr.coef_[0, 0]), float(lr.intercept_[0])
+
+
+# Share of the final booster's own training rows whose calibrated PD may fall on PD_FLOOR.
+FLOOR_SHARE = 0.005
+_FLOOR_MARGIN = float(np.log(PD_FLOOR / (1 - PD_FLOOR)))
+
+
+def fit_platt_above_floor(
+    margin: np.ndarray, y: np.ndarray, reference: np.ndarray
+) -> tuple[float, float]:
+    """Platt scaling that keeps all but ``FLOOR_SHARE`` of ``reference`` margins above PD_FLOOR.
+
+    Every firm whose calibrated PD falls below the floor gets the floor, so they tie, and ties
+    cost AUC. An unregularised booster refitted on all rows can give most safe firms margins
+    far below those its inner-fold versions gave (measured on a 500-row book: 63% of held-out
+    firms on the floor against 10% out of fold), so the plain Platt fit can put most of a book
+    on the floor. When it would, the fit is redone with the line pinned to reach the floor at
+    the ``FLOOR_SHARE`` quantile of the final booster's own training margins (more extreme than
+    new firms' margins), and the slope is the log-loss optimum under that constraint. The only
+    cost is a flatter scale: the safest firms get PDs above the unconstrained fit's.
+    """
+    a, b = fit_platt(margin, y)
+    low = float(np.quantile(_clipped(reference), FLOOR_SHARE))
+    if a * low + b >= _FLOOR_MARGIN:
+        return a, b
+    m = _clipped(margin)
+
+    def loss(slope: float) -> float:
+        z = slope * (m - low) + _FLOOR_MARGIN
+        return float(np.mean(np.logaddexp(0.0, z) - y * z))
+
+    slope = float(minimize_scalar(loss, bounds=(1e-6, a), method="bounded").x)
+    return slope, _FLOOR_MARGIN - slope * low
 
 
 def base_params(cfg: FitConfig, monotone: list[int], n_rows: int) -> dict[str, Any]:
@@ -403,9 +437,9 @@ def fit_model(
     else:
         progress("  cross-fitting the calibrator on all training rows")
         oof = _cross_fit(x, y, params, chosen.rounds, categorical, cfg)
-    calib = fit_platt(oof, y)
     progress(f"  chose {chosen.name}; final booster: {chosen.rounds} rounds on {len(y)} rows")
     booster = lgb.train(params, lgb.Dataset(x, y, categorical_feature=categorical), chosen.rounds)
+    calib = fit_platt_above_floor(oof, y, raw_margin(booster, x, params["num_threads"]))
     return FittedModel(
         booster=booster,
         params=params,
