@@ -1,4 +1,5 @@
-"""The training protocol's parts: the one-SE choice, curve-based rounds, DeLong, the scorecard."""
+"""The training protocol's parts: the one-SE choice, curve rounds, calibration above the PD floor,
+DeLong, the scorecard."""
 
 from __future__ import annotations
 
@@ -10,11 +11,16 @@ from industry_credit.ml.evaluate import auc_difference
 from industry_credit.ml.fit import (
     DEFAULT_CANDIDATE,
     DEFAULT_ROUNDS,
+    FLOOR_SHARE,
+    PD_FLOOR,
     FitConfig,
     InnerResult,
     base_params,
+    calibrate,
     evaluate_candidate,
     fit_model,
+    fit_platt,
+    fit_platt_above_floor,
     inner_splits,
     select,
 )
@@ -121,3 +127,26 @@ def test_scorecard_ranks_a_monotone_signal_and_handles_missing_and_categories() 
     odd = x[3000:3002].copy()
     odd[0, 5], odd[1, 0] = 7.0, np.nan
     assert np.all(np.isfinite(card.predict(odd)))
+
+
+def test_calibration_keeps_all_but_a_sliver_of_the_book_off_the_pd_floor() -> None:
+    rng = np.random.default_rng(5)
+    y = (rng.random(4000) < 0.07).astype(np.int64)
+    # Out-of-fold margins as an overconfident booster gives them: safe firms far below zero.
+    oof = np.where(y == 1, rng.normal(1, 2, 4000), rng.normal(-9, 3, 4000))
+    reference = oof * 1.6  # the refitted booster's margins, more extreme still
+    plain = fit_platt(oof, y)
+    on_floor = calibrate(reference, plain) <= PD_FLOOR
+    assert on_floor.mean() > 0.2  # the plain fit would tie a fifth of the book
+    a, b = fit_platt_above_floor(oof, y, reference)
+    assert 0 < a < plain[0]
+    assert (calibrate(reference, (a, b)) <= PD_FLOOR).mean() <= FLOOR_SHARE + 1e-9
+    # Ranking survives where the plain fit tied: distinct margins keep distinct PDs.
+    assert roc_auc_score(y, calibrate(reference, (a, b))) > roc_auc_score(
+        y, calibrate(reference, plain)
+    )
+    # When the floor does not bind (margins that are already honest log-odds), it is the plain
+    # Platt fit.
+    mild = rng.normal(-3, 1, 4000)
+    y_mild = (rng.random(4000) < 1 / (1 + np.exp(-mild))).astype(np.int64)
+    assert fit_platt_above_floor(mild, y_mild, mild) == fit_platt(mild, y_mild)
