@@ -41,7 +41,7 @@ from industry_credit.ml.data import TrainingData, load
 from industry_credit.ml.evaluate import calibration_table
 from industry_credit.ml.fit import FitConfig, fit_model
 from industry_credit.ml.report import svg_intervals
-from industry_credit.ml.train import comparison, cross_validate, held_out_metrics
+from industry_credit.ml.train import comparison, cross_validate
 
 POLISH = Path(__file__).resolve().parents[2] / "shared" / "data" / "polish_bankruptcy_5year.arff"
 FOLD_SEEDS = (0, 1, 2)
@@ -74,8 +74,8 @@ def _book(name: str, data: TrainingData, cv: int | None, seeds: tuple[int, ...])
         y = res.data.y[ev]
         run: dict[str, Any] = {
             "seed": seed,
-            **held_out_metrics(y, res.model[ev], res.margin[ev]),
-            **comparison(y, res.margin[ev], res.baseline[ev], res.scorecard[ev]),
+            "auc": float(roc_auc_score(y, res.model[ev])),
+            **comparison(y, res.model[ev], res.baseline[ev], res.scorecard[ev]),
             "chosen": res.choices,
             "seconds": time.perf_counter() - started,
         }
