@@ -76,7 +76,7 @@ def _book(name: str, data: TrainingData, cv: int | None, seeds: tuple[int, ...])
             "seed": seed,
             "auc": float(roc_auc_score(y, res.model[ev])),
             **comparison(y, res.model[ev], res.baseline[ev], res.scorecard[ev]),
-            "chosen": res.choices,
+            "best_params": res.choices,
             "seconds": time.perf_counter() - started,
         }
         if res.data.true_pd is not None:
@@ -88,7 +88,7 @@ def _book(name: str, data: TrainingData, cv: int | None, seeds: tuple[int, ...])
         print(
             f"  {name} seed {seed}: auc {run['auc']:.4f} default {run['baseline_auc']:.4f} "
             f"diff {run['auc_minus_baseline']:+.4f} [{lo:+.4f}, {hi:+.4f}] "
-            f"scorecard {run['scorecard_auc']:.4f} ({run['seconds']:.0f}s; {set(res.choices)})",
+            f"scorecard {run['scorecard_auc']:.4f} ({run['seconds']:.0f}s)",
             flush=True,
         )
     return {

@@ -46,7 +46,7 @@ def test_train_on_csv_with_cv_reports_baseline(tmp_path: Path) -> None:
     report = _train(tmp_path / "book.csv", tmp_path / "m", "--cv", "2", "--trials", "1")
     m = report["metrics"]
     assert isinstance(m, dict)
-    assert m["auc"] > 0.7
+    assert m["auc"] > 0.75
     lo, hi = m["baseline_auc_ci"]
     assert lo <= m["auc"] - m["baseline_auc"] <= hi
     assert 0.5 < m["scorecard_auc"] <= 1
@@ -92,22 +92,20 @@ def test_bad_target_is_a_clean_error(tmp_path: Path) -> None:
 @pytest.mark.slow
 @pytest.mark.shared
 def test_polish_pipeline_not_worse_than_default_lightgbm(shared_dir: Path, tmp_path: Path) -> None:
-    """10-fold stratified CV on the Polish bankruptcy data with the default protocol (the
-    default against fixed challengers, one-SE rule, all inside the training folds)."""
+    """10-fold stratified CV on the Polish bankruptcy data, tuning inside training folds only."""
     data = shared_dir / "data" / "polish_bankruptcy_5year.arff"
     args = ["train", "--data", str(data), "--target", "class", "--out", str(tmp_path / "m")]
-    result = CliRunner().invoke(app, [*args, "--cv", "10"])
+    result = CliRunner().invoke(app, [*args, "--cv", "10", "--trials", "4"])
     assert result.exit_code == 0, result.output
     assert "ETA" in result.output
     report = json.loads((tmp_path / "m" / "report.json").read_text())
     m = report["metrics"]
     assert m["n"] == 5910
-    # Within the noise of default LightGBM on the same folds (0.002, the issue's tolerance),
-    # and never a loss beyond its 95% DeLong interval.
-    assert m["auc"] >= m["baseline_auc"] - 0.002, (m["auc"], m["baseline_auc"])
+    assert m["auc"] >= m["baseline_auc"], (m["auc"], m["baseline_auc"])
+    # Never a loss beyond the 95% DeLong interval of the difference to default LightGBM.
     lo, hi = m["baseline_auc_ci"]
     assert lo < m["auc_minus_baseline"] < hi
     assert hi > 0, m["baseline_auc_ci"]
     # The scorecard is the weaker reference on 64 heavy-tailed ratios.
     assert m["scorecard_auc"] < m["auc"]
-    assert len(report["training"]["chosen_per_fold"]) == 10
+    assert len(report["training"]["best_params_per_fold"]) == 10

@@ -24,11 +24,7 @@ def train(
         None, "--as-of", help="feature date YYYY-MM-DD (synthetic; default from the data)"
     ),
     trials: int = typer.Option(
-        0,
-        "--trials",
-        min=0,
-        help="extra optuna challengers per fit; like the fixed ones, each must beat the "
-        "default beyond one standard error",
+        20, "--trials", min=1, help="optuna trials per fit (bounded search)"
     ),
     tune_rows: int = typer.Option(60_000, "--tune-rows", help="max rows used by each tuning trial"),
     threads: int = typer.Option(

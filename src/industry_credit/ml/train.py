@@ -191,17 +191,18 @@ def cross_validate(
     choices = []
     total = len(splits) + extra_units
     for k, (tr, te) in enumerate(splits):
-        progress(f"fold {k + 1}/{len(splits)}: selecting on {len(tr)} rows")
+        progress(f"fold {k + 1}/{len(splits)}: tuning on {len(tr)} rows ({cfg.n_trials} trials)")
         model = fit_model(x[tr], data.y[tr], cat, data.monotone, cfg, progress)
         held[te] = model.predict(x[te])
-        choices.append(str(model.tuning["chosen"]))
+        best = model.tuning["best_params"]
+        choices.append(", ".join(f"{k}={v:.3g}" for k, v in sorted(best.items())))
         threads = 1 if len(tr) < 30_000 else cfg.n_jobs
         clf = lgb.LGBMClassifier(n_jobs=threads, verbose=-1)
         clf.fit(x[tr], data.y[tr], categorical_feature=cat or "auto")
         base[te] = np.asarray(clf.predict_proba(x[te]))[:, 1]
         card[te] = fit_scorecard(x[tr], data.y[tr], cat).predict(x[te])
         progress(
-            f"fold {k + 1}/{len(splits)} done ({model.tuning['chosen']}): "
+            f"fold {k + 1}/{len(splits)} done (inner cv auc {model.tuning['best_cv_auc']:.4f}): "
             + _eta(started, k + 1, total)
         )
     assert model is not None
@@ -293,7 +294,7 @@ def train(
         "params": {k: v for k, v in model.params.items() if k != "monotone_constraints"},
         "num_rounds": model.num_rounds,
         "tuning": model.tuning,
-        "chosen_per_fold": res.choices,
+        "best_params_per_fold": res.choices,
         "seconds": round(seconds, 1),
         **data.notes,
     }
