@@ -8,10 +8,15 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import pkgutil
 import sys
 import traceback
 from pathlib import Path
+
+# The benches run throw-away databases with test tokens, never a production deployment: name the
+# mode, as the test command does, so that settings do not ask for production key material.
+os.environ.setdefault("INDUSTRY_CREDIT_ENV", "test")
 
 from industry_credit.memory import keep_freed_memory
 

@@ -23,6 +23,7 @@ fi
 .venv/bin/ruff check src tests bench migrations
 .venv/bin/ruff format --check src tests bench migrations
 .venv/bin/mypy
+.venv/bin/lint-imports --no-cache
 # Test mode, named: without it every setting defaults to production (real key material).
 export INDUSTRY_CREDIT_ENV=test
 .venv/bin/python -m pytest -q "$@"

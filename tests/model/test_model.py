@@ -43,7 +43,9 @@ def test_report_has_required_content(trained: Path) -> None:
     assert report["monotone_constraints"]["leverage"]["direction"] == 1
     assert len(report["data_sha256"]) == 64
     html = (trained / "report.html").read_text()
-    assert html.count("<svg") == 3
+    # ROC, KS, calibration, and the AUC differences to default LightGBM and the scorecard.
+    assert html.count("<svg") == 4
+    assert "AUC difference" in html
     assert "Calibration" in html
 
 

@@ -47,7 +47,9 @@ def test_train_on_csv_with_cv_reports_baseline(tmp_path: Path) -> None:
     m = report["metrics"]
     assert isinstance(m, dict)
     assert m["auc"] > 0.75
-    assert "baseline_auc" in m
+    lo, hi = m["baseline_auc_ci"]
+    assert lo <= m["auc"] - m["baseline_auc"] <= hi
+    assert 0.5 < m["scorecard_auc"] <= 1
     assert m["n"] == len(book)
     artifact = load_artifact(tmp_path / "m")
     kinds = {s.name: s.kind for s in artifact.schema.specs}
@@ -95,6 +97,15 @@ def test_polish_pipeline_not_worse_than_default_lightgbm(shared_dir: Path, tmp_p
     args = ["train", "--data", str(data), "--target", "class", "--out", str(tmp_path / "m")]
     result = CliRunner().invoke(app, [*args, "--cv", "10", "--trials", "4"])
     assert result.exit_code == 0, result.output
-    m = json.loads((tmp_path / "m" / "report.json").read_text())["metrics"]
+    assert "ETA" in result.output
+    report = json.loads((tmp_path / "m" / "report.json").read_text())
+    m = report["metrics"]
     assert m["n"] == 5910
     assert m["auc"] >= m["baseline_auc"], (m["auc"], m["baseline_auc"])
+    # Never a loss beyond the 95% DeLong interval of the difference to default LightGBM.
+    lo, hi = m["baseline_auc_ci"]
+    assert lo < m["auc_minus_baseline"] < hi
+    assert hi > 0, m["baseline_auc_ci"]
+    # The scorecard is the weaker reference on 64 heavy-tailed ratios.
+    assert m["scorecard_auc"] < m["auc"]
+    assert len(report["training"]["best_params_per_fold"]) == 10

@@ -50,6 +50,39 @@ def _svg_lines(
     return "".join(parts)
 
 
+def svg_intervals(title: str, rows: list[tuple[str, float, float, float]], xlab: str) -> str:
+    """Horizontal point-and-interval chart around zero (AUC differences and their CIs)."""
+    lo = min([0.0, *[r[2] for r in rows]])
+    hi = max([0.0, *[r[3] for r in rows]])
+    span = (hi - lo) or 1e-3
+    lo, hi = lo - 0.05 * span, hi + 0.05 * span
+    left, width = 170, _W + 120 - 170 - 20
+    height = 40 + 22 * len(rows) + 30
+
+    def sx(v: float) -> float:
+        return left + (v - lo) / (hi - lo) * width
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{_W + 120}" height="{height}" role="img">',
+        f'<text x="{(_W + 120) / 2}" y="16" text-anchor="middle" font-size="13">{html.escape(title)}</text>',
+        f'<line x1="{sx(0):.1f}" y1="28" x2="{sx(0):.1f}" y2="{height - 30}" stroke="#999"/>',
+        f'<text x="{left}" y="{height - 16}" font-size="10">{lo:+.4f}</text>',
+        f'<text x="{left + width}" y="{height - 16}" font-size="10" text-anchor="end">{hi:+.4f}</text>',
+        f'<text x="{left + width / 2}" y="{height - 4}" font-size="11" text-anchor="middle">{html.escape(xlab)}</text>',
+    ]
+    for k, (name, mid, a, b) in enumerate(rows):
+        y = 44 + 22 * k
+        # Red when the whole interval is below zero: a loss beyond the noise.
+        colour = _COLOURS[1] if b < 0 else _COLOURS[0]
+        parts += [
+            f'<text x="{left - 6}" y="{y + 4}" font-size="11" text-anchor="end">{html.escape(name)}</text>',
+            f'<line x1="{sx(a):.1f}" y1="{y}" x2="{sx(b):.1f}" y2="{y}" stroke="{colour}" stroke-width="2"/>',
+            f'<circle cx="{sx(mid):.1f}" cy="{y}" r="3.5" fill="{colour}"/>',
+        ]
+    parts.append("</svg>")
+    return "".join(parts)
+
+
 def _table(rows: list[dict[str, Any]], limit: int | None = None) -> str:
     if not rows:
         return "<p>(none)</p>"
@@ -97,6 +130,15 @@ def render_html(report: dict[str, Any]) -> str:
             ),
         ]
     )
+    intervals = [
+        (f"vs {label}", m[f"auc_minus_{ref}"], *m[f"{ref}_auc_ci"])
+        for ref, label in (("baseline", "default LightGBM"), ("scorecard", "LR scorecard"))
+        if f"{ref}_auc_ci" in m
+    ]
+    if intervals:
+        charts += svg_intervals(
+            "AUC difference, 95% CI (DeLong)", intervals, "model AUC minus reference AUC"
+        )
     summary = [{"metric": k, "value": v} for k, v in m.items()]
     psi_rows = [{"feature": k, "psi": v} for k, v in report["psi"]["features"].items()]
     sections = [

@@ -19,7 +19,7 @@ from __future__ import annotations
 import platform
 import time
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -40,6 +40,7 @@ from sklearn.model_selection import (
 from industry_credit.ml.artifact import ModelArtifact, save_artifact
 from industry_credit.ml.data import TrainingData, load, synthetic_schema
 from industry_credit.ml.evaluate import (
+    auc_difference,
     calibration_table,
     curves,
     grade_table,
@@ -52,6 +53,7 @@ from industry_credit.ml.fit import FitConfig, FittedModel, fit_model
 from industry_credit.ml.grades import GradeScale
 from industry_credit.ml.monotone import constraint_table
 from industry_credit.ml.report import write_report
+from industry_credit.ml.scorecard import fit_scorecard
 
 Progress = Callable[[str], None]
 CONTAGION = ("counterparty_distress_share", "core_buyer_distress")
@@ -145,6 +147,99 @@ def _importance(model: FittedModel, x: np.ndarray, names: list[str]) -> list[dic
     return sorted(rows, key=lambda r: -r["gain"])
 
 
+@dataclass
+class CrossValidated:
+    """Held-out predictions of the pipeline and of its two references on the same splits."""
+
+    data: TrainingData
+    x: np.ndarray
+    splits: list[tuple[np.ndarray, np.ndarray]]
+    evaluated: np.ndarray  # row positions scored out of fold, in split order
+    model: np.ndarray  # held-out PD per row (NaN where not held out)
+    baseline: np.ndarray  # default LGBMClassifier() on the same training rows
+    scorecard: np.ndarray  # logistic-regression scorecard on the same training rows
+    last: FittedModel
+    choices: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def _eta(started: float, done: int, total: int) -> str:
+    spent = time.perf_counter() - started
+    left = spent / done * (total - done) if done else float("nan")
+    return f"{spent:.0f}s elapsed, ETA {left:.0f}s"
+
+
+def cross_validate(
+    data: TrainingData,
+    cv: int | None,
+    cfg: FitConfig,
+    progress: Progress = print,
+    extra_units: int = 0,
+) -> CrossValidated:
+    """Fit the pipeline, default LightGBM and the scorecard on each training split; score the
+    held-out rows. ``extra_units`` (the refit that follows) counts in the printed ETA."""
+    started = time.perf_counter()
+    splits = _splits(data, cv, cfg.seed)
+    if data.kind == "synthetic":
+        data = _with_contagion(data, _stage1_counterparty_risk(data, splits, progress))
+    x = data.schema.encode(data.features).matrix
+    cat = data.schema.categorical_indices
+    held = np.full(len(x), np.nan)
+    base = np.full(len(x), np.nan)
+    card = np.full(len(x), np.nan)
+    model: FittedModel | None = None
+    choices = []
+    total = len(splits) + extra_units
+    for k, (tr, te) in enumerate(splits):
+        progress(f"fold {k + 1}/{len(splits)}: tuning on {len(tr)} rows ({cfg.n_trials} trials)")
+        model = fit_model(x[tr], data.y[tr], cat, data.monotone, cfg, progress)
+        held[te] = model.predict(x[te])
+        best = model.tuning["best_params"]
+        choices.append(", ".join(f"{k}={v:.3g}" for k, v in sorted(best.items())))
+        threads = 1 if len(tr) < 30_000 else cfg.n_jobs
+        clf = lgb.LGBMClassifier(n_jobs=threads, verbose=-1)
+        clf.fit(x[tr], data.y[tr], categorical_feature=cat or "auto")
+        base[te] = np.asarray(clf.predict_proba(x[te]))[:, 1]
+        card[te] = fit_scorecard(x[tr], data.y[tr], cat).predict(x[te])
+        progress(
+            f"fold {k + 1}/{len(splits)} done (inner cv auc {model.tuning['best_cv_auc']:.4f}): "
+            + _eta(started, k + 1, total)
+        )
+    assert model is not None
+    evaluated = np.concatenate([te for _, te in splits])
+    return CrossValidated(
+        data,
+        x,
+        splits,
+        evaluated,
+        held,
+        base,
+        card,
+        model,
+        choices,
+        time.perf_counter() - started,
+    )
+
+
+def comparison(
+    y: np.ndarray, model: np.ndarray, baseline: np.ndarray, scorecard: np.ndarray
+) -> dict[str, Any]:
+    """The references' AUCs and the model's AUC difference to each with DeLong 95% CIs."""
+    vs_base = auc_difference(y, model, baseline)
+    vs_card = auc_difference(y, model, scorecard)
+    return {
+        "baseline_auc": vs_base["other_auc"],
+        "baseline": "lightgbm.LGBMClassifier() defaults, same folds",
+        "auc_minus_baseline": vs_base["diff"],
+        # 95% CI of auc - baseline_auc (paired DeLong): a loss beyond the noise has hi < 0.
+        "baseline_auc_ci": [vs_base["lo"], vs_base["hi"]],
+        "scorecard_auc": vs_card["other_auc"],
+        "scorecard": "logistic regression on 10 quantile bins per feature, same folds",
+        "auc_minus_scorecard": vs_card["diff"],
+        "scorecard_auc_ci": [vs_card["lo"], vs_card["hi"]],
+    }
+
+
 def train(
     data_path: Path,
     target: str,
@@ -163,32 +258,16 @@ def train(
     progress(
         f"{len(data.y)} rows, {int(data.y.sum())} positives, {len(data.schema.names)} features"
     )
-    splits = _splits(data, cv, cfg.seed)
-    if data.kind == "synthetic":
-        data = _with_contagion(data, _stage1_counterparty_risk(data, splits, progress))
-    x = data.schema.encode(data.features).matrix
+    res = cross_validate(data, cv, cfg, progress, extra_units=1 if cv else 0)
+    data, x, splits, evaluated = res.data, res.x, res.splits, res.evaluated
     cat, names = data.schema.categorical_indices, data.schema.names
-    held = np.zeros(len(x))
-    base = np.full(len(x), np.nan)
-    model: FittedModel | None = None
-    for k, (tr, te) in enumerate(splits):
-        progress(f"fold {k + 1}/{len(splits)}: tuning on {len(tr)} rows ({cfg.n_trials} trials)")
-        model = fit_model(x[tr], data.y[tr], cat, data.monotone, cfg, progress)
-        held[te] = model.predict(x[te])
-        if data.kind == "external":
-            clf = lgb.LGBMClassifier(n_jobs=cfg.n_jobs, verbose=-1)
-            clf.fit(x[tr], data.y[tr], categorical_feature=cat or "auto")
-            base[te] = np.asarray(clf.predict_proba(x[te]))[:, 1]
-    evaluated = np.concatenate([te for _, te in splits])
+    model = res.last
     if cv:
         progress(f"refitting the committed model on all {len(x)} rows")
         model = fit_model(x, data.y, cat, data.monotone, cfg, progress)
-    assert model is not None
-    y_h, p_h = data.y[evaluated], held[evaluated]
+    y_h, p_h = data.y[evaluated], res.model[evaluated]
     result: dict[str, Any] = dict(metrics(y_h, p_h))
-    if data.kind == "external":
-        result["baseline_auc"] = float(roc_auc_score(y_h, base[evaluated]))
-        result["baseline"] = "lightgbm.LGBMClassifier() defaults, same folds"
+    result.update(comparison(y_h, p_h, res.baseline[evaluated], res.scorecard[evaluated]))
     if data.true_pd is not None:
         result["oracle_auc"] = float(roc_auc_score(y_h, data.true_pd[evaluated]))
         result["model_oracle_ratio"] = result["auc"] / result["oracle_auc"]
@@ -209,11 +288,13 @@ def train(
         "data": str(data_path),
         "as_of": data.as_of.isoformat() if data.as_of else None,
         "protocol": f"{cv}-fold CV, out-of-fold metrics" if cv else "80/20 holdout",
+        "fold_seed": cfg.seed,
         "holdout_by": holdout_by,
         "rows": len(x),
         "params": {k: v for k, v in model.params.items() if k != "monotone_constraints"},
         "num_rounds": model.num_rounds,
         "tuning": model.tuning,
+        "best_params_per_fold": res.choices,
         "seconds": round(seconds, 1),
         **data.notes,
     }
@@ -249,7 +330,9 @@ def train(
     write_report(report, out)
     progress(
         f"done in {seconds:.0f}s: auc {result['auc']:.4f}"
-        + (f" (baseline {result['baseline_auc']:.4f})" if "baseline_auc" in result else "")
+        + f" (default LightGBM {result['baseline_auc']:.4f}, difference 95% CI"
+        + " [{:+.4f}, {:+.4f}];".format(*result["baseline_auc_ci"])
+        + f" scorecard {result['scorecard_auc']:.4f})"
         + (f" (oracle {result['oracle_auc']:.4f})" if "oracle_auc" in result else "")
         + f"; model {artifact.model_version} in {out}"
     )
