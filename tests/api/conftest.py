@@ -8,13 +8,14 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import pytest
 import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
 from industry_credit.auth.tokens import issue_token
@@ -37,6 +38,15 @@ class Api:
     client: TestClient
     database_url: str
     settings: Settings
+
+    def rows(self, sql: str, **params: object) -> list[Any]:
+        """The rows of one read-only query, on a connection of its own."""
+        engine = create_engine(self.database_url)
+        try:
+            with engine.connect() as conn:
+                return list(conn.execute(text(sql), params).all())
+        finally:
+            engine.dispose()
 
     def headers(self, username: str, **extra: str) -> dict[str, str]:
         token = issue_token(self.settings, subject=username, role=USERS[username])

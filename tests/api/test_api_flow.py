@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import create_engine, text
-
 from tests.api.conftest import Api
 from tests.factories.documents import application, healthy_industrial_maker, uscc_for, with_uscc
 
@@ -15,15 +13,6 @@ def _submit(api: Api, doc: dict[str, Any], user: str = "rm_li") -> dict[str, Any
     assert response.status_code == 201, response.text
     body: dict[str, Any] = response.json()
     return body
-
-
-def _rows(api: Api, sql: str, **params: object) -> list[Any]:
-    engine = create_engine(api.database_url)
-    try:
-        with engine.connect() as conn:
-            return list(conn.execute(text(sql), params).all())
-    finally:
-        engine.dispose()
 
 
 def test_decision_document_has_every_field(api: Api) -> None:
@@ -51,8 +40,7 @@ def test_approve_flow_is_persisted_with_provenance(api: Api) -> None:
     body = _submit(api, healthy_industrial_maker())
     assert body["outcome"] == "approve", body
     assert body["products"], "an approval offers products"
-    rows = _rows(
-        api,
+    rows = api.rows(
         "SELECT d.outcome, d.input_sha256, d.model_version, d.ruleset_version, a.status"
         " FROM decisions d JOIN loan_applications a ON a.id = d.application_id WHERE d.id = :id",
         id=body["decision_id"],
@@ -96,22 +84,20 @@ def test_refer_flow_enters_the_review_queue(api: Api) -> None:
     body = _submit(api, doc)
     assert body["outcome"] == "refer", body
     assert body["flags"]
-    queued = _rows(
-        api,
+    queued = api.rows(
         "SELECT source, status FROM review_cases WHERE decision_id = :id",
         id=body["decision_id"],
     )
     assert queued == [("refer", "open")]
-    status = _rows(
-        api, "SELECT status FROM loan_applications WHERE id = :id", id=body["application_id"]
+    status = api.rows(
+        "SELECT status FROM loan_applications WHERE id = :id", id=body["application_id"]
     )
     assert status == [("in_review",)]
 
 
 def test_every_submission_is_audited(api: Api) -> None:
     body = _submit(api, with_uscc(application(), uscc_for(104)))
-    actions = _rows(
-        api,
+    actions = api.rows(
         "SELECT action FROM audit_log WHERE entity_id IN (:a, :d) ORDER BY id",
         a=body["application_id"],
         d=body["decision_id"],
@@ -121,14 +107,14 @@ def test_every_submission_is_audited(api: Api) -> None:
 
 def test_what_if_scoring_stores_nothing(api: Api) -> None:
     doc = with_uscc(application(), uscc_for(105))
-    before = _rows(api, "SELECT count(*) FROM decisions")[0][0]
+    before = api.rows("SELECT count(*) FROM decisions")[0][0]
     response = api.client.post("/v1/score", json=doc, headers=api.headers("rm_li"))
     assert response.status_code == 200, response.text
     cheaper = dict(doc, request={**doc["request"], "amount": 1_000_000})
     second = api.client.post("/v1/score", json=cheaper, headers=api.headers("rm_li")).json()
     assert second["limit"]["amount"] <= 1_000_000
-    assert _rows(api, "SELECT count(*) FROM decisions")[0][0] == before
-    assert _rows(api, "SELECT count(*) FROM enterprises WHERE uscc = :u", u=uscc_for(105)) == [(0,)]
+    assert api.rows("SELECT count(*) FROM decisions")[0][0] == before
+    assert api.rows("SELECT count(*) FROM enterprises WHERE uscc = :u", u=uscc_for(105)) == [(0,)]
 
 
 def test_list_filters_and_cursor_pagination(api: Api) -> None:
@@ -171,8 +157,7 @@ def test_data_feed_upserts_by_month(api: Api) -> None:
             headers=api.headers("rm_li"),
         )
         assert response.status_code == 200, response.text
-    stored = _rows(
-        api,
+    stored = api.rows(
         "SELECT a.tax_invoice_amount FROM alternative_data_monthly a JOIN enterprises e"
         " ON e.id = a.enterprise_id WHERE e.uscc = :u AND a.month = '2025-11-01'",
         u=uscc,

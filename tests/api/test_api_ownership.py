@@ -9,20 +9,9 @@ import subprocess
 import sys
 from typing import Any
 
-from sqlalchemy import create_engine, text
-
 from industry_credit.canonical import content_sha256
 from tests.api.conftest import Api
 from tests.factories.documents import application, uscc_for, with_uscc
-
-
-def _rows(api: Api, sql: str, **params: object) -> list[Any]:
-    engine = create_engine(api.database_url)
-    try:
-        with engine.connect() as conn:
-            return list(conn.execute(text(sql), params).all())
-    finally:
-        engine.dispose()
 
 
 def _post(api: Api, doc: dict[str, Any], user: str) -> Any:
@@ -30,8 +19,7 @@ def _post(api: Api, doc: dict[str, Any], user: str) -> Any:
 
 
 def _counts(api: Api, uscc: str) -> tuple[Any, ...]:
-    [row] = _rows(
-        api,
+    [row] = api.rows(
         "SELECT e.name, e.sector, e.updated_at,"
         " (SELECT count(*) FROM loan_applications a WHERE a.enterprise_id = e.id),"
         " (SELECT count(*) FROM financial_statements f WHERE f.enterprise_id = e.id),"
@@ -87,8 +75,7 @@ def test_admin_reassigns_over_rest_and_the_new_owner_takes_over(api: Api) -> Non
     done = api.client.put(path, json={"owner": "rm_wang"}, headers=api.headers("admin_sun"))
     assert done.status_code == 200, done.text
     assert done.json() == {"uscc": uscc, "owner": "rm_wang", "previous": "rm_li"}
-    [audit] = _rows(
-        api,
+    [audit] = api.rows(
         "SELECT actor, payload FROM audit_log WHERE action = 'enterprise.owner_assign'"
         " AND entity_id = :u",
         u=uscc,
@@ -124,8 +111,7 @@ def test_admin_reassigns_with_the_cli(api: Api) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == f"{uscc}: owner rm_wang (was rm_li)"
-    assert _rows(
-        api,
+    assert api.rows(
         "SELECT 1 FROM audit_log WHERE action = 'enterprise.owner_assign' AND entity_id = :u"
         " AND actor = 'admin_sun'",
         u=uscc,
@@ -139,8 +125,7 @@ def test_owner_profile_change_is_audited_with_before_and_after_hashes(api: Api) 
     assert _post(api, first, "rm_li").status_code == 201
     # The same profile again: nothing to audit.
     assert _post(api, first, "rm_li").status_code == 201
-    assert not _rows(
-        api,
+    assert not api.rows(
         "SELECT 1 FROM audit_log WHERE action = 'enterprise.profile_change' AND entity_id = :u",
         u=uscc,
     )
@@ -148,8 +133,7 @@ def test_owner_profile_change_is_audited_with_before_and_after_hashes(api: Api) 
     changed["enterprise"]["name"] = "上海新名称机器人有限公司"
     changed["enterprise"]["employees"] = first["enterprise"]["employees"] + 7
     assert _post(api, changed, "rm_li").status_code == 201
-    [(actor, payload)] = _rows(
-        api,
+    [(actor, payload)] = api.rows(
         "SELECT actor, payload FROM audit_log WHERE action = 'enterprise.profile_change'"
         " AND entity_id = :u",
         u=uscc,

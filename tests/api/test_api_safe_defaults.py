@@ -5,8 +5,6 @@ and a small clock-skew leeway."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,6 +15,7 @@ from pydantic import ValidationError
 
 from industry_credit.config import Settings
 from tests.api.conftest import Api
+from tests.factories.cli import serve_refusal
 from tests.factories.review import review_app, ui_sign_in
 
 
@@ -37,15 +36,7 @@ def test_the_default_environment_is_production_and_needs_key_material(
 def test_serve_without_a_named_mode_or_secret_refuses_in_one_line() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("INDUSTRY_CREDIT_")}
     env["DATABASE_URL"] = "postgresql://nobody@127.0.0.1:1/none"
-    proc = subprocess.run(
-        [sys.executable, "-m", "industry_credit.cli", "serve", "--port", "8932"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert proc.returncode == 2
-    [line] = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+    line = serve_refusal(env, 8932)
     assert line.startswith("industry-credit: refusing to start:")
     assert "INDUSTRY_CREDIT_JWT_SECRET" in line
 

@@ -4,8 +4,6 @@ the demo's login is a superuser), so the app role's grants apply."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 
 import pytest
 from sqlalchemy import text
@@ -13,6 +11,7 @@ from sqlalchemy.exc import ProgrammingError
 
 from industry_credit.config import Settings
 from industry_credit.db.engine import build_engine
+from tests.factories.cli import serve_refusal
 
 
 def test_the_serving_engine_acts_as_the_app_role(database_url: str) -> None:
@@ -40,13 +39,5 @@ def test_serve_refuses_in_one_line_when_the_role_cannot_be_taken(database_url: s
         "DATABASE_URL": database_url,
         "INDUSTRY_CREDIT_DATABASE_ROLE": "no_such_role_here",
     }
-    proc = subprocess.run(
-        [sys.executable, "-m", "industry_credit.cli", "serve", "--port", "8933"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert proc.returncode == 2
-    [line] = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+    line = serve_refusal(env, 8933)
     assert "cannot act as database role 'no_such_role_here'" in line
