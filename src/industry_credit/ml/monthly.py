@@ -133,7 +133,7 @@ def _sum_months(window: np.ndarray) -> np.ndarray:
     whether it is scored alone (the API) or among a million (the batch)."""
     # Both ways add row k to the sum of rows 0..k-1, in order, so they give the same bits. For a
     # few firms one accumulate call beats a Python loop; for a block of thousands it walks each
-    # firm's column down the rows, and a row-by-row loop over contiguous rows is ten times faster.
+    # firm's column down the rows, where a row-by-row loop reads contiguous rows (docs/benchmarks.md).
     if window.shape[1] < _FEW_FIRMS:
         few: np.ndarray = np.add.accumulate(window, axis=0, dtype=np.float64)[-1]
         return few
