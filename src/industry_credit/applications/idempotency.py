@@ -14,11 +14,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, null, select, text, update
+import psycopg
+from psycopg.types.json import Jsonb
+from sqlalchemy import Table, bindparam, null, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from industry_credit.db.models import IdempotencyKey
+from industry_credit.db.pipeline import Write
 from industry_credit.errors import ConflictError, UnprocessableError
 
 KEY_TTL = timedelta(hours=24)
@@ -97,12 +100,15 @@ def claim(
     return StoredResponse(existing.status_code, existing.response)
 
 
-def store(
-    *, session: Session, user_id: int, key: str, status_code: int, body: dict[str, Any]
-) -> None:
-    stored = session.execute(
-        update(_TABLE)
-        .where(_TABLE.c.user_id == user_id, _TABLE.c.key == key)
-        .values(status_code=status_code, response=body)
+def store_write(*, user_id: int, key: str, status_code: int, body: dict[str, Any]) -> Write:
+    """The response stored under the key claimed earlier in this transaction, as a statement
+    for the submission's last pipeline; ``check_stored`` confirms it found the claimed row."""
+    return Write(
+        f"UPDATE {_TABLE.name} SET status_code = %(status_code)s, response = %(response)s"
+        " WHERE user_id = %(user_id)s AND key = %(key)s",
+        {"status_code": status_code, "response": Jsonb(body), "user_id": user_id, "key": key},
     )
-    assert stored.rowcount == 1  # type: ignore[attr-defined]  # claimed earlier in this transaction
+
+
+def check_stored(cursor: psycopg.Cursor[Any] | None) -> None:
+    assert cursor is None or cursor.rowcount == 1  # claimed earlier in this transaction

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
 from industry_credit.api.metrics import StageClock
@@ -24,14 +24,16 @@ from industry_credit.applications.schemas import ApplicationDocument
 from industry_credit.audit.service import Actor, Event, record_all
 from industry_credit.canonical import content_sha256
 from industry_credit.db.models import LoanApplication, ReviewCase, User
+from industry_credit.db.pipeline import insert_row, run
 from industry_credit.decisions import repository as decisions
 from industry_credit.decisions.batcher import MicroBatcher
 from industry_credit.decisions.types import DecisionEngine, DecisionInput
 from industry_credit.enterprises import ownership
-from industry_credit.enterprises.repository import upsert_document
+from industry_credit.enterprises.repository import document_writes
+from industry_credit.enterprises.repository import enterprise_id as enterprise_id_of
 
-_INSERT_APPLICATION = insert(cast(Table, LoanApplication.__table__))
-_INSERT_CASE = insert(cast(Table, ReviewCase.__table__))
+_APPLICATIONS = cast(Table, LoanApplication.__table__)
+_CASES = cast(Table, ReviewCase.__table__)
 
 
 @dataclass(frozen=True)
@@ -85,21 +87,30 @@ def submit(
             return Submitted(stored.status_code, stored.body, replayed=True)
 
     now = datetime.now(UTC)
+    uscc = document.enterprise.uscc
     # Another RM's enterprise is refused here, before anything of this request is written.
-    prior = ownership.lock_for_submission(session=session, user=user, uscc=document.enterprise.uscc)
-    enterprise_id = upsert_document(session=session, document=document)
-    ownership.claim(session=session, user=user, enterprise_id=enterprise_id, prior=prior)
+    prior = ownership.lock_for_submission(session=session, user=user, uscc=uscc)
+    # The enterprise's data, the owner's claim and the counterparties' risk in one round trip.
+    upserts = document_writes(document)
+    claims = ownership.claim_writes(user=user, uscc=uscc)
+    usccs = [link.counterparty_uscc for link in document.supply_chain]
+    cursors = run(session, [*upserts, *claims, decisions.counterparty_risk_write(usccs)])
+    enterprise_id = enterprise_id_of(cursors[0])
+    ownership.check_claim(user=user, cursors=cursors[len(upserts) : len(upserts) + len(claims)])
     clock.lap("enterprise_upsert")
+    item = DecisionInput(
+        document=document,
+        as_of=now.date(),
+        counterparty_risk=decisions.counterparty_risk_rows(cursors[-1]),
+    )
     application_id, decision_id = uuid.uuid4(), uuid.uuid4()
-    item = decision_input(session=session, document=document, as_of=now.date())
-    clock.lap("counterparty_lookup")
     result = batcher.decide(engine, item) if batcher else engine.decide([item])[0]
     clock.lap("decide")
 
     body = {
         "decision_id": str(decision_id),
         "application_id": str(application_id),
-        "enterprise_uscc": document.enterprise.uscc,
+        "enterprise_uscc": uscc,
         **result.decision,
         "model_version": engine.model_version,
         "ruleset_version": engine.ruleset_version,
@@ -109,40 +120,35 @@ def submit(
     outcome = body["outcome"]
     sampled = outcome == "approve" and qc_sampled(decision_id, qc_sample_rate)
     in_review = outcome == "refer" or sampled
-    # Core INSERTs on the tables, in foreign-key order: nothing later in the request reads these
-    # rows back, so the ORM's identity map, flush planning and RETURNING of defaults would be
-    # pure overhead.
-    session.execute(
-        _INSERT_APPLICATION,
-        {
-            "id": application_id,
-            "enterprise_id": enterprise_id,
-            "submitted_by": user.id,
-            "amount": document.request.amount,
-            "tenor_months": document.request.tenor_months,
-            "purpose": document.request.purpose,
-            "collateral": list(document.request.collateral),
-            "requested_product": document.request.requested_product,
-            "status": "in_review" if in_review else "decided",
-            "document": document_json,
-            "document_sha256": document_sha,
-        },
-    )
-    clock.lap("application_insert")
-    snapshot = {**item.snapshot(), "features": result.features}
-    decisions.insert_decision(
-        session=session,
-        decision_id=decision_id,
-        application_id=application_id,
-        enterprise_id=enterprise_id,
-        document=body,
-        snapshot=snapshot,
-        decided_at=now,
-    )
-    clock.lap("decision_insert")
-    if in_review:
-        session.execute(
-            _INSERT_CASE,
+    # The rows of the application, its decision, its review case and the idempotent response go
+    # out with the audit rows and the COMMIT (``record_all``): one round trip for all of them.
+    rows = [
+        insert_row(
+            _APPLICATIONS,
+            {
+                "id": application_id,
+                "enterprise_id": enterprise_id,
+                "submitted_by": user.id,
+                "amount": document.request.amount,
+                "tenor_months": document.request.tenor_months,
+                "purpose": document.request.purpose,
+                "collateral": list(document.request.collateral),
+                "requested_product": document.request.requested_product,
+                "status": "in_review" if in_review else "decided",
+                "document": document_json,
+                "document_sha256": document_sha,
+            },
+        ),
+        decisions.decision_write(
+            decision_id=decision_id,
+            application_id=application_id,
+            enterprise_id=enterprise_id,
+            document=body,
+            snapshot={**item.snapshot(), "features": result.features},
+            decided_at=now,
+        ),
+        insert_row(
+            _CASES,
             {
                 "enterprise_id": enterprise_id,
                 "application_id": application_id,
@@ -152,16 +158,18 @@ def submit(
                 "flags": list(body.get("flags", [])),
             },
         )
-    clock.lap("review_queue")
-    if idempotency_key is not None:
-        idempotency.store(
-            session=session, user_id=user.id, key=idempotency_key, status_code=201, body=body
-        )
-    clock.lap("idempotency_store")
+        if in_review
+        else None,
+        idempotency.store_write(user_id=user.id, key=idempotency_key, status_code=201, body=body)
+        if idempotency_key is not None
+        else None,
+    ]
+    clock.lap("rows")
     profile_change = ownership.profile_change(prior, document.enterprise)
     # Last, because the audit lock serializes every writer from here to commit; the COMMIT
     # goes out with the audit rows, so the lock is held only while the database works.
-    record_all(
+    written = record_all(
+        before=rows,
         commit=commit,
         session=session,
         actor=Actor(user.username, user.role),
@@ -191,5 +199,6 @@ def submit(
             ),
         ],
     )
+    idempotency.check_stored(written[-1])
     clock.lap("audit")
     return Submitted(201, body, replayed=False)

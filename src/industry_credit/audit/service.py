@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from industry_credit.audit.checkpoints import WROTE_AUDIT
 from industry_credit.canonical import canonical_json, sha256_hex
 from industry_credit.db.models import AuditEntry
+from industry_credit.db.pipeline import Write, connection, fetch_one, send
 
 GENESIS_HASH = "0" * 64
 # Arbitrary but fixed key for pg_advisory_xact_lock: "audit" in ASCII.
@@ -95,8 +96,13 @@ class Event:
 
 
 def record_all(
-    *, session: Session, actor: Actor, events: Sequence[Event], commit: bool = False
-) -> None:
+    *,
+    session: Session,
+    actor: Actor,
+    events: Sequence[Event],
+    commit: bool = False,
+    before: Sequence[Write | None] = (),
+) -> list[psycopg.Cursor[Any] | None]:
     """Append ``events`` in order in the caller's transaction, chained exactly as the same
     ``record`` calls would chain them, in one round trip.
 
@@ -113,9 +119,12 @@ def record_all(
     held only while the database works, never while a Python thread waits for the GIL to send
     the next statement. The caller must have nothing left to write; its own commit afterwards
     finds no transaction open and does nothing.
+
+    ``before``: the caller's last statements, sent first in the same round trip, before the lock
+    is taken; their cursors are returned (in ``run``'s manner).
     """
     if not events:
-        return
+        return send(connection(session), before, then=("COMMIT",) if commit else ())
     session.info[WROTE_AUDIT] = True  # checkpoints.py looks after the commit
     contents = []
     for event in events:
@@ -130,34 +139,36 @@ def record_all(
             payload=_normalise(event.payload),
         )
         contents.append((entry, canonical_json(_row_content(entry))))
-    dbapi = session.connection().connection.driver_connection
-    assert isinstance(dbapi, psycopg.Connection)
-    cursors = [dbapi.cursor() for _ in contents]
-    with dbapi.pipeline():
-        dbapi.execute("SELECT pg_advisory_xact_lock(%s)", (AUDIT_LOCK_KEY,))
-        for cursor, (entry, content) in zip(cursors, contents, strict=True):
-            cursor.execute(
-                _APPEND,
-                {
-                    "occurred_at": entry.occurred_at,
-                    "actor": entry.actor,
-                    "actor_role": entry.actor_role,
-                    "action": entry.action,
-                    "entity_type": entry.entity_type,
-                    "entity_id": entry.entity_id,
-                    "payload": canonical_json(entry.payload),
-                    "content": content.encode("utf-8"),
-                    "genesis": GENESIS_HASH,
-                },
-            )
-        if commit:
-            dbapi.execute("COMMIT")
-    for cursor, (_, content) in zip(cursors, contents, strict=True):
-        prev, stored = cursor.fetchone() or ("", "")
+    appends = [
+        Write(
+            _APPEND,
+            {
+                "occurred_at": entry.occurred_at,
+                "actor": entry.actor,
+                "actor_role": entry.actor_role,
+                "action": entry.action,
+                "entity_type": entry.entity_type,
+                "entity_id": entry.entity_id,
+                "payload": canonical_json(entry.payload),
+                "content": content.encode("utf-8"),
+                "genesis": GENESIS_HASH,
+            },
+        )
+        for entry, content in contents
+    ]
+    cursors = send(
+        connection(session),
+        [*before, Write(_LOCK, {"key": AUDIT_LOCK_KEY}), *appends],
+        then=("COMMIT",) if commit else (),
+    )
+    for cursor, (_, content) in zip(cursors[-len(appends) :], contents, strict=True):
+        prev, stored = fetch_one(cursor) or ("", "")
         # By construction equal; kept as a guard against a change to the statement.
         assert stored == sha256_hex(prev + content), "audit row hash differs from Python's"
+    return cursors[: len(before)]
 
 
+_LOCK = "SELECT pg_advisory_xact_lock(%(key)s)"
 # The tail is read inside the statement: it runs after the lock statement of the same pipeline,
 # so its snapshot includes every entry committed by the previous holder of the lock.
 _APPEND = """

@@ -8,49 +8,56 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select, text
+import psycopg
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from industry_credit.db.models import Decision
+from industry_credit.db.pipeline import Write, insert_row, run
 
-_COUNTERPARTY_RISK = text(
-    """
+_COUNTERPARTY_RISK = """
     SELECT DISTINCT ON (uscc) uscc, pd FROM (
         SELECT e.uscc, r.pd, r.as_of::timestamptz AS at
         FROM rescore_results r JOIN enterprises e ON e.id = r.enterprise_id
-        WHERE e.uscc = ANY(:usccs)
+        WHERE e.uscc = ANY(%(usccs)s)
         UNION ALL
         SELECT e.uscc, d.pd, d.decided_at AS at
         FROM decisions d JOIN enterprises e ON e.id = d.enterprise_id
-        WHERE e.uscc = ANY(:usccs)
+        WHERE e.uscc = ANY(%(usccs)s)
     ) known
     ORDER BY uscc, at DESC
-    """
-)
+"""
 
 
 def counterparty_risk(*, session: Session, usccs: Sequence[str]) -> tuple[tuple[str, float], ...]:
     """Latest PD of each counterparty the bank knows, from the newest decision or batch result."""
-    if not usccs:
-        return ()
-    rows = session.execute(_COUNTERPARTY_RISK, {"usccs": sorted(set(usccs))}).all()
+    return counterparty_risk_rows(run(session, [counterparty_risk_write(usccs)])[0])
+
+
+def counterparty_risk_write(usccs: Sequence[str]) -> Write | None:
+    """``counterparty_risk`` as a statement for a pipeline (``None`` when there is nothing to
+    look up); ``counterparty_risk_rows`` reads its answer."""
+    return Write(_COUNTERPARTY_RISK, {"usccs": sorted(set(usccs))}) if usccs else None
+
+
+def counterparty_risk_rows(cursor: psycopg.Cursor[Any] | None) -> tuple[tuple[str, float], ...]:
+    rows = [] if cursor is None else cursor.fetchall()
     return tuple((str(uscc), float(pd)) for uscc, pd in rows)
 
 
-def insert_decision(
+def decision_write(
     *,
-    session: Session,
     decision_id: uuid.UUID,
     application_id: uuid.UUID,
     enterprise_id: int,
     document: dict[str, Any],
     snapshot: dict[str, Any],
     decided_at: datetime,
-) -> None:
-    # A Core INSERT on the table: the ORM unit of work would add identity-map bookkeeping and a
-    # RETURNING of server defaults that nothing in the request reads.
-    session.execute(
-        _INSERT_DECISION,
+) -> Write:
+    """The decision's INSERT, for the submission's last pipeline: nothing in the request reads
+    the row back, so the ORM's unit of work and RETURNING of defaults would be pure overhead."""
+    return insert_row(
+        _DECISIONS,
         {
             "id": decision_id,
             "application_id": application_id,
@@ -81,7 +88,7 @@ def insert_decision(
     )
 
 
-_INSERT_DECISION = insert(cast(Table, Decision.__table__))
+_DECISIONS = cast(Table, Decision.__table__)
 
 
 def get_decision(*, session: Session, decision_id: uuid.UUID) -> Decision | None:

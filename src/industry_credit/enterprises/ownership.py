@@ -9,10 +9,12 @@ holding the values.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+import psycopg
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
@@ -21,7 +23,9 @@ from industry_credit.applications.schemas import EnterpriseIn
 from industry_credit.audit.service import Actor, Event, record
 from industry_credit.auth.users import get_user
 from industry_credit.canonical import content_sha256
+from industry_credit.db.engine import quote_identifier
 from industry_credit.db.models import Enterprise, EnterpriseOwner, User
+from industry_credit.db.pipeline import Write, fetch_one, run
 from industry_credit.errors import DomainError, NotFoundError, UnprocessableError
 
 PROFILE_FIELDS = tuple(EnterpriseIn.model_fields)
@@ -51,17 +55,34 @@ def _json_value(value: object) -> object:
     return value.isoformat() if isinstance(value, date) else value
 
 
+# The enterprise's row is locked so that its profile cannot change between this read and the
+# submission's upsert; the owner comes along for the refusal.
+_PRIOR = (
+    "SELECT e.id, o.owner_id, "
+    + ", ".join(f"e.{quote_identifier(name)}" for name in PROFILE_FIELDS)
+    + " FROM enterprises e LEFT JOIN enterprise_owners o ON o.enterprise_id = e.id"
+    " WHERE e.uscc = %(uscc)s FOR UPDATE OF e"
+)
+_CLAIM = (
+    "INSERT INTO enterprise_owners (enterprise_id, owner_id)"
+    " SELECT id, %(owner_id)s FROM enterprises WHERE uscc = %(uscc)s"
+    " ON CONFLICT (enterprise_id) DO NOTHING"
+)
+# A statement of its own, after the claim: under READ COMMITTED it sees a claim that a
+# concurrent first application committed while this one waited on the unique key.
+_OWNER = (
+    "SELECT o.owner_id FROM enterprise_owners o JOIN enterprises e ON e.id = o.enterprise_id"
+    " WHERE e.uscc = %(uscc)s"
+)
+
+
 def lock_for_submission(*, session: Session, user: User, uscc: str) -> Prior | None:
     """Lock the enterprise row (if any) and refuse a submission by an RM who does not own it.
 
-    ``None``: the enterprise is new. Runs before any write of the request."""
-    columns = [getattr(Enterprise, name) for name in PROFILE_FIELDS]
-    row = session.execute(
-        select(Enterprise.id, EnterpriseOwner.owner_id, *columns)
-        .outerjoin(EnterpriseOwner, EnterpriseOwner.enterprise_id == Enterprise.id)
-        .where(Enterprise.uscc == uscc)
-        .with_for_update(of=Enterprise)
-    ).first()
+    ``None``: the enterprise is new. Runs before any write of the request, in one round trip
+    with the transaction's BEGIN."""
+    (cursor,) = run(session, [Write(_PRIOR, {"uscc": uscc})])
+    row = fetch_one(cursor)
     if row is None:
         return None
     prior = Prior(
@@ -78,22 +99,22 @@ def _check(user: User, owner_id: int | None) -> None:
         raise NotOwnerError()
 
 
-def claim(*, session: Session, user: User, enterprise_id: int, prior: Prior | None) -> None:
-    """The first RM to apply becomes the owner. Two first applications racing for a new
-    enterprise: the unique key lets one claim it, and the other is refused here."""
-    if user.role != "rm" or (prior is not None and prior.owner_id is not None):
-        return
-    claimed = session.execute(
-        insert(EnterpriseOwner)
-        .values(enterprise_id=enterprise_id, owner_id=user.id)
-        .on_conflict_do_nothing(index_elements=["enterprise_id"])
-        .returning(EnterpriseOwner.owner_id)
-    ).scalar_one_or_none()
-    if claimed is None:
-        owner = session.execute(
-            select(EnterpriseOwner.owner_id).where(EnterpriseOwner.enterprise_id == enterprise_id)
-        ).scalar_one()
-        _check(user, owner)
+def claim_writes(*, user: User, uscc: str) -> list[Write]:
+    """The first RM to apply becomes the owner: statements for the submission's pipeline, after
+    the enterprise's upsert. Two first applications racing for a new enterprise: the unique key
+    lets one claim it, and ``check_claim`` refuses the other."""
+    if user.role != "rm":
+        return []
+    params = {"owner_id": user.id, "uscc": uscc}
+    return [Write(_CLAIM, params), Write(_OWNER, params)]
+
+
+def check_claim(*, user: User, cursors: Sequence[psycopg.Cursor[Any] | None]) -> None:
+    """Refuse the submission (its transaction rolls back) when ``claim_writes`` found another
+    owner; ``cursors``: those of the claim's statements."""
+    if cursors:
+        row = fetch_one(cursors[-1])
+        _check(user, None if row is None else row[0])
 
 
 def profile_change(prior: Prior | None, enterprise: EnterpriseIn) -> Event | None:

@@ -15,7 +15,6 @@ transaction, so none waits for the enterprise's id to come back.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from typing import Any
@@ -42,6 +41,7 @@ from industry_credit.db.models import (
     PolicySupport,
     SupplyLink,
 )
+from industry_credit.db.pipeline import Write, fetch_one, run
 
 _DIALECT = postgresql.dialect()  # type: ignore[no-untyped-call]
 _QUOTE = _DIALECT.identifier_preparer.quote
@@ -54,12 +54,6 @@ _COUNTERPARTY = (
     "(SELECT c.id FROM enterprises c WHERE c.uscc = u.counterparty_uscc"
     " AND c.id IS DISTINCT FROM {owner})"
 )
-
-
-@dataclass(frozen=True)
-class Write:
-    sql: str
-    params: dict[str, Any]
 
 
 def _table(model: Any) -> Table:
@@ -139,21 +133,6 @@ def _upsert(
     return Write(sql, params)
 
 
-def _run(session: Session, writes: Sequence[Write | None]) -> list[psycopg.Cursor[Any]]:
-    """Every write in one round trip (a psycopg pipeline on the session's connection, inside its
-    transaction); the cursors, in order, for the statements that return rows."""
-    dbapi = session.connection().connection.driver_connection
-    assert isinstance(dbapi, psycopg.Connection)
-    cursors = []
-    with dbapi.pipeline():
-        for write in writes:
-            if write is not None:
-                cursor = dbapi.cursor()
-                cursor.execute(write.sql, write.params)
-                cursors.append(cursor)
-    return cursors
-
-
 def enterprise_write(enterprise: EnterpriseIn) -> Write:
     write = _upsert(
         Enterprise,
@@ -231,12 +210,12 @@ def upsert_feed(
         links=links,
         months=months,
     )
-    _run(session, writes)
+    run(session, writes)
 
 
-def upsert_document(*, session: Session, document: ApplicationDocument) -> int:
-    """Store everything an application document says about the enterprise, in one round trip;
-    return the enterprise's id."""
+def document_writes(document: ApplicationDocument) -> list[Write | None]:
+    """Everything an application document says about the enterprise, as statements for one
+    pipeline; the first returns the enterprise's id (``enterprise_id``)."""
     children = _child_writes(
         _BY_USCC,
         {"enterprise_uscc": document.enterprise.uscc},
@@ -250,7 +229,11 @@ def upsert_document(*, session: Session, document: ApplicationDocument) -> int:
             (MarketPlan, document.market),
         ),
     )
-    cursors = _run(session, [enterprise_write(document.enterprise), *children])
-    row = cursors[0].fetchone()
+    return [enterprise_write(document.enterprise), *children]
+
+
+def enterprise_id(cursor: psycopg.Cursor[Any] | None) -> int:
+    """The id the first of ``document_writes`` returned, once its round trip is done."""
+    row = fetch_one(cursor)
     assert row is not None
     return int(row[0])
