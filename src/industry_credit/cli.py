@@ -14,15 +14,12 @@ from industry_credit.db.cli import db_app, demo, serve
 from industry_credit.decisions.cli import decisions_app
 from industry_credit.decisions.models_cli import models_app
 from industry_credit.enterprises.cli import enterprises_app, ingest
-from industry_credit.memory import keep_freed_memory
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Industry-credit decisioning.")
 
 
 @app.callback()
 def _process_setup(ctx: typer.Context) -> None:
-    # Every command (service, batch, training) moves large arrays: see memory.py.
-    keep_freed_memory()
     if ctx.invoked_subcommand == "demo":
         # The demo command names its mode itself; everything else defaults to production.
         os.environ.setdefault("INDUSTRY_CREDIT_ENV", "demo")

@@ -3,11 +3,12 @@
 Scoring a large batch allocates and frees arrays of hundreds of MB many times over (a million
 firms' monthly panel is 24M rows). glibc serves blocks over its mmap threshold with fresh
 ``mmap`` pages and unmaps them on ``free``, so every such array page-faults its memory in anew:
-on the virtualised hosts measured that was 0.7-1.4 s of kernel time per million-firm feature
-build. With mmap off, the trim threshold high and a single arena (worker threads included),
-freed blocks stay on the heap and are reused.
-The cost is that the process does not shrink after its peak, which suits a batch job and a
-long-running service whose peak is its steady state.
+that cost seconds of kernel time per million-firm feature build (docs/model.md). With mmap
+off, the trim threshold high and a single arena (worker threads included), freed blocks stay on
+the heap and are reused.
+The cost is that the process does not shrink after its peak, which suits a batch job; so only
+the commands that build features for many firms (``rescore``, ``train``) and the benchmarks
+apply it, where it was measured (docs/model.md).
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ from industry_credit.batch.runner import rescore as run_rescore
 from industry_credit.batch.runs import BatchLockedError, InterruptedRunError
 from industry_credit.config import get_settings
 from industry_credit.db.engine import resolve_database_url
+from industry_credit.memory import keep_freed_memory
 
 # Exit codes: 0 done (or nothing to do), 1 failed, 3 another run holds the date's lock,
 # 4 an interrupted run exists and neither --resume nor --force was given.
@@ -52,6 +53,7 @@ def rescore(
     ),
 ) -> None:
     """Rescore the portfolio as of a date (nightly batch); prints one summary line."""
+    keep_freed_memory()  # a million firms' features: see memory.py
     configure_logging()
     try:
         day = date.fromisoformat(as_of)

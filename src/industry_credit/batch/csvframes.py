@@ -5,9 +5,9 @@ Two ways to get the text out of PostgreSQL, both giving the same bytes for the s
 * ``COPY (query) TO STDOUT (FORMAT csv, HEADER)``, which the server sends one message per row;
   psycopg hands each message to Python, about half a microsecond a row.
 * One ``string_agg`` of the rows formatted by the same output functions, fetched as a single
-  value. For a chunk's monthly panel (480k rows) the client's share drops from 0.31 s to 0.06 s
-  of the reading thread (which holds the GIL while it handles rows, stalling the computation it
-  is meant to overlap) for about 0.1 s more on the server. It is only used for tables of
+  value. The client's share of the reading thread (which holds the GIL while it handles rows,
+  stalling the computation it is meant to overlap) drops to a fifth, for a little more work on
+  the server (figures in docs/benchmarks.md, "Why the batch reads as it does"). It is only used for tables of
   numbers and dates: they never need CSV quoting, and their text casts are the output
   functions COPY uses, so the text is what COPY would have sent (text would need quoting, and
   a boolean's cast gives ``true`` where COPY gives ``t``).

@@ -5,7 +5,7 @@ its first-pass results into its date's partition while that partition is still a
 same columns, checks and indexes (the primary key keeps every chunk's upsert exact), but no
 foreign keys. Those arrive when the finished table is attached: PostgreSQL then validates each
 key with one join over the partition, where a table with the keys fires two trigger checks per
-row (half the write time of a run, measured). A CHECK on the date lets the attach skip the
+row (docs/benchmarks.md has what that cost). A CHECK on the date lets the attach skip the
 partition-constraint scan.
 
 Every step is transactional: the partition is created in the run's start transaction, each

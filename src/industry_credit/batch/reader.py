@@ -49,8 +49,8 @@ _IN_CHUNK = "{col} BETWEEN %(lo)s AND %(hi)s AND {col} = ANY(%(ids)s)"
 
 # Every chunk read is an index scan in id order over a few thousand to a few hundred thousand
 # rows. For a list of 20k ids the planner costs one index descent per id and preferred bitmap
-# scans with a sort, or (parallel) full scans, which measured 20-60 % slower per chunk; these
-# settings last until the end of the read's transaction only.
+# scans with a sort, or (parallel) full scans, which were slower per chunk (docs/benchmarks.md);
+# these settings last until the end of the read's transaction only.
 _CHUNK_READ_SETTINGS = "SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off"
 
 
@@ -185,8 +185,8 @@ AGGREGATED_READS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 
 # The chunk's reads in two groups of about equal server time, so the nightly batch can run them
 # on two connections at once. The monthly panel, the largest read, is split into the halves of
-# the chunk's ids ("name/0", "name/1"), one in each group; measured per 20k-firm chunk at 1M
-# firms: monthly 0.77 s, statements 0.27 s, links 0.16 s, the others 0.02-0.06 s each.
+# the chunk's ids ("name/0", "name/1"), one in each group (the reads' measured times, from which
+# the groups were drawn, are in docs/benchmarks.md).
 READ_GROUPS: tuple[tuple[str, ...], tuple[str, ...]] = (
     (
         "alternative_data_monthly/0",
@@ -212,7 +212,7 @@ class BigintArray(str):
     """Ids as the text of one PostgreSQL ``bigint[]`` (``{1,2,3}``), sent as a typed parameter.
 
     A chunk's 20k ids go with each of its queries; psycopg dumps a Python list element by
-    element in Python (measured: 7 s of the reader threads' GIL time at 1M firms), whereas this
+    element in Python, holding the GIL the computation needs (docs/benchmarks.md), whereas this
     text is built once per chunk. It is sent typed as ``bigint[]``: the server parses it once,
     and the planner sees the values, as it does for a list.
     """

@@ -55,7 +55,7 @@ EngineLoader = Callable[[Session, str | None, str | None], BatchEngine]
 
 # Session settings of every batch connection. The chunk queries are index-driven and return in
 # tens of milliseconds, but their estimated costs pass the JIT thresholds, and compiling them took
-# longer than running them (measured: 0.3 s of a 0.48 s counterparty query); the sorts and
+# longer than running them (docs/benchmarks.md); the sorts and
 # distincts over a chunk's ~100k links fit in memory instead of spilling to disk.
 BATCH_SESSION_OPTIONS = "-c jit=off -c work_mem=64MB"
 

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import typer
 
+from industry_credit.memory import keep_freed_memory
+
 
 def train(
     data: Path = typer.Option(
@@ -32,6 +34,7 @@ def train(
     ),
 ) -> None:
     """Train the PD model; write report.json, report.html and the versioned artifact to --out."""
+    keep_freed_memory()  # many firms' features: see memory.py
     from industry_credit.ml.data import TrainingDataError
     from industry_credit.ml.fit import FitConfig
     from industry_credit.ml.train import train as run
