@@ -20,7 +20,9 @@ def test_the_serving_engine_acts_as_the_app_role(database_url: str) -> None:
     try:
         with engine.connect() as conn:
             assert conn.execute(text("SELECT current_user")).scalar_one() == "industry_credit_app"
-            assert conn.execute(text("SELECT count(*) FROM audit_log")).scalar_one() >= 0
+            # The role may read the log (and a refused read would raise on the count).
+            assert conn.execute(text("SELECT has_table_privilege('audit_log', 'SELECT')")).scalar()
+            conn.execute(text("SELECT count(*) FROM audit_log")).scalar_one()
         for statement in (
             "UPDATE audit_log SET actor = actor",
             "DELETE FROM reviews",

@@ -37,7 +37,10 @@ def test_report_has_required_content(trained: Path) -> None:
     assert report["metrics"]["auc"] > 0.7
     assert len(report["calibration"]) == 10
     assert {r["grade"] for r in report["grades"]} >= {"AAA", "BBB", "C"}
-    assert report["importance"][0]["mean_abs_shap"] >= 0
+    shap = [row["mean_abs_shap"] for row in report["importance"]]
+    # Every feature is listed with a non-negative mean |SHAP|, and the model uses some of them.
+    assert min(shap) >= 0
+    assert max(shap) > 0.01
     assert "score" in report["psi"]
     assert "leverage" in report["psi"]["features"]
     assert report["monotone_constraints"]["leverage"]["direction"] == 1
