@@ -32,12 +32,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 
-from industry_credit import numerics as nm
+from industry_credit.ml.calibration import calibrate, clipped, raw_margin
 
 Progress = Callable[[str], None]
-# Basel III's PD floor for corporate exposures: no firm is rated as riskless, even where the
-# isotonic fit saw no default among the safest predictions.
-PD_FLOOR = 0.0003
 
 
 @dataclass(frozen=True)
@@ -66,30 +63,9 @@ class FittedModel:
         return calibrate(self.raw_margin(x), self.calib)
 
 
-def raw_margin(booster: lgb.Booster, x: np.ndarray, num_threads: int, **kw: Any) -> np.ndarray:
-    """The booster's log-odds: the sum of the trees' leaf values, in tree order."""
-    out = booster.predict(x, raw_score=True, num_threads=num_threads, **kw)
-    return np.asarray(out, dtype=np.float64)
-
-
-# Margins are clipped to the log-odds of probabilities in [1e-9, 1 - 1e-9] before calibration,
-# as the probabilities were when calibration was defined on them.
-MARGIN_CLIP = 20.72326583694641
-
-
-def _clipped(margin: np.ndarray) -> np.ndarray:
-    return np.clip(np.asarray(margin, dtype=np.float64), -MARGIN_CLIP, MARGIN_CLIP)
-
-
-def calibrate(margin: np.ndarray, calib: tuple[float, float]) -> np.ndarray:
-    """Calibrated PD from the booster's raw margin: sigmoid(a * margin + b), floored."""
-    z = calib[0] * _clipped(margin) + calib[1]
-    return np.maximum(nm.sigmoid(z), PD_FLOOR)
-
-
 def fit_platt(margin: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     # Effectively unregularised: two parameters, thousands of rows.
-    lr = LogisticRegression(C=1e6, max_iter=1000).fit(_clipped(margin).reshape(-1, 1), y)
+    lr = LogisticRegression(C=1e6, max_iter=1000).fit(clipped(margin).reshape(-1, 1), y)
     return float(lr.coef_[0, 0]), float(lr.intercept_[0])
 
 

@@ -27,7 +27,7 @@ from industry_credit.ml.artifact import ModelArtifact, artifact_from_bytes, load
 from industry_credit.ml.columns import Coded
 from industry_credit.ml.compiled import CompiledForest
 from industry_credit.ml.feature_table import FeatureTable, plain_list
-from industry_credit.ml.fit import calibrate, raw_margin
+from industry_credit.ml.calibration import calibrate, raw_margin
 from industry_credit.ml.grades import GradeScale
 from industry_credit.ml.reasons import render
 
