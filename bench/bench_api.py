@@ -223,9 +223,9 @@ def _prepare_database() -> tuple[str, Settings]:
     from sqlalchemy import create_engine
     from sqlalchemy.orm import Session
 
+    from industry_credit.bootstrap import bootstrap
     from industry_credit.db import migrate
     from industry_credit.db.admin import create_fresh_database
-    from industry_credit.setup import bootstrap
 
     url = create_fresh_database(_server_url(), prefix="ic_bench")
     migrate.upgrade(url)

@@ -12,11 +12,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from industry_credit.applications.schemas import ApplicationDocument
 from industry_credit.applications.service import submit
 from industry_credit.auth.tokens import issue_token
+from industry_credit.bootstrap import bootstrap
 from industry_credit.config import PROJECT_ROOT, get_settings
 from industry_credit.db.models import LoanApplication, User
 from industry_credit.decisions.engine import PipelineEngine
 from industry_credit.decisions.registry import VersionedEngines
-from industry_credit.setup import bootstrap
 from industry_credit.synth.documents import application_documents
 from industry_credit.synth.load import load_population
 

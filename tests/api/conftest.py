@@ -19,9 +19,9 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
 from industry_credit.auth.tokens import issue_token
+from industry_credit.bootstrap import bootstrap
 from industry_credit.config import Settings
 from industry_credit.main import create_app
-from industry_credit.setup import bootstrap
 
 USERS = {
     "rm_li": "rm",

@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 
 from industry_credit.audit.service import verify_chain
 from industry_credit.auth.tokens import issue_token
+from industry_credit.bootstrap import bootstrap
 from industry_credit.config import Settings
 from industry_credit.main import create_app
-from industry_credit.setup import bootstrap
 from tests.factories.documents import application
 from tests.factories.review import ui_sign_in
 

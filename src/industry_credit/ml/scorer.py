@@ -24,10 +24,10 @@ import pandas
 import pandas as pd
 
 from industry_credit.ml.artifact import ModelArtifact, artifact_from_bytes, load_artifact
+from industry_credit.ml.calibration import calibrate, raw_margin
 from industry_credit.ml.columns import Coded
 from industry_credit.ml.compiled import CompiledForest
 from industry_credit.ml.feature_table import FeatureTable, plain_list
-from industry_credit.ml.calibration import calibrate, raw_margin
 from industry_credit.ml.grades import GradeScale
 from industry_credit.ml.reasons import render
 
