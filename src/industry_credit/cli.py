@@ -9,11 +9,16 @@ from pydantic import ValidationError
 
 from industry_credit.audit.cli import audit_app
 from industry_credit.auth.cli import token_app, users_app
+from industry_credit.batch.cli import rescore
 from industry_credit.config import get_settings
-from industry_credit.db.cli import db_app, demo, serve
+from industry_credit.db.cli import db_app
 from industry_credit.decisions.cli import decisions_app
 from industry_credit.decisions.models_cli import models_app
 from industry_credit.enterprises.cli import enterprises_app, ingest
+from industry_credit.ml.cli import train
+from industry_credit.rules.cli import rules_app
+from industry_credit.service_cli import demo, serve
+from industry_credit.synth.cli import seed
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Industry-credit decisioning.")
 
@@ -44,18 +49,9 @@ app.add_typer(decisions_app, name="decisions")
 app.add_typer(models_app, name="models")
 app.command("ingest")(ingest)
 app.add_typer(enterprises_app, name="enterprises")
-# Domain commands register below, one line each.
-from industry_credit.rules.cli import rules_app  # noqa: E402
-
 app.add_typer(rules_app, name="rules")
-from industry_credit.batch.cli import rescore  # noqa: E402
-
 app.command("rescore")(rescore)
-from industry_credit.synth.cli import seed  # noqa: E402
-
 app.command("seed")(seed)
-from industry_credit.ml.cli import train  # noqa: E402
-
 app.command("train")(train)
 
 
