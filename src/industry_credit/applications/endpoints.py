@@ -176,11 +176,11 @@ def submit_application(
 @router.get("/applications/{application_id}", response_model=ApplicationOut)
 def get_application(application_id: uuid.UUID, session: DbSession, user: AnyRole) -> ApplicationOut:
     """One application with its decision. RMs see only their own (others' ids answer 404)."""
-    app = queries.get_application(session=session, user=user, application_id=application_id)
-    decision = session.query(Decision).filter(Decision.application_id == app.id).one_or_none()
-    enterprise = session.get(Enterprise, app.enterprise_id)
-    assert enterprise is not None
-    return application_out(app, decision, enterprise)
+    return application_out(
+        *queries.application_with_decision(
+            session=session, user=user, application_id=application_id
+        )
+    )
 
 
 @router.get("/applications", response_model=ApplicationPage)

@@ -32,6 +32,19 @@ def get_application(*, session: Session, user: User, application_id: uuid.UUID) 
     return found
 
 
+def application_with_decision(
+    *, session: Session, user: User, application_id: uuid.UUID
+) -> tuple[LoanApplication, Decision | None, Enterprise]:
+    """One visible application (``get_application``'s rule), its decision and its enterprise."""
+    app = get_application(session=session, user=user, application_id=application_id)
+    decision = session.execute(
+        select(Decision).where(Decision.application_id == app.id)
+    ).scalar_one_or_none()
+    enterprise = session.get(Enterprise, app.enterprise_id)
+    assert enterprise is not None  # a foreign key
+    return app, decision, enterprise
+
+
 def get_visible_decision(*, session: Session, user: User, decision_id: uuid.UUID) -> Decision:
     stmt = select(Decision).join(LoanApplication, LoanApplication.id == Decision.application_id)
     found: Decision | None = session.execute(

@@ -6,7 +6,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
-from sqlalchemy import select
 
 from industry_credit.api.deps import DbSession, require_roles
 from industry_credit.applications.queries import enterprise_visible
@@ -112,11 +111,7 @@ def get_enterprise(uscc: UsccPath, session: DbSession, user: AnyRole) -> dict[st
     ent = enterprise_visible(session=session, user=user, uscc=uscc)
 
     def rows(model: Any, order: Any) -> list[Any]:
-        return list(
-            session.execute(select(model).where(model.enterprise_id == ent.id).order_by(order))
-            .scalars()
-            .all()
-        )
+        return repository.data_rows(session=session, model=model, enterprise_id=ent.id, order=order)
 
     return {
         **{k: v for k, v in _plain(ent).items() if k in EnterpriseOut.model_fields},

@@ -20,7 +20,7 @@ from functools import lru_cache
 from typing import Any
 
 import psycopg
-from sqlalchemy import Float, Integer, Numeric, Table
+from sqlalchemy import Float, Integer, Numeric, Table, select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
@@ -237,3 +237,9 @@ def enterprise_id(cursor: psycopg.Cursor[Any] | None) -> int:
     row = fetch_one(cursor)
     assert row is not None
     return int(row[0])
+
+
+def data_rows(*, session: Session, model: Any, enterprise_id: int, order: Any) -> list[Any]:
+    """An enterprise's rows of one of its data tables, in ``order``."""
+    statement = select(model).where(model.enterprise_id == enterprise_id).order_by(order)
+    return list(session.execute(statement).scalars().all())
