@@ -97,20 +97,39 @@ def test_a_compliance_violation_has_no_approvable_variant_and_names_the_rule(api
     assert blocking["KO-GREEN-COMPLIANCE"]["effect"] == "decline=green_compliance_violation"
 
 
-def test_ranking_puts_the_largest_amount_first_then_the_nearest_tenor(api: Api) -> None:
+def test_the_largest_amount_comes_first_and_dominated_variants_are_left_out(api: Api) -> None:
     doc = tenor_beyond_tech_life(2005)
     doc["request"]["amount"] = 15_000_000  # the debt capacity (CNY 5.4M) is above the floor
     found = alternatives(api, doc)
     assert found["original"]["limit"]["binding"] == "revenue"
     capacity = found["original"]["limit"]["amount"]
-    ranked = [
-        (a["document"]["request"]["amount"], a["document"]["request"]["tenor_months"])
+    assert capacity in found["grid"]["amounts"]  # the engine's own bound is one of the amounts
+    shown = [
+        (
+            a["document"]["request"]["amount"],
+            abs(a["document"]["request"]["tenor_months"] - 60),
+            set(a["added_collateral"]),
+            a["decision"]["products"][0]["code"],
+        )
         for a in found["alternatives"]
     ]
-    assert ranked[0] == (capacity, 36)  # the debt capacity is itself one of the amounts tried
-    keys = [(-amount, abs(tenor - 60)) for amount, tenor in ranked]
-    assert keys == sorted(keys)
-    assert len(found["alternatives"]) == 5
+    assert shown[0][:3] == (capacity, 24, set())  # 36 months: the technology life
+    assert [s[:2] for s in shown] == sorted((s[:2] for s in shown), key=lambda k: (-k[0], k[1]))
+    # None asks for more than an earlier one: less or as much money, a tenor no nearer the
+    # request, and more security on the same product.
+    for i, later in enumerate(shown):
+        for earlier in shown[:i]:
+            assert not (
+                earlier[0] >= later[0]
+                and earlier[1] <= later[1]
+                and earlier[2] <= later[2]
+                and earlier[3] == later[3]
+            ), (earlier, later)
+    # Many variants are approvable; smaller amounts and shorter tenors at the same terms
+    # are no alternative to the one shown.
+    assert found["grid"]["approvable"] > 10 * len(shown)
+    three = alternatives(api, doc, max_variants=3)
+    assert three["alternatives"] == found["alternatives"][:3]
 
 
 def test_a_variant_submitted_as_an_application_gets_exactly_the_decision_shown(api: Api) -> None:

@@ -303,8 +303,8 @@ def rank(
 
     Nearest: the largest amount first, then the tenor closest to the request (the shorter of
     two equally close), then the fewest added enhancements (the firm's own assets before a
-    guarantee), then the request's own product before another; twins (the same amount, tenor,
-    security and resulting first product) count once."""
+    guarantee), then the request's own product before another. A variant is left out when one
+    already shown dominates it (``_dominates``): it would only ask the client for more."""
     request = document.request
     ok = _approvable(decided, grid)
     ok &= ~(
@@ -326,17 +326,33 @@ def rank(
         )
     )
     top = decided.rules.top_product.codes
+    distance = np.abs(grid.tenor - request.tenor_months)
     chosen: list[int] = []
-    seen: set[tuple[float, int, int, int]] = set()
     for row in rows[order].tolist():
-        key = (float(grid.amount[row]), int(grid.tenor[row]), int(grid.added[row]), int(top[row]))
-        if key in seen:
-            continue
-        seen.add(key)
-        chosen.append(row)
+        if not any(_dominates(grid, distance, top, shown, row) for shown in chosen):
+            chosen.append(row)
         if len(chosen) == limit:
             break
     return chosen, len(rows)
+
+
+def _dominates(
+    grid: Grid,
+    distance: npt.NDArray[np.int64],
+    top: npt.NDArray[np.int16],
+    shown: int,
+    row: int,
+) -> bool:
+    """``shown`` grants at least the amount of ``row``, at a tenor at least as close to the
+    request, with a subset of its security and the same first product: ``row`` is no
+    alternative to it (a twin, which only asks for a product ranked first anyway, included)."""
+    added, other = int(grid.added[shown]), int(grid.added[row])
+    return bool(
+        grid.amount[shown] >= grid.amount[row]
+        and distance[shown] <= distance[row]
+        and added & other == added
+        and top[shown] == top[row]
+    )
 
 
 def blocking_rules(ruleset: Ruleset, decided: FrameDecisions) -> list[dict[str, str]]:
