@@ -93,6 +93,8 @@ def test_a_compliance_violation_has_no_approvable_variant_and_names_the_rule(api
     assert found["grid"]["approvable"] == 0
     assert found["grid"]["variants"] > 100
     blocking = {r["rule_id"]: r for r in found["blocking_rules"]}
+    # The knock-out is the cause; the empty offer it leaves (OFR-NO-PRODUCT) is not named.
+    assert list(blocking) == ["KO-GREEN-COMPLIANCE"]
     assert blocking["KO-GREEN-COMPLIANCE"]["seed_ref"] == "000 §(四)4"
     assert blocking["KO-GREEN-COMPLIANCE"]["effect"] == "decline=green_compliance_violation"
 

@@ -356,7 +356,7 @@ def _dominates(
 
 
 def blocking_rules(ruleset: Ruleset, decided: FrameDecisions) -> list[dict[str, str]]:
-    """The decline and refer rules that fired on every variant: what no structure fixes."""
+    """The decline (else refer) rules that fired on every variant: what no structure fixes."""
     hits = decided.rules.rule_hits
     if len(hits) == 0:
         return []
@@ -366,6 +366,10 @@ def blocking_rules(ruleset: Ruleset, decided: FrameDecisions) -> list[dict[str, 
     for pattern in present.tolist():
         fired = {h["rule_id"] for h in hits.lists[pattern]} & blocking
         common = fired if common is None else common & fired
+    # A knock-out empties the offer, so offer-phase referrals (no eligible product) follow it:
+    # name the knock-outs, the cause, and referrals only where nothing is declined.
+    declines = {r.id for r in ruleset.rules if "decline" in r.effects} & (common or set())
+    common = declines or common
     return [
         {
             "rule_id": r.id,
