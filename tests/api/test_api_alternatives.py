@@ -99,6 +99,15 @@ def test_a_compliance_violation_has_no_approvable_variant_and_names_the_rule(api
     assert blocking["KO-GREEN-COMPLIANCE"]["effect"] == "decline=green_compliance_violation"
 
 
+def test_an_obsolete_core_product_is_named_rather_than_searched_past(api: Api) -> None:
+    doc = with_uscc(application(), uscc_for(2011))
+    doc["enterprise"]["core_product_tech_life_months"] = 4  # [000 §(四)1]
+    found = alternatives(api, doc)
+    assert found["grid"]["tenors"] == [4]  # the four months left
+    assert found["alternatives"] == []
+    assert [r["rule_id"] for r in found["blocking_rules"]] == ["KO-TECH-OBSOLETE"]
+
+
 def test_the_largest_amount_comes_first_and_dominated_variants_are_left_out(api: Api) -> None:
     doc = tenor_beyond_tech_life(2005)
     doc["request"]["amount"] = 15_000_000  # the debt capacity (CNY 5.4M) is above the floor
@@ -196,6 +205,7 @@ def test_every_variant_decides_as_a_fresh_score_of_it(api: Api, doc: dict[str, A
         ({"amount_steps": 0}, "$.bounds.amount_steps"),
         ({"tenor_min": 0}, "$.bounds.tenor_min"),
         ({"tenor_min": 30, "tenor_max": 12}, "$.bounds.tenor_min"),
+        ({"tenor_min": 48, "tenor_max": 60}, "$.bounds.tenor_min"),  # past the 36-month life
         ({"max_variants": 0}, "$.bounds.max_variants"),
         ({"max_grid": 10**9}, "$.bounds.max_grid"),
         ({"amount_flor": 0.5}, "$.bounds.amount_flor"),

@@ -58,7 +58,7 @@ class BoundsError(ValueError):
 class Bounds:
     amount_floor: float = 0.30  # the smallest amount tried, as a share of the requested one
     amount_steps: int = 8  # evenly spaced amounts from the request down to the floor
-    tenor_min: int | None = None  # default: 6 months, or the requested tenor when shorter
+    tenor_min: int | None = None  # default: 6 months, or the request or tech life if shorter
     tenor_max: int | None = None  # default: the requested tenor
     max_variants: int = 5
     max_grid: int = 10_000
@@ -150,7 +150,8 @@ def amount_levels(
 
 def tenor_window(document: ApplicationDocument, bounds: Bounds) -> tuple[int, int]:
     requested = document.request.tenor_months
-    low = bounds.tenor_min if bounds.tenor_min is not None else min(6, requested)
+    life = document.enterprise.core_product_tech_life_months
+    low = bounds.tenor_min if bounds.tenor_min is not None else min(6, requested, life)
     high = bounds.tenor_max if bounds.tenor_max is not None else max(requested, low)
     if low > high:
         name = "tenor_min" if bounds.tenor_min is not None else "tenor_max"
@@ -206,6 +207,12 @@ def build_grid(
     enhancements = plausible_enhancements(document)
     subsets = 1 << len(enhancements)
     size = len(amounts) * subsets * sum(len(t) for t in tenors)
+    if size == 0:
+        raise BoundsError(
+            "tenor_min",
+            f"no tenor from tenor_min {low} is within the core product's technology life"
+            f" ({life} months) and the products' maximum tenors",
+        )
     if size > bounds.max_grid:
         raise BoundsError(
             "max_grid",

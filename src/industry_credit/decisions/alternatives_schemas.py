@@ -24,7 +24,10 @@ class AlternativeBounds(_Doc):
         8, ge=1, le=50, description="evenly spaced amounts from the request down to the floor"
     )
     tenor_min: int | None = Field(
-        None, ge=1, le=360, description="shortest tenor tried (default 6, or the request's)"
+        None,
+        ge=1,
+        le=360,
+        description="shortest tenor tried (default 6, or the request or tech life if shorter)",
     )
     tenor_max: int | None = Field(
         None, ge=1, le=360, description="longest tenor tried (default the requested tenor)"
