@@ -89,7 +89,7 @@ def test_the_nearest_structure_sits_beside_the_decision_and_starts_an_override(
     assert page.locator("#structure-outcome").get_attribute("data-outcome") == "approve"
     assert page.locator("#structure-tenor").get_attribute("data-months") == "36"
     assert float(page.locator("#structure-limit").get_attribute("data-amount") or 0) == 5_000_000
-    shoot(page, "case_structure")
+    shoot(page, "case-structure")
 
     page.click("#start-from-structure")
     page.wait_for_selector("#action-form")
