@@ -1,4 +1,5 @@
-"""RM-facing endpoints: submit, list and read applications; what-if scoring."""
+"""RM-facing endpoints: submit, list and read applications; what-if scoring and deal
+structuring."""
 
 from __future__ import annotations
 
@@ -15,10 +16,12 @@ from industry_credit.applications import queries, service
 from industry_credit.applications.examples import ROBOT_STARTUP
 from industry_credit.applications.schemas import ApplicationDocument, District, Outcome, Sector
 from industry_credit.db.models import Decision, Enterprise, LoanApplication, User
+from industry_credit.decisions import alternatives
+from industry_credit.decisions.alternatives_schemas import AlternativesIn, AlternativesOut
 from industry_credit.decisions.registry import EngineUnavailableError
 from industry_credit.decisions.schemas import DecisionOut, WhatIfOut
 from industry_credit.decisions.types import DecisionEngine, EngineRegistry
-from industry_credit.errors import ErrorBody
+from industry_credit.errors import ErrorBody, UnprocessableError
 
 router = APIRouter(prefix="/v1", tags=["applications"])
 
@@ -224,4 +227,59 @@ def what_if(
         **result.decision,
         "model_version": engine.model_version,
         "ruleset_version": engine.ruleset_version,
+    }
+
+
+@router.post(
+    "/score/alternatives",
+    response_model=AlternativesOut,
+    summary="Deal structuring: the nearest structures the bank would approve; nothing is stored",
+    responses={422: {"description": "invalid document, a bad bound, or a grid over max_grid"}},
+)
+def score_alternatives(
+    preloaded: PreloadedEngine,
+    request: Request,
+    session: DbSession,
+    user: CurrentUser,
+    body: AlternativesIn,
+) -> dict[str, Any]:
+    """Decide a grid of variants of the request (amount down to a floor, tenors within the
+    product and technology-life bounds, the security the firm can add, each eligible product)
+    in one call of the engine, and return the original decision with the nearest approvable
+    variants, each an application document with its decision. When none is approvable, the
+    rules that block every variant. Same access as `POST /v1/score`; nothing is written."""
+    del user
+    engine = preloaded or active_engine(request)
+    document = body.document()
+    item = service.decision_input(session=session, document=document, as_of=date.today())
+    try:
+        found = alternatives.search(engine=engine, item=item, bounds=body.bounds.bounds())
+    except alternatives.BoundsError as exc:
+        raise UnprocessableError(
+            str(exc), fields=[{"path": f"$.bounds.{exc.field}", "problem": exc.problem}]
+        ) from exc
+    versions = {"model_version": engine.model_version, "ruleset_version": engine.ruleset_version}
+    grid = found.grid
+    return {
+        "original": {**found.original, **versions},
+        "alternatives": [
+            {
+                "rank": rank,
+                "document": alt.document.model_dump(mode="json"),
+                "decision": {**alt.decision, **versions},
+                "changes": alt.changes,
+                "added_collateral": alt.added,
+            }
+            for rank, alt in enumerate(found.alternatives, start=1)
+        ],
+        "blocking_rules": found.blocking_rules,
+        "grid": {
+            "variants": len(grid),
+            "approvable": found.approvable,
+            "amounts": [float(a) for a in grid.amounts],
+            "tenors": sorted({t for levels in grid.tenors_by_product for t in levels}),
+            "collateral_added": list(grid.enhancements),
+            "products": list(grid.products),
+        },
+        **versions,
     }

@@ -8,6 +8,7 @@ from typing import Any
 
 from industry_credit.decisions.pipeline import FrameDecisions, decide_frames
 from industry_credit.decisions.types import DecisionInput, EngineResult
+from industry_credit.ml.columns import ColumnTable
 from industry_credit.ml.frames import CounterpartyRisk, EnterpriseFrames
 from industry_credit.ml.scorer import Scorer
 from industry_credit.rules.ruleset import Ruleset
@@ -52,17 +53,36 @@ class PipelineEngine:
         self.model_version = model_version
         self.ruleset_version = ruleset.version
 
-    def _run(self, inputs: Sequence[DecisionInput]) -> FrameDecisions:
+    @staticmethod
+    def _frames(inputs: Sequence[DecisionInput]) -> EnterpriseFrames:
         risk: dict[str, float] = {}
         for item in inputs:
             risk.update(dict(item.counterparty_risk))
         # _batches guarantees no input's link meets a PD it did not see itself.
-        frames = EnterpriseFrames.from_documents(
+        return EnterpriseFrames.from_documents(
             [item.document for item in inputs],
             counterparty_risk=CounterpartyRisk.from_pairs(risk) if risk else None,
         )
+
+    def _run(self, inputs: Sequence[DecisionInput]) -> FrameDecisions:
         return decide_frames(
-            frames=frames, as_of=inputs[0].as_of, scorer=self.scorer, ruleset=self.ruleset
+            frames=self._frames(inputs),
+            as_of=inputs[0].as_of,
+            scorer=self.scorer,
+            ruleset=self.ruleset,
+        )
+
+    def decide_loans(self, item: DecisionInput, loans: ColumnTable) -> FrameDecisions:
+        """The firm of ``item`` asking for each loan of ``loans`` (a ``loan_requests`` table),
+        decided in one call of the kernel, without reason codes (no TreeSHAP): the columns
+        a search over loan structures ranks by. Row i equals the decision of ``item`` with its
+        request replaced by loan i (``EnterpriseFrames.repeated``)."""
+        return decide_frames(
+            frames=self._frames([item]).repeated(loans),
+            as_of=item.as_of,
+            scorer=self.scorer,
+            ruleset=self.ruleset,
+            with_reasons=False,
         )
 
     def decide(self, inputs: list[DecisionInput]) -> list[EngineResult]:

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from industry_credit.applications.schemas import ApplicationDocument
 from industry_credit.canonical import content_sha256
+
+if TYPE_CHECKING:
+    from industry_credit.decisions.pipeline import FrameDecisions
+    from industry_credit.ml.columns import ColumnTable
+    from industry_credit.rules.ruleset import Ruleset
 
 
 @dataclass(frozen=True)
@@ -49,8 +54,11 @@ class EngineResult:
 class DecisionEngine(Protocol):
     model_version: str
     ruleset_version: str
+    ruleset: Ruleset
 
     def decide(self, inputs: list[DecisionInput]) -> list[EngineResult]: ...
+
+    def decide_loans(self, item: DecisionInput, loans: ColumnTable) -> FrameDecisions: ...
 
     def explain(self, item: DecisionInput) -> dict[str, Any]: ...
 

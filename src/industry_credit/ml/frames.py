@@ -103,6 +103,29 @@ class EnterpriseFrames:
     ) -> EnterpriseFrames:
         return replace(self, counterparty_risk=_risk(risk))
 
+    def repeated(self, loans: ColumnTable) -> EnterpriseFrames:
+        """The one enterprise of these frames once per row of ``loans``, each row its own
+        enterprise (ids 1..n) asking for that loan.
+
+        Equal, table by table, to ``from_documents`` of n copies of the firm's document that
+        differ only in their request (the deal-structuring grid), without flattening n
+        documents: every child table's rows are repeated in document order."""
+        if self.enterprises.n != 1:
+            raise FramesError("repeated() needs frames of exactly one enterprise")
+        n = loans.n
+        ids = np.arange(1, n + 1, dtype=np.int64)
+        tables: dict[str, ColumnTable] = {
+            "enterprises": self.enterprises.take(np.zeros(n, dtype=np.intp)).with_columns(id=ids)
+        }
+        for name in INPUT_TABLES:
+            if name in ("enterprises", "loan_requests"):
+                continue
+            table = self.table(name)
+            rows = np.tile(np.arange(table.n, dtype=np.intp), n)
+            tables[name] = table.take(rows).with_columns(enterprise_id=np.repeat(ids, table.n))
+        tables["loan_requests"] = loans.with_columns(enterprise_id=ids)
+        return EnterpriseFrames(**tables, counterparty_risk=self.counterparty_risk)
+
     def table(self, name: str) -> ColumnTable:
         value: ColumnTable = getattr(self, name)
         return value

@@ -12,7 +12,14 @@ from sqlalchemy.orm import Session
 from industry_credit.api.deps import DbSession
 from industry_credit.db.models import ReviewCase
 from industry_credit.errors import DomainError, NotFoundError, UnprocessableError
-from industry_credit.review import casepage, override_terms, questions, repository, service
+from industry_credit.review import (
+    casepage,
+    override_terms,
+    questions,
+    repository,
+    service,
+    structuring,
+)
 from industry_credit.review.codes import REASON_CODES
 from industry_credit.review.endpoints import CaseId, load_case_out
 from industry_credit.review.messages import translator
@@ -56,8 +63,13 @@ def case_page(
         lang=ui.lang,
         t=translator(ui.lang),
     )
+    # The nearest approvable structure; ``?start=structure`` starts the override form from it.
+    structure = structuring.nearest_structure(request.app.state, file.decision, ui.lang)
+    if form is None and structure and request.query_params.get("start") == "structure":
+        form = structure.prefill
     context = {
         "view": view,
+        "structure": structure,
         "case": case,
         "error": error,
         "form": form or {},
