@@ -75,6 +75,7 @@ def summary_out(item: QueueItem, *, now: datetime, policy: ReviewPolicy) -> Case
         )
         if item.current
         else None,
+        holder=item.holder,
     )
 
 

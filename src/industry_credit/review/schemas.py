@@ -49,6 +49,14 @@ class OverrideIn(DecisionActionIn):
     reason_codes: list[ReasonCode] = Field(min_length=1, max_length=8)
 
 
+class AssignIn(_In):
+    officer: str | None = Field(
+        min_length=1,
+        max_length=64,
+        description="The risk officer's username; null frees the case.",
+    )
+
+
 class QuestionIn(_In):
     question: WrittenText
 
@@ -100,6 +108,10 @@ class CaseSummaryOut(BaseModel):
     current: CurrentRisk | None = Field(
         default=None,
         description="The firm's current risk: the newer of its latest decision and nightly run.",
+    )
+    holder: str | None = Field(
+        default=None,
+        description="The officer who holds the case (claimed or assigned); null when free.",
     )
 
 
