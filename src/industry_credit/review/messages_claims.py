@@ -1,4 +1,5 @@
-"""Labels of claiming and assigning cases, in Chinese and English (merged by ``messages``)."""
+"""Labels of claiming and assigning cases and of a nightly flag's reasons, in Chinese and English
+(merged by ``messages``)."""
 
 from __future__ import annotations
 
@@ -36,6 +37,10 @@ PAIRS: Final[dict[str, tuple[str, str]]] = {
     ),
     "error.code.case_claimed": ("此案已由其他风险经理经办", "Another officer holds this case"),
     "error.field.officer": ("请选择在职的风险经理", "choose an active risk officer"),
+    "case.reasons_batch": (
+        "{d} 夜间重评为该预警企业计算的主要原因（TreeSHAP），提高风险的前几项。",
+        "The principal reasons the nightly run of {d} computed for this flagged firm (TreeSHAP): the features that raised its risk most.",
+    ),
     "action.claim": ("认领", "Claim"),
     "action.release": ("释放", "Release"),
     "action.assign": ("指派", "Assign"),

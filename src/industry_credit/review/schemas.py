@@ -148,6 +148,11 @@ class CaseOut(CaseSummaryOut):
     question: str | None
     decision: dict[str, Any] | None
     reviews: list[ReviewOut]
+    nightly: dict[str, Any] | None = Field(
+        default=None,
+        description="A nightly flag's rescore: as_of, pd, grade, previous_grade, notches, "
+        "flags, contagion_score and the TreeSHAP reasons the run computed for the firm.",
+    )
 
 
 class OfficerOverrides(BaseModel):

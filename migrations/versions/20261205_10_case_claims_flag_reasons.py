@@ -1,4 +1,4 @@
-"""review case claims: an officer claims a case, or a lead (admin) assigns it
+"""review case claims (an officer claims a case, or a lead assigns it); reasons of flagged firms
 
 Revision ID: 20261205_10
 Revises: 20261204_06
@@ -18,12 +18,17 @@ arrive by any other path:
   releasing it, or an active admin.
 * ``reviews`` BEFORE INSERT: a decision action or a question on a held case comes from the
   holder.
+
+``rescore_results.reasons`` (JSONB, on the partitioned parent, so on every partition): the
+TreeSHAP reason codes the nightly run computes for the firms it sends to the officers' queue,
+so that the case page of a nightly flag says why, in words, as a decision's page does.
 """
 
 from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 revision: str = '20261205_10'
 down_revision: str | None = '20261204_06'
@@ -132,9 +137,14 @@ def upgrade() -> None:
     )
     op.execute(CASE_CLAIM_GUARD)
     op.execute(REVIEW_CLAIM_GUARD)
+    op.add_column(
+        'rescore_results',
+        sa.Column('reasons', postgresql.JSONB(astext_type=sa.Text()), nullable=True),
+    )
 
 
 def downgrade() -> None:
+    op.drop_column('rescore_results', 'reasons')
     op.execute("DROP TRIGGER IF EXISTS reviews_claim ON reviews")
     op.execute("DROP FUNCTION IF EXISTS reviews_claim_guard()")
     op.execute("DROP TRIGGER IF EXISTS review_cases_claim ON review_cases")
