@@ -4,8 +4,8 @@ Revision ID: 20261205_10
 Revises: 20261204_06
 Create Date: 2026-12-05 00:00:00+00:00
 
-Two officers opening the same case in the morning both worked it. A case now has at most one
-holder (``review_cases.assigned_to``): a risk officer claims a free case, an admin (the team
+So that two officers do not work the same case at once, a case has at most one holder
+(``review_cases.assigned_to``): a risk officer claims a free case, an admin (the team
 lead) assigns, reassigns or frees any case, and the holder may release it. While a case is
 held, no other officer may decide it or question the RM; the first signature of a two-officer
 proposal hands the case on (the claim is released), so that a second officer can take it.
@@ -14,8 +14,8 @@ The service enforces the same rules (``review/claims.py``); these triggers refus
 arrive by any other path:
 
 * ``review_cases`` BEFORE INSERT OR UPDATE: a new holder is an active risk officer and the case
-  is not closed; a holder never holds a proposal they already signed; ``assigned_by`` is the holder claiming a free case, the previous holder
-  releasing it, or an active admin.
+  is not closed; a holder never holds a proposal they already signed; ``assigned_by`` is the
+  holder claiming a free case, the previous holder releasing it, or an active admin.
 * ``reviews`` BEFORE INSERT: a decision action or a question on a held case comes from the
   holder.
 

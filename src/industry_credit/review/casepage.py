@@ -211,8 +211,9 @@ def _batch_reasons(view: CaseView, lang: str, t: Callable[..., str]) -> None:
         return
     names = reason_names(rescore.reasons, lang)
     steps = [(names[str(r["feature"])], float(str(r["contribution"]))) for r in rescore.reasons]
+    # Only the features that raised the risk most: their sum, not the firm's final score.
     view.waterfall = waterfall(
-        steps, base=None, base_label=t("case.waterfall_base"), final_label=t("case.waterfall_final")
+        steps, base=None, base_label=t("case.waterfall_base"), final_label=t("case.waterfall_sum")
     )
     view.batch_reasons = True
     if view.evidence is not None:

@@ -41,6 +41,7 @@ PAIRS: Final[dict[str, tuple[str, str]]] = {
         "{d} 夜间重评为该预警企业计算的主要原因（TreeSHAP），提高风险的前几项。",
         "The principal reasons the nightly run of {d} computed for this flagged firm (TreeSHAP): the features that raised its risk most.",
     ),
+    "case.waterfall_sum": ("以上合计", "Sum of the above"),
     "action.claim": ("认领", "Claim"),
     "action.release": ("释放", "Release"),
     "action.assign": ("指派", "Assign"),
