@@ -27,6 +27,7 @@ from industry_credit.review.messages import translator
 from industry_credit.review.service import OverrideTerms
 from industry_credit.review.templating import render
 from industry_credit.review.ui import guarded, policy_of
+from industry_credit.review.ui_errors import error_view
 from industry_credit.review.uiauth import UiSession, csrf_ok
 from industry_credit.vocabulary import PRODUCT_CODES
 
@@ -154,8 +155,7 @@ def act(
         except DomainError as exc:
             # The service refused (four-eyes, state, validation): nothing of this action is kept.
             session.rollback()
-            field = exc.fields[0]["path"].removeprefix("$.") if exc.fields else ""
-            error = {"code": exc.code, "message": exc.message, "field": field}
+            error = error_view(exc, ui.lang)
             return case_page(
                 request, session, ui, case_id, error=error, form=form, status_code=exc.status_code
             )
@@ -195,8 +195,7 @@ def claim_case(
                 raise NotFoundError(f"unknown operation {op!r}")
         except DomainError as exc:
             session.rollback()
-            field = exc.fields[0]["path"].removeprefix("$.") if exc.fields else ""
-            error = {"code": exc.code, "message": exc.message, "field": field}
+            error = error_view(exc, ui.lang)
             return case_page(
                 request, session, ui, case_id, error=error, status_code=exc.status_code
             )
