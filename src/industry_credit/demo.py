@@ -1,20 +1,23 @@
 """Demo data: the committed seed population, demo users with printed tokens, the default ruleset
-active, the committed model registered, and a few dozen applications so the queue has cases."""
+active, the committed model registered, a few dozen applications so the queue has cases, and one
+nightly run, so that the queue has nightly flags and the run report has data."""
 
 from __future__ import annotations
 
 from datetime import date
 
 import typer
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import Engine, create_engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from industry_credit.applications.schemas import ApplicationDocument
 from industry_credit.applications.service import submit
 from industry_credit.auth.tokens import issue_token
+from industry_credit.batch.engine import BatchEngine, load_engine
+from industry_credit.batch.runner import Options, rescore
 from industry_credit.bootstrap import bootstrap
 from industry_credit.config import PROJECT_ROOT, get_settings
-from industry_credit.db.models import LoanApplication, User
+from industry_credit.db.models import BatchRun, LoanApplication, User
 from industry_credit.decisions.engine import PipelineEngine
 from industry_credit.decisions.registry import VersionedEngines
 from industry_credit.synth.documents import application_documents
@@ -41,6 +44,26 @@ def _submit_demo_applications(session: Session, engine: PipelineEngine) -> int:
     return count
 
 
+def _load_engine(
+    session: Session, model_version: str | None, ruleset_version: str | None
+) -> BatchEngine:
+    return load_engine(session, model_version=model_version, ruleset_version=ruleset_version)
+
+
+def _run_nightly_batch(url: str, engine: Engine) -> None:
+    """One nightly run over the demo book, once: a database that has any finished run keeps it
+    (a restart the next day does not add a run the operator did not ask for)."""
+    with Session(engine) as session:
+        finished = session.execute(
+            select(BatchRun.id).where(BatchRun.status == "succeeded").limit(1)
+        ).first()
+    if finished is not None:
+        return
+    today = date.today()
+    outcome = rescore(Options(as_of=today), database_url=url, load=_load_engine)
+    typer.echo(f"ran the nightly batch as of {today}: {outcome.review_cases} flagged firms queued")
+
+
 def prepare_demo(url: str) -> None:
     """Idempotent: a second run over the same database adds nothing twice."""
     settings = get_settings()
@@ -59,6 +82,7 @@ def prepare_demo(url: str) -> None:
                 registry = VersionedEngines(sessions=sessionmaker(bind=engine))
                 made = _submit_demo_applications(session, registry.active())
                 typer.echo(f"submitted {made} demo applications as of {date.today()}")
+        _run_nightly_batch(url, engine)
     finally:
         engine.dispose()
     typer.echo("demo users and their bearer tokens (valid for the configured TTL):")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -95,3 +96,90 @@ def test_replay_reports_a_difference_after_tampering(api: Api) -> None:
     )
     assert cli.returncode == 1
     assert f"decision {body['decision_id']} differs in: pd" in cli.stderr
+
+
+def _loss_making_documents() -> list[dict[str, object]]:
+    """Seed documents whose recorded reasons print a negative level (a loss-making firm's
+    return on assets or margin): the two renderers differ on them."""
+    import gzip
+    import json
+
+    from industry_credit.ml.reasons import describe, render
+    from tests.golden.record_decisions import CORPUS
+
+    found: list[dict[str, object]] = []
+    with gzip.open(CORPUS, "rt", encoding="utf-8") as lines:
+        for line in lines:
+            row = json.loads(line)
+            if row["case"].startswith("seed-") and any(
+                render(r["feature"], r["value"]) != describe(r["feature"], r["value"])
+                for r in row["decision"]["reasons"]
+            ):
+                found.append(row["input"]["document"])
+            if len(found) == 12:
+                break
+    return found
+
+
+def test_each_decision_replays_with_its_own_reasons_renderer(api: Api) -> None:
+    """New decisions record renderer 2 (signed levels); a decision recorded under renderer 1
+    (a share's magnitude, no version named) replays byte for byte with renderer 1."""
+    from industry_credit.ml.reasons import CURRENT_REASONS_VERSION, describe, render
+
+    body: dict[str, object] = {}
+    for doc in _loss_making_documents():
+        posted = api.client.post("/v1/applications", json=doc, headers=api.headers("rm_li"))
+        assert posted.status_code == 201, posted.text
+        body = posted.json()
+        # The stored document keeps each reason's value (the response shows the sentences).
+        [(reasons,)] = api.rows(
+            "SELECT document -> 'reasons' FROM decisions WHERE id = CAST(:id AS uuid)",
+            id=body["decision_id"],
+        )
+        assert [r["zh"] for r in reasons] == [r["zh"] for r in body["reasons"]]  # type: ignore[union-attr]
+        if any(r["zh"] != render(r["feature"], r["value"])[0] for r in reasons):
+            break
+    else:
+        pytest.fail("no loss-making document gave a signed reason")
+    assert body["reasons_version"] == CURRENT_REASONS_VERSION
+    assert all((r["zh"], r["en"]) == describe(r["feature"], r["value"]) for r in reasons)
+    assert any("-" in r["zh"] for r in reasons)
+    officer = api.headers("officer_zhao")
+    url = f"/v1/decisions/{body['decision_id']}/replay"
+    assert api.client.post(url, headers=officer).json()["identical"]
+
+    # The same decision as renderer 1 recorded it: unsigned text and no version in the document.
+    old_reasons = [
+        {**r, "zh": render(r["feature"], r["value"])[0], "en": render(r["feature"], r["value"])[1]}
+        for r in reasons
+    ]
+    engine = create_engine(api.database_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "UPDATE decisions SET document = jsonb_set(document - 'reasons_version',"
+                    " '{reasons}', CAST(:r AS jsonb)) WHERE id = :id"
+                ),
+                {"r": json.dumps(old_reasons, ensure_ascii=False), "id": body["decision_id"]},
+            )
+    finally:
+        engine.dispose()
+    replay = api.client.post(url, headers=officer).json()
+    assert replay["identical"], replay["differences"]
+    stored = api.client.get(f"/v1/decisions/{body['decision_id']}", headers=officer).json()
+    assert stored["reasons_version"] == 1
+    assert [r["zh"] for r in stored["reasons"]] == [r["zh"] for r in old_reasons]
+
+    # Unsigned text that claims renderer 2 is a difference: replay renders with the named one.
+    with create_engine(api.database_url).begin() as conn:
+        conn.execute(
+            text(
+                "UPDATE decisions SET document = document || '{\"reasons_version\": 2}'"
+                " WHERE id = :id"
+            ),
+            {"id": body["decision_id"]},
+        )
+    replay = api.client.post(url, headers=officer).json()
+    assert not replay["identical"]
+    assert [d["field"] for d in replay["differences"]] == ["reasons"]

@@ -399,9 +399,15 @@ def referred_case(
 
 
 def batch_flag_case(
-    session: Session, *, ent: Enterprise, pd: float = 0.07, grade: str = "B+"
+    session: Session,
+    *,
+    ent: Enterprise,
+    pd: float = 0.07,
+    grade: str = "B+",
+    reasons: list[dict[str, Any]] | None = None,
 ) -> ReviewCase:
-    """A nightly run that rescored the firm worse, and the case it queued (no application)."""
+    """A nightly run that rescored the firm worse, and the case it queued (no application);
+    ``reasons``: the TreeSHAP codes the run stored for the firm."""
     versions(session)
     run = BatchRun(
         id=uuid.uuid4(),
@@ -427,6 +433,7 @@ def batch_flag_case(
             outcome="refer",
             stage="growth",
             flags=["downgrade"],
+            reasons=reasons,
         )
     )
     case = ReviewCase(

@@ -27,6 +27,7 @@ CORPUS = HERE / "decisions.jsonl.gz"
 MODEL_DIR = HERE / "model"
 RULESET = HERE / "ruleset.yaml"
 SEED_AS_OF = date(2026, 11, 1)
+CORPUS_REASONS_VERSION = 1
 EXAMPLE_AS_OF = date(2026, 11, 30)
 
 SECTORS = [
@@ -230,8 +231,13 @@ def engine() -> Any:
     from industry_credit.rules.loading import load_ruleset
 
     scorer = Scorer.from_artifact(MODEL_DIR)
+    # The corpus was recorded with the first reason renderer (a share's magnitude); it replays
+    # with that renderer, as a stored decision does (``decisions.replay``).
     return PipelineEngine(
-        scorer=scorer, ruleset=load_ruleset(RULESET), model_version=scorer.model_version
+        scorer=scorer,
+        ruleset=load_ruleset(RULESET),
+        model_version=scorer.model_version,
+        reasons_version=CORPUS_REASONS_VERSION,
     )
 
 

@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -86,3 +87,55 @@ def test_demo_serves_healthz_on_the_embedded_database_and_stops_cleanly(
         time.sleep(0.2)
     alive = psutil.pid_exists(postmaster) and psutil.Process(postmaster).status() != "zombie"
     assert not alive, f"embedded PostgreSQL still running after demo got {stop.name}"
+
+
+def test_the_demo_runs_one_nightly_batch_so_the_pages_have_nightly_cases(
+    fresh_database: Callable[[], str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """On a fresh demo the queue holds nightly flags with their reasons, and the run report
+    and the batch's own report are there (they were 404 before the demo ran a batch)."""
+    from datetime import date
+
+    from fastapi.testclient import TestClient
+    from sqlalchemy import create_engine, text
+
+    from industry_credit.demo import prepare_demo
+    from tests.factories import review as f
+
+    url = fresh_database()
+    prepare_demo(url)
+    assert "ran the nightly batch as of" in capsys.readouterr().out
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            runs = conn.execute(text("SELECT as_of, status FROM batch_runs")).all()
+            cases = conn.execute(
+                text(
+                    "SELECT c.id, r.reasons FROM review_cases c JOIN rescore_results r"
+                    " ON r.run_id = c.batch_run_id AND r.enterprise_id = c.enterprise_id"
+                    " WHERE c.source = 'batch_flag'"
+                )
+            ).all()
+        assert runs == [(date.today(), "succeeded")]
+        assert len(cases) >= 5
+        assert all(reasons for _, reasons in cases)
+        prepare_demo(url)  # idempotent: no second run, no case twice
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM batch_runs")).scalar_one() == 1
+            again = conn.execute(
+                text("SELECT count(*) FROM review_cases WHERE source = 'batch_flag'")
+            ).scalar_one()
+        assert again == len(cases)
+    finally:
+        engine.dispose()
+    with TestClient(f.review_app(url, env="demo")) as client:
+        f.ui_sign_in(client, username="officer_zhou")
+        for path in ("/ui/batch/latest", "/ui/batch/report"):
+            answer = client.get(path)
+            assert answer.status_code == 200
+            assert answer.url.path == path  # not redirected to the sign-in page
+        queue = client.get("/ui/queue", params={"source": "batch_flag"})
+        assert queue.text.count('class="case-link"') >= 5
+        page = client.get(f"/ui/cases/{cases[0][0]}")
+        assert page.status_code == 200
+        assert 'id="batch-reasons-note"' in page.text

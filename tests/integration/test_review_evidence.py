@@ -175,7 +175,7 @@ def test_a_batch_flag_offers_only_what_applies(client: TestClient, url: str) -> 
     assert "供应链传染" in head  # the flag in words
     offered = set(re.findall(r'name="action" value="([a-z_]+)"', text))
     assert offered == {"approve", "decline"}
-    assert "批量预警没有授信决策" in _section(text, "reasons")
+    assert "没有记录这家企业的原因" in _section(text, "reasons")
     # The run's rating against the one known before it, and the firm's rating history.
     terms = _section(text, "terms")
     assert re.search(r'id="rescore-pd">1\.20% → <strong>7\.00%</strong>', terms), terms
@@ -189,6 +189,43 @@ def test_a_batch_flag_offers_only_what_applies(client: TestClient, url: str) -> 
     ).json()
     assert api["pd"] == 0.07
     assert api["grade"] == "B+"
+
+
+def test_a_batch_flag_shows_the_reasons_the_run_computed(client: TestClient, url: str) -> None:
+    stored = [
+        {"feature": "roa", "contribution": 0.61, "value": -0.23, "zh": "x", "en": "x"},
+        {
+            "feature": "electricity_yoy_6m",
+            "contribution": 0.4,
+            "value": -0.31,
+            "zh": "x",
+            "en": "x",
+        },
+        {"feature": "top_buyer_share", "contribution": 0.12, "value": 0.0, "zh": "x", "en": "x"},
+    ]
+    engine = create_engine(url)
+    with Session(engine) as s, s.begin():
+        firm = f.enterprise(s, name="夜间预警原因样本企业", exposure=Decimal(12_000_000))
+        flagged = f.batch_flag_case(s, ent=firm, pd=0.09, grade="B", reasons=stored).id
+    engine.dispose()
+    zh = _section(_page(client, flagged, "zh"), "reasons")
+    assert "没有记录" not in zh
+    assert "夜间重评为该预警企业计算的主要原因" in zh
+    # In words from each feature and value, with the sign kept, in the run's order.
+    listed = re.findall(r'<li data-contribution="([0-9.]+)">([^<]+)', zh)
+    assert [(c, t.strip()) for c, t in listed] == [
+        ("0.61", "总资产收益率为-23%"),
+        ("0.4", "近6个月同比用电量下降31%"),
+        ("0.12", "第一大客户占比为0%"),
+    ]
+    en = _section(_page(client, flagged, "en"), "reasons")
+    assert "Return on assets at -23%" in en
+    assert "Electricity use down 31% over 6 months year on year" in en
+    api = client.get(
+        f"/v1/reviews/{flagged}", headers=f.bearer(client.app, "ev_officer", "risk_officer")
+    ).json()
+    assert api["nightly"]["reasons"] == stored
+    assert (api["nightly"]["pd"], api["nightly"]["grade"]) == (0.09, "B")
 
 
 def test_credit_memo_of_a_decided_case(client: TestClient, case_id: int) -> None:

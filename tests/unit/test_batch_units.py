@@ -155,6 +155,7 @@ def test_results_csv_round_trips_floats_and_arrays() -> None:
             "previous_grade": ["BB+", None],
             "notches": [1.0, np.nan],
             "distress": [0.0, 1.0],
+            "reasons": ['[{"feature": "roa", "zh": "总资产收益率为-23%, 亏损"}]', None],
         }
     )
     data = to_csv(frame, as_of=date(2026, 10, 31), run_id="r")
@@ -165,6 +166,11 @@ def test_results_csv_round_trips_floats_and_arrays() -> None:
     assert back["flags"].tolist() == ["{contagion,early_warning}", "{}"]
     assert back["notches"].tolist() == ["1", ""]  # an integer, and NULL when unknown
     assert back["previous_grade"].tolist() == ["BB+", ""]
+    # JSON with commas and quotes survives CSV quoting; no reasons is NULL.
+    assert back["reasons"].tolist() == [
+        '[{"feature": "roa", "zh": "总资产收益率为-23%, 亏损"}]',
+        "",
+    ]
 
 
 def test_psi_thresholds_and_manifest_baselines() -> None:

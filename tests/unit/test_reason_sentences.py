@@ -60,9 +60,18 @@ def test_the_issue_case_a_loss_making_firm(lang: int) -> None:
 
 
 def test_the_recorded_sentence_is_unchanged_for_the_golden_corpus() -> None:
-    # Decision documents and the golden corpus hold this text; it changes only with a
-    # re-recorded corpus. Pages must use ``describe``.
+    # Decisions recorded under renderer 1 and the golden corpus hold this text; replay renders
+    # them with renderer 1 (``reasons_version``). Pages use ``describe``.
     assert render("roa", -0.2304915) == ("总资产收益率为23%", "Return on assets at 23%")
+    assert reasons.sentence("roa", -0.2304915, 1) == render("roa", -0.2304915)
+
+
+@pytest.mark.parametrize("feature", sorted(CATALOGUE))
+def test_new_decisions_record_what_the_pages_show(feature: str) -> None:
+    """Renderer 2, the current one, records the page's sentence for every edge value."""
+    assert reasons.CURRENT_REASONS_VERSION == 2
+    for value in (-0.23, -1_234_567.0, 0.0, -0.0, -1e-12, None, math.nan, 0.62, 1.0):
+        assert reasons.sentence(feature, value, 2) == describe(feature, value)
 
 
 def test_flags_and_categories_and_unknown_columns() -> None:

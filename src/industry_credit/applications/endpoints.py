@@ -227,6 +227,7 @@ def what_if(
         **result.decision,
         "model_version": engine.model_version,
         "ruleset_version": engine.ruleset_version,
+        "reasons_version": engine.reasons_version,
     }
 
 

@@ -114,6 +114,7 @@ def submit(
         **result.decision,
         "model_version": engine.model_version,
         "ruleset_version": engine.ruleset_version,
+        "reasons_version": engine.reasons_version,
         "input_sha256": item.sha256(),
         "decided_at": now.isoformat(),
     }

@@ -8,6 +8,7 @@ enterprise ids; the runner around it only moves frames in and out of PostgreSQL.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ from industry_credit.ml.features import HIGH_RISK_PD
 from industry_credit.ml.frames import EnterpriseFrames
 from industry_credit.ml.grades import MASTER_SCALE
 from industry_credit.ml.schema import FeatureSchema
-from industry_credit.ml.scorer import Scorer, Scores
+from industry_credit.ml.scorer import Scorer, Scores, table_reasons
 from industry_credit.rules.result import RuleTable
 from industry_credit.rules.ruleset import Ruleset
 
@@ -115,6 +116,9 @@ def score_chunk(
         )
     contagious = contagion >= CONTAGION_FLAG_MIN
     flag_set, flags = _batch_flags(flag_pattern, flag_lists, breaker, downgrade, contagious)
+    t0 = time.perf_counter()
+    reasons = _flagged_reasons(decided.features, scorer, flag_set, flags)
+    decided.seconds["reasons"] = time.perf_counter() - t0
     core = np.asarray(decided.features["is_core_enterprise"], dtype=bool)
     full = (outcome == "decline") | (pd_ >= HIGH_RISK_PD) | breaker
     partial = np.clip(np.nan_to_num(notches, nan=0.0) / DISTRESS_FULL_NOTCHES, 0.0, 1.0)
@@ -134,12 +138,33 @@ def score_chunk(
             "previous_grade": prev.to_numpy(dtype=object),
             "notches": notches,
             "distress": distress,
+            "reasons": reasons,
         }
     )
     stats: dict[str, Any] = {"seconds": decided.seconds, "rows": len(ids)}
     stats["psi_counts"] = _bin_counts(decided.features, pd_, psi_bins or {}, scorer.schema)
     stats["early_warnings"] = _early_warnings(decided.features, breaker)
     return ChunkResult(results, stats)
+
+
+def _flagged_reasons(
+    features: FeatureTable,
+    scorer: Scorer,
+    flag_set: npt.NDArray[np.int64],
+    flags: npt.NDArray[np.object_],
+) -> npt.NDArray[np.object_]:
+    """Reason codes (JSON text) for the rows that go to the officers' queue, None elsewhere.
+
+    TreeSHAP costs about as much as the rest of the scoring, so it runs on the flagged rows
+    only, in one vectorized call; flags are decided per flag combination (``flag_set``), so
+    the test runs once per combination, not per row."""
+    _, first = np.unique(flag_set, return_index=True)
+    queued = {int(flag_set[row]) for row in first if REVIEW_FLAGS.intersection(flags[row])}
+    rows = np.flatnonzero(np.isin(flag_set, list(queued)))
+    out: npt.NDArray[np.object_] = np.full(len(flag_set), None, dtype=object)
+    for row, reasons in zip(rows, table_reasons(scorer, features, rows), strict=True):
+        out[row] = json.dumps(reasons, ensure_ascii=False, allow_nan=False)
+    return out
 
 
 def _labels(column: Coded) -> npt.NDArray[np.object_]:

@@ -38,9 +38,19 @@ RESULT_COLUMNS = (
     "previous_grade",
     "notches",
     "distress",
+    "reasons",
 )
 # The second (contagion) pass replaces the decision and keeps the standalone figures.
-SECOND_PASS_COLUMNS = ("pd", "grade", "outcome", "stage", "flags", "contagion_score", "notches")
+SECOND_PASS_COLUMNS = (
+    "pd",
+    "grade",
+    "outcome",
+    "stage",
+    "flags",
+    "contagion_score",
+    "notches",
+    "reasons",
+)
 STAGING = "rescore_staging"
 
 _CREATE_STAGING = (

@@ -10,6 +10,7 @@ from industry_credit.decisions.pipeline import FrameDecisions, decide_frames
 from industry_credit.decisions.types import DecisionInput, EngineResult
 from industry_credit.ml.columns import ColumnTable
 from industry_credit.ml.frames import CounterpartyRisk, EnterpriseFrames
+from industry_credit.ml.reasons import CURRENT_REASONS_VERSION
 from industry_credit.ml.scorer import Scorer
 from industry_credit.rules.ruleset import Ruleset
 
@@ -45,13 +46,24 @@ def _batches(inputs: Sequence[DecisionInput]) -> list[list[int]]:
 
 
 class PipelineEngine:
-    """Decides with one scorer and one ruleset; safe to share across threads (read-only)."""
+    """Decides with one scorer and one ruleset; safe to share across threads (read-only).
 
-    def __init__(self, *, scorer: Scorer, ruleset: Ruleset, model_version: str) -> None:
+    ``reasons_version``: the renderer of the reason sentences (``ml.reasons.REASONS_VERSIONS``);
+    new decisions take the current one, replay the one the decision recorded."""
+
+    def __init__(
+        self,
+        *,
+        scorer: Scorer,
+        ruleset: Ruleset,
+        model_version: str,
+        reasons_version: int = CURRENT_REASONS_VERSION,
+    ) -> None:
         self.scorer = scorer
         self.ruleset = ruleset
         self.model_version = model_version
         self.ruleset_version = ruleset.version
+        self.reasons_version = reasons_version
 
     @staticmethod
     def _frames(inputs: Sequence[DecisionInput]) -> EnterpriseFrames:
@@ -70,6 +82,7 @@ class PipelineEngine:
             as_of=inputs[0].as_of,
             scorer=self.scorer,
             ruleset=self.ruleset,
+            reasons_version=self.reasons_version,
         )
 
     def decide_loans(self, item: DecisionInput, loans: ColumnTable) -> FrameDecisions:

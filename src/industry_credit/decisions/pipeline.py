@@ -13,6 +13,7 @@ from datetime import date
 from industry_credit.ml.feature_table import FeatureTable
 from industry_credit.ml.features import build_features
 from industry_credit.ml.frames import EnterpriseFrames
+from industry_credit.ml.reasons import CURRENT_REASONS_VERSION
 from industry_credit.ml.scorer import Scorer, Scores
 from industry_credit.rules.engine import evaluate
 from industry_credit.rules.result import RuleTable
@@ -35,9 +36,10 @@ def decide_frames(
     scorer: Scorer,
     ruleset: Ruleset,
     with_reasons: bool = True,
+    reasons_version: int = CURRENT_REASONS_VERSION,
 ) -> FrameDecisions:
     features = build_features(frames, as_of)
-    scores = scorer.score(features, with_shap=with_reasons)
+    scores = scorer.score(features, with_shap=with_reasons, reasons_version=reasons_version)
     scored = dict(features.columns.items()) | {"pd": scores.pd, "grade": scores.grade_coded}
     rules = evaluate(ruleset, scored)
     return FrameDecisions(features=features, scores=scores, rules=rules)

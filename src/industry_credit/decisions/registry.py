@@ -24,6 +24,7 @@ from industry_credit.db.models import ModelVersion
 from industry_credit.decisions.engine import PipelineEngine
 from industry_credit.errors import DomainError, ForbiddenError, NotFoundError
 from industry_credit.ml.artifact import artifact_from_bytes, artifact_to_bytes, load_artifact
+from industry_credit.ml.reasons import CURRENT_REASONS_VERSION
 from industry_credit.ml.scorer import Scorer
 from industry_credit.rules.versions import get_active_ruleset, get_ruleset_version
 
@@ -145,7 +146,7 @@ class VersionedEngines:
     def __init__(self, *, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
         self._scorers: dict[str, Scorer] = {}
-        self._engines: dict[tuple[str, str], PipelineEngine] = {}
+        self._engines: dict[tuple[str, str, int], PipelineEngine] = {}
         self._lock = threading.Lock()
         self._active: PipelineEngine | None = None
         self._checked_at = 0.0
@@ -160,15 +161,28 @@ class VersionedEngines:
             self._scorers[model_version] = scorer
         return scorer
 
-    def for_versions(self, *, model_version: str, ruleset_version: str) -> PipelineEngine:
-        key = (model_version, ruleset_version)
+    def for_versions(
+        self,
+        *,
+        model_version: str,
+        ruleset_version: str,
+        reasons_version: int = CURRENT_REASONS_VERSION,
+    ) -> PipelineEngine:
+        """The engine of a (model, ruleset) pair; ``reasons_version`` is the renderer of the
+        reason sentences (a stored decision's own, for replay; the current one otherwise)."""
+        key = (model_version, ruleset_version, reasons_version)
         with self._lock:
             engine = self._engines.get(key)
             if engine is None:
                 with self._sessions() as session:
                     scorer = self._scorer(session, model_version)
                     ruleset = get_ruleset_version(session=session, version=ruleset_version)
-                engine = PipelineEngine(scorer=scorer, ruleset=ruleset, model_version=model_version)
+                engine = PipelineEngine(
+                    scorer=scorer,
+                    ruleset=ruleset,
+                    model_version=model_version,
+                    reasons_version=reasons_version,
+                )
                 self._engines[key] = engine
             return engine
 

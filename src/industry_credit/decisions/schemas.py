@@ -68,6 +68,11 @@ class DecisionOut(BaseModel):
     flags: list[str]
     model_version: str
     ruleset_version: str
+    reasons_version: int = Field(
+        default=1,
+        description="Renderer of the reason sentences: 1 printed a share's magnitude (decisions "
+        "recorded before version 2), 2 keeps every level's sign.",
+    )
     input_sha256: str
     decided_at: str
 

@@ -297,6 +297,28 @@ def describe(feature: str, value: object) -> tuple[str, str]:
     return _sentence(feature, value, shown=True)
 
 
+# Versions of the sentence recorded in a decision's reasons; each decision document names its
+# version (``reasons_version``; absent means 1), and replay renders with that version, so a
+# stored decision's text is reproduced byte for byte whatever the newest version prints.
+#   1: ``render``, a share's magnitude ("总资产收益率为23%" for -23%); decisions recorded before
+#      version 2, and the golden corpus.
+#   2: ``describe``, every level with its sign, the sentence the pages show.
+REASONS_VERSIONS: Final[dict[int, Callable[[str, object], tuple[str, str]]]] = {
+    1: render,
+    2: describe,
+}
+CURRENT_REASONS_VERSION: Final[int] = 2
+
+
+def sentence(feature: str, value: object, version: int) -> tuple[str, str]:
+    """The recorded (Chinese, English) sentence in renderer ``version``."""
+    try:
+        renderer = REASONS_VERSIONS[version]
+    except KeyError:
+        raise ValueError(f"unknown reasons renderer version {version!r}") from None
+    return renderer(feature, value)
+
+
 def format_value(feature: str, value: object) -> tuple[str, str]:
     """The value alone, in the feature's unit (for "value that fired against its threshold")."""
     return _unsigned_zero(_value_text(feature, value))

@@ -29,7 +29,7 @@ from industry_credit.ml.columns import Coded
 from industry_credit.ml.compiled import CompiledForest
 from industry_credit.ml.feature_table import FeatureTable, plain_list
 from industry_credit.ml.grades import GradeScale
-from industry_credit.ml.reasons import render
+from industry_credit.ml.reasons import CURRENT_REASONS_VERSION, sentence
 
 DEFAULT_ARTIFACT_DIR = Path(__file__).resolve().parents[3] / "data" / "model"
 MAX_REASONS = 4
@@ -86,9 +86,14 @@ class Scorer:
         return calibrate(margin, self.calibration)
 
     def score(
-        self, features: FeatureTable | pd.DataFrame, with_shap: bool = False, strict: bool = False
+        self,
+        features: FeatureTable | pd.DataFrame,
+        with_shap: bool = False,
+        strict: bool = False,
+        reasons_version: int = CURRENT_REASONS_VERSION,
     ) -> Scores:
-        """PD, grade and unseen-category notes per row; ``reasons`` when ``with_shap``.
+        """PD, grade and unseen-category notes per row; ``reasons`` when ``with_shap``, their
+        sentences in renderer ``reasons_version`` (``ml.reasons.REASONS_VERSIONS``).
 
         Takes the kernel's ``FeatureTable`` (column arrays, no pandas on the way) or, at the
         edges (training, tests), a feature DataFrame. Raises ``FeatureSchemaError`` (column and
@@ -111,7 +116,7 @@ class Scorer:
             pd=pd_values,
             grade_coded=grade,
             unseen=encoded.unseen_by_row(len(x)),
-            reasons=self.reasons(values, x) if with_shap else None,
+            reasons=self.reasons(values, x, reasons_version=reasons_version) if with_shap else None,
         )
 
     def contributions(self, x: np.ndarray) -> np.ndarray:
@@ -120,7 +125,11 @@ class Scorer:
         return np.asarray(contrib, dtype=np.float64)
 
     def reasons(
-        self, values: Callable[[str], list[Any]], x: np.ndarray, top_k: int = MAX_REASONS
+        self,
+        values: Callable[[str], list[Any]],
+        x: np.ndarray,
+        top_k: int = MAX_REASONS,
+        reasons_version: int = CURRENT_REASONS_VERSION,
     ) -> list[list[dict[str, Any]]]:
         """The top-k positive contributions per row, rendered with the firm's own value
         (``values(name)`` gives a feature's column as Python values)."""
@@ -140,7 +149,7 @@ class Scorer:
                 if c <= 0:
                     break
                 value = columns[j][i]
-                zh, en = render(self.features[j], value)
+                zh, en = sentence(self.features[j], value, reasons_version)
                 row.append(
                     {
                         "feature": self.features[j],
@@ -180,6 +189,21 @@ class Scores:
         if self.reasons is not None:
             out["reasons"] = self.reasons
         return pandas.DataFrame(out, index=pandas.Index(self.ids, name="enterprise_id"))
+
+
+def table_reasons(
+    scorer: Scorer,
+    features: FeatureTable,
+    rows: npt.NDArray[np.intp],
+    reasons_version: int = CURRENT_REASONS_VERSION,
+) -> list[list[dict[str, Any]]]:
+    """Reason codes for the given rows only: TreeSHAP (``pred_contrib``) on that subset, in one
+    vectorized call (the nightly batch explains its flagged firms, not the whole book)."""
+    if len(rows) == 0:
+        return []
+    subset = features.take(rows)
+    x = scorer.schema.encode_columns(subset.columns, len(subset)).matrix
+    return scorer.reasons(_table_values(subset), x, reasons_version=reasons_version)
 
 
 def _table_values(features: FeatureTable) -> Callable[[str], list[Any]]:

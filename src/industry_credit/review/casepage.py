@@ -56,6 +56,7 @@ class CaseView:
     evidence: evidence.Evidence | None = None
     ratings: list[Rating] = field(default_factory=list)
     previous: Rating | None = None
+    batch_reasons: bool = False  # the reasons are the nightly run's, not a decision's
 
 
 def _subsidies(row: FinancialStatement) -> Decimal:
@@ -203,6 +204,22 @@ def _waterfall(
     )
 
 
+def _batch_reasons(view: CaseView, lang: str, t: Callable[..., str]) -> None:
+    """A nightly flag's reasons: the TreeSHAP codes the run computed for the flagged firm."""
+    rescore = view.file.rescore
+    if view.file.decision is not None or rescore is None or not rescore.reasons:
+        return
+    names = reason_names(rescore.reasons, lang)
+    steps = [(names[str(r["feature"])], float(str(r["contribution"]))) for r in rescore.reasons]
+    # Only the features that raised the risk most: their sum, not the firm's final score.
+    view.waterfall = waterfall(
+        steps, base=None, base_label=t("case.waterfall_base"), final_label=t("case.waterfall_sum")
+    )
+    view.batch_reasons = True
+    if view.evidence is not None:
+        view.evidence.reasons = steps
+
+
 def reason_names(reasons: list[dict[str, Any]], lang: str) -> dict[str, str]:
     """Each reason's sentence from its feature and value, with the sign kept (the text recorded
     in older documents prints a share's magnitude); the recorded text when there is no value."""
@@ -247,6 +264,7 @@ def build(
         lang=lang,
         t=t,
     )
+    _batch_reasons(view, lang, t)
     ids = [str(file.case.id)]
     ids += [str(file.case.application_id)] if file.case.application_id else []
     ids += [str(file.case.decision_id)] if file.case.decision_id else []

@@ -16,12 +16,20 @@ from sqlalchemy.orm import Session
 from industry_credit.api.deps import DbSession, require_roles
 from industry_credit.applications.schemas import District, Sector, Stage
 from industry_credit.db.models import ReviewCase, User
-from industry_credit.review import override_terms, panorama, questions, repository, service
+from industry_credit.review import (
+    claims,
+    override_terms,
+    panorama,
+    questions,
+    repository,
+    service,
+)
 from industry_credit.review.codes import OPEN_STATUSES
 from industry_credit.review.presenters import case_out, summary_out
 from industry_credit.review.reports import current_month, override_report
 from industry_credit.review.schemas import (
     AnswerIn,
+    AssignIn,
     CaseOut,
     DecisionActionIn,
     OverrideIn,
@@ -140,6 +148,13 @@ def queue(
     awaiting_my_second: Annotated[
         bool, Query(description="Only proposals the caller has not yet agreed to.")
     ] = False,
+    holder: Annotated[
+        str | None,
+        Query(
+            pattern=r"^[A-Za-z0-9_.\-]{1,64}$",
+            description="`me`: cases the caller holds; `none`: free cases; else a username.",
+        ),
+    ] = None,
     sort: SortKey = "age",
     order: Literal["asc", "desc"] = "asc",
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
@@ -163,6 +178,7 @@ def queue(
         search=q.strip() if q else None,
         grade_band=grade_band,
         awaiting_second_for=user.id if awaiting_my_second else None,
+        holder=user.username if holder == "me" else holder,
     )
     now = datetime.now(UTC)
     items, total = repository.list_queue(
@@ -247,6 +263,37 @@ def override(
         policy=policy,
     )
     return committed_case_out(session=session, case_id=case_id, policy=policy)
+
+
+CLAIM_RESPONSES: dict[int | str, dict[str, str]] = {
+    403: {"description": "role not allowed, or another officer holds the case"},
+    404: {"description": "no such case"},
+    409: {"description": "the case is closed, or the officer already signed its proposal"},
+    422: {"description": "the officer named is not an active risk officer"},
+}
+
+
+@router.post("/{case_id}/claim", response_model=CaseOut, responses=CLAIM_RESPONSES)
+def claim(case_id: CaseId, request: Request, session: DbSession, user: Officer) -> CaseOut:
+    """Take a free case: while the caller holds it, no other officer decides it."""
+    claims.claim(session=session, user=user, case_id=case_id)
+    return committed_case_out(session=session, case_id=case_id, policy=policy_of(request))
+
+
+@router.post("/{case_id}/release", response_model=CaseOut, responses=CLAIM_RESPONSES)
+def release(case_id: CaseId, request: Request, session: DbSession, user: Officer) -> CaseOut:
+    """Free a case the caller holds (an admin may free any case)."""
+    claims.release(session=session, user=user, case_id=case_id)
+    return committed_case_out(session=session, case_id=case_id, policy=policy_of(request))
+
+
+@router.post("/{case_id}/assign", response_model=CaseOut, responses=CLAIM_RESPONSES)
+def assign(
+    case_id: CaseId, body: AssignIn, request: Request, session: DbSession, user: Officer
+) -> CaseOut:
+    """An admin (the team lead) gives the case to a risk officer, or frees it (null)."""
+    claims.assign(session=session, user=user, case_id=case_id, officer=body.officer)
+    return committed_case_out(session=session, case_id=case_id, policy=policy_of(request))
 
 
 @router.post("/{case_id}/request_info", response_model=CaseOut, responses=FOUR_EYES_RESPONSES)

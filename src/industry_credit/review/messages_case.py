@@ -174,8 +174,8 @@ PAIRS: Final[dict[str, tuple[str, str]]] = {
     ),
     "case.no_reasons": ("该决策没有记录原因。", "The decision records no reasons."),
     "case.no_reasons_batch": (
-        "批量预警没有授信决策，因此没有模型原因；预警信号见下方标记。",
-        "A batch flag has no credit decision, so no model reasons; see the flags below.",
+        "该次夜间重评没有记录这家企业的原因（运行早于原因记录）；预警信号见下方标记。",
+        "The nightly run recorded no reasons for this firm (it predates recorded reasons); see the flags below.",
     ),
     "case.unknown_stage": ("无法判定（规则版本不可用）", "Unknown (ruleset version unavailable)"),
     "structure.title": ("最近可批结构", "Nearest approvable structure"),

@@ -75,6 +75,7 @@ def summary_out(item: QueueItem, *, now: datetime, policy: ReviewPolicy) -> Case
         )
         if item.current
         else None,
+        holder=item.holder,
     )
 
 
@@ -114,4 +115,21 @@ def case_out(
         question=question if file.case.status == "info_requested" else None,
         decision=file.decision.document if file.decision else None,
         reviews=[review_out(r, u) for r, u in file.reviews],
+        nightly=_nightly(file),
     )
+
+
+def _nightly(file: CaseFile) -> dict[str, Any] | None:
+    r = file.rescore
+    if r is None:
+        return None
+    return {
+        "as_of": r.as_of.isoformat(),
+        "pd": r.pd,
+        "grade": r.grade,
+        "previous_grade": r.previous_grade,
+        "notches": r.notches,
+        "flags": list(r.flags or []),
+        "contagion_score": r.contagion_score,
+        "reasons": r.reasons,
+    }

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from industry_credit.db.models import LoanApplication, Review, ReviewCase, User
 from industry_credit.errors import NotFoundError
+from industry_credit.review import claims
 from industry_credit.review.codes import OPEN_STATUSES
 from industry_credit.review.policy import CaseStateError, check_not_submitter
 from industry_credit.review.service import (
@@ -32,6 +33,7 @@ def request_info(
     file = load_case(session, case_id, OPEN_STATUSES)
     if file.application is None:
         raise CaseStateError("a batch flag has no submitting RM to ask")
+    claims.check_holder(session, case=file.case, user=user)
     check_not_submitter(actor_id=user.id, submitted_by=file.application.submitted_by)
     after = {**state_of(file), "status": "info_requested", "proposal": None}
     after["application_status"] = "info_requested"

@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from industry_credit.db.models import (
     AuditEntry,
@@ -48,6 +48,7 @@ class QueueFilter:
     search: str | None = None  # part of the firm's name, or the start of its USCC
     grade_band: str | None = None  # a key of ``codes.GRADE_BANDS``
     awaiting_second_for: int | None = None  # a user id: proposals this officer may still sign
+    holder: str | None = None  # "none": free cases; otherwise a holder's username
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,7 @@ class QueueItem:
     engine_outcome: str | None
     proposal: dict[str, Any] | None
     current: Rating | None = None  # the firm's newest rating: this decision or a later run
+    holder: str | None = None  # the officer who holds the case (claims.py)
 
 
 def _columns() -> dict[str, ColumnElement[Any]]:
@@ -83,10 +85,15 @@ def _columns() -> dict[str, ColumnElement[Any]]:
     }
 
 
+# The officer holding a case (a second join of ``users``).
+Holder = aliased(User, name="holder")
+
+
 def _base_query(cols: dict[str, ColumnElement[Any]]) -> Any:
     return (
         select(
             ReviewCase,
+            Holder.username.label("holder"),
             Enterprise.uscc,
             Enterprise.name,
             Enterprise.district,
@@ -98,6 +105,7 @@ def _base_query(cols: dict[str, ColumnElement[Any]]) -> Any:
             cols["outcome"].label("outcome"),
         )
         .join(Enterprise, Enterprise.id == ReviewCase.enterprise_id)
+        .outerjoin(Holder, Holder.id == ReviewCase.assigned_to)
         .outerjoin(LoanApplication, LoanApplication.id == ReviewCase.application_id)
         .outerjoin(Decision, Decision.id == ReviewCase.decision_id)
         # A batch flag carries the run's rescore of the enterprise instead of a decision.
@@ -153,6 +161,10 @@ def _filtered(
             ReviewCase.status == "awaiting_second",
             ~agreed.contains(func.jsonb_build_array(f.awaiting_second_for)),
         )
+    if f.holder == "none":
+        stmt = stmt.where(ReviewCase.assigned_to.is_(None))
+    elif f.holder:
+        stmt = stmt.where(Holder.username == f.holder)
     return stmt
 
 
@@ -209,6 +221,7 @@ def _item(row: Any) -> QueueItem:
         stage=row.stage,
         engine_outcome=row.outcome,
         proposal=case.proposal,
+        holder=row.holder,
     )
 
 

@@ -49,6 +49,14 @@ class OverrideIn(DecisionActionIn):
     reason_codes: list[ReasonCode] = Field(min_length=1, max_length=8)
 
 
+class AssignIn(_In):
+    officer: str | None = Field(
+        min_length=1,
+        max_length=64,
+        description="The risk officer's username; null frees the case.",
+    )
+
+
 class QuestionIn(_In):
     question: WrittenText
 
@@ -101,6 +109,10 @@ class CaseSummaryOut(BaseModel):
         default=None,
         description="The firm's current risk: the newer of its latest decision and nightly run.",
     )
+    holder: str | None = Field(
+        default=None,
+        description="The officer who holds the case (claimed or assigned); null when free.",
+    )
 
 
 class QueuePage(BaseModel):
@@ -136,6 +148,11 @@ class CaseOut(CaseSummaryOut):
     question: str | None
     decision: dict[str, Any] | None
     reviews: list[ReviewOut]
+    nightly: dict[str, Any] | None = Field(
+        default=None,
+        description="A nightly flag's rescore: as_of, pd, grade, previous_grade, notches, "
+        "flags, contagion_score and the TreeSHAP reasons the run computed for the firm.",
+    )
 
 
 class OfficerOverrides(BaseModel):

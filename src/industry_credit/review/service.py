@@ -23,7 +23,7 @@ from industry_credit.audit.service import Actor, record
 from industry_credit.config import Settings
 from industry_credit.db.models import Review, ReviewCase, User
 from industry_credit.errors import ForbiddenError, UnprocessableError
-from industry_credit.review import repository
+from industry_credit.review import claims, repository
 from industry_credit.review.codes import OPEN_STATUSES
 from industry_credit.review.policy import (
     CaseStateError,
@@ -156,6 +156,8 @@ def append_review(
     session.flush()
     case = file.case
     now = datetime.now(UTC)
+    if after["status"] == "awaiting_second":
+        claims.hand_on(case, by=user)
     case.status = after["status"]
     case.source = after["source"]
     case.proposal = after["proposal"]
@@ -204,6 +206,7 @@ def _decide(
     reason = checked_reason(reason)
     sync_db_threshold(session, policy)
     file = load_case(session, case_id, OPEN_STATUSES)
+    claims.check_holder(session, case=file.case, user=user)
     check_not_submitter(
         actor_id=user.id,
         submitted_by=file.application.submitted_by if file.application else None,

@@ -41,6 +41,7 @@ PAGE_SIZE = 25
 SORTS = repository.SORT_KEYS
 SOURCES = ("refer", "qc_sample", "batch_flag", "info_answered")
 STATUSES = ("open", "awaiting_second", "info_requested", "closed")
+HOLDER_FILTERS = ("me", "none")  # cases I hold; free cases
 
 
 def guarded(request: Request, session: Session, page: Callable[[UiSession], Response]) -> Response:
@@ -202,6 +203,7 @@ def queue_params(request: Request) -> dict[str, Any]:
         "q": "".join(ch for ch in (q.get("q") or "") if ch.isprintable()).strip()[:60],
         "band": pick("band", tuple(GRADE_BANDS)),
         "mine_second": q.get("mine") == "second",
+        "holder": pick("holder", HOLDER_FILTERS),
         "sort": q.get("sort") if q.get("sort") in SORTS else "age",
         "order": "desc" if q.get("order") == "desc" else "asc",
         "offset": offset,
@@ -226,6 +228,7 @@ def queue_context(request: Request, session: Session, ui: UiSession) -> dict[str
         search=params["q"] or None,
         grade_band=params["band"],
         awaiting_second_for=ui.user.id if params["mine_second"] else None,
+        holder=ui.user.username if params["holder"] == "me" else params["holder"],
     )
     now = datetime.now(UTC)
     items, total = repository.list_queue(
@@ -253,6 +256,7 @@ def queue_context(request: Request, session: Session, ui: UiSession) -> dict[str
         "statuses": STATUSES,
         "sorts": SORTS,
         "bands": tuple(GRADE_BANDS),
+        "holders": HOLDER_FILTERS,
         "latest_batch": repository.latest_batch_run(session=session),
     }
 

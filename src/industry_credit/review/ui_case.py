@@ -7,13 +7,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from industry_credit.api.deps import DbSession
-from industry_credit.db.models import ReviewCase
+from industry_credit.db.models import ReviewCase, User
 from industry_credit.errors import DomainError, NotFoundError, UnprocessableError
 from industry_credit.review import (
     casepage,
+    claims,
     override_terms,
     questions,
     repository,
@@ -26,6 +28,7 @@ from industry_credit.review.messages import translator
 from industry_credit.review.service import OverrideTerms
 from industry_credit.review.templating import render
 from industry_credit.review.ui import guarded, policy_of
+from industry_credit.review.ui_errors import error_view
 from industry_credit.review.uiauth import UiSession, csrf_ok
 from industry_credit.vocabulary import PRODUCT_CODES
 
@@ -33,6 +36,7 @@ router = APIRouter(prefix="/ui", include_in_schema=False)
 
 ACTIONS = ("approve", "decline", "override", "request_info")
 BATCH_FLAG_ACTIONS = ("approve", "decline")
+CLAIM_OPS = ("claim", "release", "assign")
 
 
 def case_page(
@@ -67,6 +71,7 @@ def case_page(
     structure = structuring.nearest_structure(request.app.state, file.decision, ui.lang)
     if form is None and structure and request.query_params.get("start") == "structure":
         form = structure.prefill
+    held_by_other = case.holder is not None and case.holder != ui.user.username
     context = {
         "view": view,
         "structure": structure,
@@ -79,13 +84,30 @@ def case_page(
         "reason_codes": REASON_CODES,
         "products": PRODUCT_CODES,
         "threshold": float(policy_of(request).four_eyes_threshold),
-        "can_act": ui.user.role == "risk_officer" and case.status in ("open", "awaiting_second"),
+        "can_act": ui.user.role == "risk_officer"
+        and case.status in ("open", "awaiting_second")
+        and not held_by_other,
+        "held_by_other": held_by_other,
+        "claim_done": request.query_params.get("claim")
+        if request.query_params.get("claim") in CLAIM_OPS
+        else None,
+        "officers": _officers(session) if ui.user.role == "admin" else [],
         "age_text": casepage.age_text,
         "when": casepage.when,
         "latest_batch": repository.latest_batch_run(session=session),
         "echo": echo,
     }
     return render(request, "case.html", context, ui=ui, status_code=status_code)
+
+
+def _officers(session: Session) -> list[str]:
+    """Whom an admin may assign a case to: the active risk officers."""
+    rows = session.execute(
+        select(User.username)
+        .where(User.role == "risk_officer", User.active)
+        .order_by(User.username)
+    ).scalars()
+    return list(rows)
 
 
 @router.get("/cases/{case_id}")
@@ -139,8 +161,7 @@ def act(
         except DomainError as exc:
             # The service refused (four-eyes, state, validation): nothing of this action is kept.
             session.rollback()
-            field = exc.fields[0]["path"].removeprefix("$.") if exc.fields else ""
-            error = {"code": exc.code, "message": exc.message, "field": field}
+            error = error_view(exc, ui.lang)
             return case_page(
                 request, session, ui, case_id, error=error, form=form, status_code=exc.status_code
             )
@@ -148,6 +169,44 @@ def act(
         # sent, and the browser's follow-up GET must see the action.
         session.commit()
         return RedirectResponse(f"/ui/cases/{case_id}?done={action}", status_code=303)
+
+    return guarded(request, session, page)
+
+
+@router.post("/cases/{case_id}/claim")
+def claim_case(
+    case_id: CaseId,
+    request: Request,
+    session: DbSession,
+    op: Annotated[str, Form()],
+    csrf: Annotated[str, Form()] = "",
+    officer: Annotated[str, Form()] = "",
+) -> Response:
+    """Claim or release (officers), assign or free (admins): the REST API's service."""
+
+    def page(ui: UiSession) -> Response:
+        if not csrf_ok(ui, csrf):
+            error = {"code": "csrf", "message": ""}
+            return case_page(request, session, ui, case_id, error=error, status_code=403)
+        try:
+            if op == "claim":
+                claims.claim(session=session, user=ui.user, case_id=case_id)
+            elif op == "release":
+                claims.release(session=session, user=ui.user, case_id=case_id)
+            elif op == "assign":
+                claims.assign(
+                    session=session, user=ui.user, case_id=case_id, officer=officer or None
+                )
+            else:
+                raise NotFoundError(f"unknown operation {op!r}")
+        except DomainError as exc:
+            session.rollback()
+            error = error_view(exc, ui.lang)
+            return case_page(
+                request, session, ui, case_id, error=error, status_code=exc.status_code
+            )
+        session.commit()
+        return RedirectResponse(f"/ui/cases/{case_id}?claim={op}#claim", status_code=303)
 
     return guarded(request, session, page)
 

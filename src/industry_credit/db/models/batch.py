@@ -109,3 +109,6 @@ class RescoreResult(Base):
     notches: Mapped[int | None] = mapped_column(SmallInteger)
     # Severity in [0, 1] of a core enterprise as a contagion source (0: not a source).
     distress: Mapped[float] = mapped_column(Double, server_default="0")
+    # Migration 20261205_10: the TreeSHAP reason codes of a firm the run sent to the officers'
+    # queue (feature, contribution, value, zh, en, as in a decision); NULL for the others.
+    reasons: Mapped[list[dict[str, object]] | None] = mapped_column(JSONB)

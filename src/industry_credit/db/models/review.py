@@ -45,6 +45,10 @@ class ReviewCase(Base):
         CheckConstraint(
             "(status = 'awaiting_second') = (proposal IS NOT NULL)", name="awaiting_has_proposal"
         ),
+        CheckConstraint(
+            "assigned_to IS NULL OR (assigned_by IS NOT NULL AND assigned_at IS NOT NULL)",
+            name="claim_recorded",
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
@@ -70,6 +74,15 @@ class ReviewCase(Base):
     final_terms: Mapped[dict[str, object] | None] = mapped_column(JSONB)
     enqueued_at: Mapped[datetime] = created_at_column()
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Migration 20261205_10: the officer who holds the case (claimed, or assigned by an admin);
+    # no other officer decides it while held (review/claims.py, enforced by triggers too).
+    assigned_to: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="RESTRICT"), index=True
+    )
+    assigned_by: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="RESTRICT")
+    )
+    assigned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Review(Base):
