@@ -18,6 +18,7 @@ from industry_credit.db.models import Decision
 from industry_credit.decisions.replay import replay_many
 from industry_credit.synth.documents import application_documents
 from tests.api.conftest import Api, LiveServer
+from tests.factories.documents import uscc_for, with_uscc
 
 SEEDS = PROJECT_ROOT / "data" / "seeds" / "population"
 
@@ -127,7 +128,9 @@ def test_each_decision_replays_with_its_own_reasons_renderer(api: Api) -> None:
     from industry_credit.ml.reasons import CURRENT_REASONS_VERSION, describe, render
 
     body: dict[str, object] = {}
-    for doc in _loss_making_documents():
+    for i, doc in enumerate(_loss_making_documents()):
+        # A USCC of its own: the seed firm may already belong to another RM of this session.
+        doc = with_uscc(doc, uscc_for(7_700_000 + i))
         posted = api.client.post("/v1/applications", json=doc, headers=api.headers("rm_li"))
         assert posted.status_code == 201, posted.text
         body = posted.json()

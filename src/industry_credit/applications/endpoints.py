@@ -259,7 +259,11 @@ def score_alternatives(
         raise UnprocessableError(
             str(exc), fields=[{"path": f"$.bounds.{exc.field}", "problem": exc.problem}]
         ) from exc
-    versions = {"model_version": engine.model_version, "ruleset_version": engine.ruleset_version}
+    versions = {
+        "model_version": engine.model_version,
+        "ruleset_version": engine.ruleset_version,
+        "reasons_version": engine.reasons_version,
+    }
     grid = found.grid
     return {
         "original": {**found.original, **versions},

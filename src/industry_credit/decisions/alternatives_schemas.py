@@ -100,3 +100,4 @@ class AlternativesOut(BaseModel):
     grid: GridOut
     model_version: str
     ruleset_version: str
+    reasons_version: int
