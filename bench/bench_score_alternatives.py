@@ -1,6 +1,6 @@
 """Deal structuring: 1,000 variants of one application, against 1,000 single ``decide`` calls.
 
-``score_alternatives_1000``: ``alternatives.search`` on the example document with bounds that
+``score_alternatives_1000``: ``alternatives_search.search`` on the example document with bounds that
 make a grid of exactly 1,000 variants (10 amounts x 5 tenors x 4 security sets x 5 products):
 the one-row probe, building the grid, the one kernel call that decides all of it, the ranking
 and the five best re-decided as documents with their reason codes; the median of ``REPEATS``
@@ -23,7 +23,7 @@ import numpy as np
 from bench.report import figure
 from industry_credit.applications.examples import ROBOT_STARTUP
 from industry_credit.applications.schemas import ApplicationDocument
-from industry_credit.decisions import alternatives
+from industry_credit.decisions import alternatives, alternatives_search
 from industry_credit.decisions.engine import PipelineEngine
 from industry_credit.decisions.types import DecisionInput
 from industry_credit.ml.scorer import Scorer
@@ -56,7 +56,7 @@ def run(size: int) -> list[dict[str, Any]]:
     )
     document = ApplicationDocument.model_validate(ROBOT_STARTUP)
     item = DecisionInput(document=document, as_of=AS_OF)
-    found = alternatives.search(engine=engine, item=item, bounds=BOUNDS)
+    found = alternatives_search.search(engine=engine, item=item, bounds=BOUNDS)
     grid = found.grid
     if len(grid) != VARIANTS:
         raise RuntimeError(f"the bench grid has {len(grid)} variants, not {VARIANTS}")
@@ -66,7 +66,7 @@ def run(size: int) -> list[dict[str, Any]]:
         for row in range(len(grid))
     ]
     searched = _median(
-        lambda: alternatives.search(engine=engine, item=item, bounds=BOUNDS), REPEATS
+        lambda: alternatives_search.search(engine=engine, item=item, bounds=BOUNDS), REPEATS
     )
     kernel = _median(lambda: engine.decide_loans(item, loans), REPEATS)
     engine.decide(singles[:20])

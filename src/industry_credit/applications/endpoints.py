@@ -16,7 +16,7 @@ from industry_credit.applications import queries, service
 from industry_credit.applications.examples import ROBOT_STARTUP
 from industry_credit.applications.schemas import ApplicationDocument, District, Outcome, Sector
 from industry_credit.db.models import Decision, Enterprise, LoanApplication, User
-from industry_credit.decisions import alternatives
+from industry_credit.decisions import alternatives, alternatives_search
 from industry_credit.decisions.alternatives_schemas import AlternativesIn, AlternativesOut
 from industry_credit.decisions.registry import EngineUnavailableError
 from industry_credit.decisions.schemas import DecisionOut, WhatIfOut
@@ -254,7 +254,7 @@ def score_alternatives(
     document = body.document()
     item = service.decision_input(session=session, document=document, as_of=date.today())
     try:
-        found = alternatives.search(engine=engine, item=item, bounds=body.bounds.bounds())
+        found = alternatives_search.search(engine=engine, item=item, bounds=body.bounds.bounds())
     except alternatives.BoundsError as exc:
         raise UnprocessableError(
             str(exc), fields=[{"path": f"$.bounds.{exc.field}", "problem": exc.problem}]

@@ -1,17 +1,14 @@
-"""Deal structuring: the loan structures nearest to a request that the bank would approve.
+"""Deal structuring, the grid: the loan structures of one request to decide.
 
 An RM whose application is referred or declined goes back to the client with a smaller amount,
 a shorter tenor, more security or another product. This module builds the grid of those
-structures as one ``loan_requests`` table, has the engine decide every one of them in a single
-call of the decision kernel (``DecisionEngine.decide_loans``), ranks the approvable ones by
-closeness to the request and turns the best into application documents, which the engine then
-decides once more exactly as ``POST /v1/score`` does, reason codes included.
+structures as one ``loan_requests`` table for the engine to decide in a single kernel call
+(``DecisionEngine.decide_loans``), and turns any row back into an application document.
+``alternatives_rank`` ranks the decided rows; ``alternatives_search`` runs the whole search.
 
-What the grid may vary is read from the document's fields as they are today, in one place:
-``plausible_enhancements`` (security the firm can offer), ``amount_levels``, ``tenor_levels``
-and ``product_options``. A variant is *approvable* when the engine approves it and grants it in
-full: the limit is bound by the requested amount and the tenor by the requested tenor, so the
-structure shown is the structure the bank would sign.
+What the grid may vary is read from the document's fields as they are today, here and nowhere
+else: ``plausible_enhancements`` (security the firm can offer), ``amount_levels``,
+``tenor_levels`` and ``product_options``.
 """
 
 from __future__ import annotations
@@ -26,23 +23,14 @@ import numpy as np
 import numpy.typing as npt
 
 from industry_credit.applications.schemas import ApplicationDocument
-from industry_credit.decisions.alternatives_text import Change, changes_between
-from industry_credit.decisions.pipeline import FrameDecisions
-from industry_credit.decisions.types import DecisionEngine, DecisionInput, EngineResult
 from industry_credit.ml.columns import CodeCounts, Coded, ColumnTable
-from industry_credit.rules.result import LIMIT_BINDINGS, OUTCOME_CODES, TENOR_BINDINGS
 from industry_credit.rules.ruleset import Ruleset
-from industry_credit.vocabulary import COLLATERAL, PRODUCT_CODES, PURPOSES, STAGES
+from industry_credit.vocabulary import COLLATERAL, PRODUCT_CODES, PURPOSES
 
 # Standard tenors an RM offers; the grid takes those inside the bounds, plus the bounds.
 TENOR_POINTS = (3, 6, 9, 12, 18, 24, 36, 48, 60, 72, 84, 96, 120, 180, 240, 360)
 MAX_GRID = 20_000  # the most variants one request may ask the engine to decide
 GUARANTEES = ("guarantee_fund", "third_party_guarantee")
-BLOCKING_EFFECTS = ("decline", "refer")
-
-_APPROVE = OUTCOME_CODES.index("approve")
-_LIMIT_REQUESTED = LIMIT_BINDINGS.index("requested")
-_TENOR_REQUESTED = TENOR_BINDINGS.index("requested")
 
 
 class BoundsError(ValueError):
@@ -80,23 +68,6 @@ class Grid:
 
     def __len__(self) -> int:
         return len(self.amount)
-
-
-@dataclass(frozen=True)
-class Alternative:
-    document: ApplicationDocument
-    decision: dict[str, Any]
-    changes: list[Change]
-    added: list[str]
-
-
-@dataclass(frozen=True)
-class Search:
-    original: dict[str, Any]
-    alternatives: list[Alternative]
-    blocking_rules: list[dict[str, str]]
-    grid: Grid
-    approvable: int
 
 
 def plausible_enhancements(document: ApplicationDocument) -> tuple[str, ...]:
@@ -283,147 +254,8 @@ def variant_document(document: ApplicationDocument, grid: Grid, row: int) -> App
     return document.model_copy(update={"request": changed})
 
 
-def _approvable(decided: FrameDecisions, grid: Grid) -> npt.NDArray[np.bool_]:
-    rules = decided.rules
-    granted = (
-        (rules.outcome.codes == _APPROVE)
-        & (rules.limit_binding.codes == _LIMIT_REQUESTED)
-        & (rules.tenor_binding.codes == _TENOR_REQUESTED)
-    )
-    # A product asked for but not ranked first changes nothing: that variant is another's twin.
-    asked = np.array([PRODUCT_CODES.index(p) if p else -1 for p in grid.products])[grid.product]
-    honoured = (grid.product == 0) | (rules.top_product.codes == asked)
-    return np.asarray(granted & honoured)
-
-
-def _popcount(values: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
-    bits = np.zeros_like(values)
-    for k in range(int(values.max(initial=0)).bit_length()):
-        bits += (values >> k) & 1
-    return bits
-
-
-def rank(
-    document: ApplicationDocument, grid: Grid, decided: FrameDecisions, limit: int
-) -> tuple[list[int], int]:
-    """The rows of the ``limit`` nearest approvable variants, and how many were approvable.
-
-    Nearest: the largest amount first, then the tenor closest to the request (the shorter of
-    two equally close), then the fewest added enhancements (the firm's own assets before a
-    guarantee), then the request's own product before another. A variant is left out when one
-    already shown dominates it (``_dominates``): it would only ask the client for more."""
-    request = document.request
-    ok = _approvable(decided, grid)
-    ok &= ~(
-        (grid.amount == float(request.amount))
-        & (grid.tenor == request.tenor_months)
-        & (grid.added == 0)
-        & (grid.product == 0)
-    )
-    rows = np.flatnonzero(ok)
-    order = np.lexsort(
-        (
-            rows,
-            grid.product[rows],
-            grid.added[rows],
-            _popcount(grid.added[rows]),
-            grid.tenor[rows],
-            np.abs(grid.tenor[rows] - request.tenor_months),
-            -grid.amount[rows],
-        )
-    )
-    top = decided.rules.top_product.codes
-    distance = np.abs(grid.tenor - request.tenor_months)
-    chosen: list[int] = []
-    for row in rows[order].tolist():
-        if not any(_dominates(grid, distance, top, shown, row) for shown in chosen):
-            chosen.append(row)
-        if len(chosen) == limit:
-            break
-    return chosen, len(rows)
-
-
-def _dominates(
-    grid: Grid,
-    distance: npt.NDArray[np.int64],
-    top: npt.NDArray[np.int16],
-    shown: int,
-    row: int,
-) -> bool:
-    """``shown`` grants at least the amount of ``row``, at a tenor at least as close to the
-    request, with a subset of its security and the same first product: ``row`` is no
-    alternative to it (a twin, which only asks for a product ranked first anyway, included)."""
-    added, other = int(grid.added[shown]), int(grid.added[row])
-    return bool(
-        grid.amount[shown] >= grid.amount[row]
-        and distance[shown] <= distance[row]
-        and added & other == added
-        and top[shown] == top[row]
-    )
-
-
-def blocking_rules(ruleset: Ruleset, decided: FrameDecisions) -> list[dict[str, str]]:
-    """The decline (else refer) rules that fired on every variant: what no structure fixes."""
-    hits = decided.rules.rule_hits
-    if len(hits) == 0:
-        return []
-    blocking = {r.id for r in ruleset.rules if any(e in r.effects for e in BLOCKING_EFFECTS)}
-    present = np.unique(hits.codes)
-    common: set[str] | None = None
-    for pattern in present.tolist():
-        fired = {h["rule_id"] for h in hits.lists[pattern]} & blocking
-        common = fired if common is None else common & fired
-    # A knock-out empties the offer, so offer-phase referrals (no eligible product) follow it:
-    # name the knock-outs, the cause, and referrals only where nothing is declined.
-    declines = {r.id for r in ruleset.rules if "decline" in r.effects} & (common or set())
-    common = declines or common
-    return [
-        {
-            "rule_id": r.id,
-            "effect": r.effect_text,
-            "seed_ref": r.seed_ref,
-            "description_zh": r.description_zh,
-            "description_en": r.description_en,
-        }
-        for r in ruleset.rules
-        if r.id in (common or set())
-    ]
-
-
-def search(*, engine: DecisionEngine, item: DecisionInput, bounds: Bounds) -> Search:
-    """The original decision, the nearest approvable variants and, when there is none, the
-    rules that block them all."""
-    document, ruleset = item.document, engine.ruleset
-    probe = engine.decide_loans(item, loan_table(document, _one_row(document)))
-    stage = STAGES[int(probe.rules.stage.codes[0])]
-    grid = build_grid(
-        document,
-        ruleset,
-        bounds,
-        stage=stage,
-        debt_capacity=float(probe.rules.debt_capacity[0]),
-    )
-    decided = engine.decide_loans(item, loan_table(document, grid)) if len(grid) else None
-    rows, approvable = rank(document, grid, decided, bounds.max_variants) if decided else ([], 0)
-    variants = [variant_document(document, grid, row) for row in rows]
-    results = engine.decide(
-        [item, *(DecisionInput(v, item.as_of, item.counterparty_risk) for v in variants)]
-    )
-    original = results[0].decision
-    found = [
-        Alternative(
-            document=v,
-            decision=_confirmed(r, v),
-            changes=changes_between(document, v),
-            added=[c for c in v.request.collateral if c not in document.request.collateral],
-        )
-        for v, r in zip(variants, results[1:], strict=True)
-    ]
-    blocked = blocking_rules(ruleset, decided) if decided and not approvable else []
-    return Search(original, found, blocked, grid, approvable)
-
-
-def _one_row(document: ApplicationDocument) -> Grid:
+def request_row(document: ApplicationDocument) -> Grid:
+    """The request itself as a one-row grid."""
     request = document.request
     return Grid(
         amount=np.array([float(request.amount)]),
@@ -435,18 +267,3 @@ def _one_row(document: ApplicationDocument) -> Grid:
         products=(request.requested_product,),
         tenors_by_product=((request.tenor_months,),),
     )
-
-
-def _confirmed(result: EngineResult, variant: ApplicationDocument) -> dict[str, Any]:
-    """The decision of a variant as ``decide`` gives it; it must grant what the grid said."""
-    d = result.decision
-    if not (
-        d["outcome"] == "approve"
-        and d["limit"]["binding"] == "requested"
-        and d["tenor"]["binding"] == "requested"
-    ):
-        raise RuntimeError(
-            f"the grid approved amount {variant.request.amount}, tenor"
-            f" {variant.request.tenor_months} but the engine decided {d['outcome']}"
-        )
-    return d

@@ -1,7 +1,7 @@
 """The case page's deal-structuring panel: the nearest structure the bank would approve, beside
 the engine's decision, and the override form's fields filled from it.
 
-The search is ``decisions.alternatives.search`` on the decision's own input snapshot with the
+The search is ``decisions.alternatives_search.search`` on the decision's own input snapshot with the
 decision's own model and ruleset, so the panel answers for the decision on the page. The page
 must render without it (no engine here, an old version, a document the engine cannot read), so
 any failure leaves the panel out.
@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from industry_credit.decisions import alternatives
+from industry_credit.decisions import alternatives, alternatives_search
 from industry_credit.decisions.types import DecisionInput
 
 log = logging.getLogger(__name__)
@@ -70,7 +70,7 @@ def nearest_structure(app_state: Any, decision: Any, lang: str) -> StructurePane
             model_version=decision.model_version, ruleset_version=decision.ruleset_version
         )
         item = DecisionInput.from_snapshot(decision.input_snapshot)
-        found = alternatives.search(engine=engine, item=item, bounds=PANEL_BOUNDS)
+        found = alternatives_search.search(engine=engine, item=item, bounds=PANEL_BOUNDS)
     except Exception as exc:
         log.warning("deal structuring unavailable for decision %s: %s", decision.id, exc)
         return None
