@@ -16,12 +16,14 @@ from tests.integration import test_batch_support as support
 from tests.integration.test_batch_support import AS_OF, CHUNK, BatchEnv, results, run, sql
 
 batch_env = support.batch_env  # the session fixture, shared by the batch test modules
+# Above the night's must-review firms, so that some cases are chosen by expected loss.
+CAPACITY = 50
 
 
 @pytest.fixture(scope="module")
 def done(batch_env: BatchEnv) -> tuple[str, Any]:
     url = batch_env.database()
-    return url, run(url)
+    return url, run(url, review_capacity=CAPACITY)
 
 
 def test_rescores_every_eligible_enterprise_once(done: tuple[str, Any]) -> None:
@@ -39,16 +41,31 @@ def test_rescores_every_eligible_enterprise_once(done: tuple[str, Any]) -> None:
     assert chunks == run_row[0][1] >= -(-outcome.enterprises // CHUNK)
 
 
-def test_flagged_enterprises_become_one_review_case_each(done: tuple[str, Any]) -> None:
+def test_a_night_queues_must_review_firms_and_the_largest_expected_losses(
+    done: tuple[str, Any],
+) -> None:
     url, outcome = done
-    flagged = {r[0] for r in results(url) if set(r[5]) & REVIEW_FLAGS}
+    queue = sql(url, "SELECT report->'queue' FROM batch_runs")[0][0]
+    must_flags = set(queue["policy"]["must_review_flags"])
+    flagged = {r[0]: set(r[5]) for r in results(url) if set(r[5]) & (REVIEW_FLAGS | must_flags)}
+    must = {e for e, f in flagged.items() if f & must_flags}
     cases = sql(
         url,
-        "SELECT enterprise_id, source, status, batch_run_id::text, flags FROM review_cases",
+        "SELECT enterprise_id, source, status, batch_run_id::text, expected_loss, signal_state"
+        " FROM review_cases",
     )
-    assert {c[0] for c in cases} == flagged
-    assert len(cases) == len(flagged) == outcome.review_cases
-    assert all(c[1] == "batch_flag" and c[2] == "open" and c[3] == outcome.run_id for c in cases)
+    queued = {c[0]: c[4] for c in cases}
+    assert len(cases) == len(queued) == outcome.review_cases == queue["opened"] > 0
+    assert all(c[1:4] == ("batch_flag", "open", outcome.run_id) for c in cases)
+    assert all(c[5] == "new" and c[4] > 0 for c in cases)
+    assert must <= set(queued) <= set(flagged)
+    chosen = set(queued) - must
+    assert len(chosen) == queue["opened_within_capacity"] == CAPACITY - len(must) > 0
+    assert queue["opened_must_review"] == len(must)
+    assert queue["deferred"]["count"] == len(flagged) - len(queued) > 0
+    # Chosen by expected loss: no deferred firm carries more than the smallest chosen case.
+    deferred_max = max(d["expected_loss"] for d in queue["deferred"]["top"])
+    assert min(queued[e] for e in chosen) >= deferred_max
 
 
 def test_report_is_stored_with_its_sections(done: tuple[str, Any]) -> None:

@@ -28,6 +28,7 @@ from industry_credit.review.schemas import (
     OverrideReport,
     QuestionIn,
     QueuePage,
+    SignalOut,
 )
 from industry_credit.review.service import ReviewPolicy
 
@@ -41,7 +42,7 @@ Officer = Annotated[User, Depends(require_roles("risk_officer", "admin"))]
 Submitter = Annotated[User, Depends(require_roles("rm"))]
 CaseStatus = Literal["open", "awaiting_second", "info_requested", "closed"]
 CaseSource = Literal["refer", "qc_sample", "batch_flag", "info_answered"]
-SortKey = Literal["age", "amount", "pd", "grade", "enterprise"]
+SortKey = Literal["priority", "age", "amount", "pd", "grade", "enterprise", "expected_loss"]
 
 FOUR_EYES_RESPONSES: dict[int | str, dict[str, str]] = {
     403: {"description": "role not allowed, or a four-eyes rule refuses this officer"},
@@ -62,13 +63,31 @@ def load_case_out(
     case = session.get(ReviewCase, case_id)
     assert case is not None  # queue_item found it
     file = repository.case_file(session=session, case=case)
-    return case_out(
+    out = case_out(
         item,
         file,
         now=now or datetime.now(UTC),
         policy=policy,
         question=questions.pending_question(session=session, case_id=case_id),
     )
+    signals = repository.case_signals(session=session, case_id=case_id)
+    out.signals = [
+        SignalOut(
+            as_of=x.as_of,
+            run_id=str(x.run_id),
+            state=x.state,
+            flags=list(x.flags or []),
+            pd=x.pd,
+            grade=x.grade,
+            exposure=x.exposure,
+            lgd=x.lgd,
+            expected_loss=x.expected_loss,
+            severity=x.severity,
+            changes=list(x.changes or []),
+        )
+        for x in signals
+    ]
+    return out
 
 
 def committed_case_out(*, session: Session, case_id: int, policy: ReviewPolicy) -> CaseOut:
@@ -140,13 +159,14 @@ def queue(
     awaiting_my_second: Annotated[
         bool, Query(description="Only proposals the caller has not yet agreed to.")
     ] = False,
-    sort: SortKey = "age",
+    sort: SortKey = "priority",
     order: Literal["asc", "desc"] = "asc",
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> QueuePage:
     """Cases waiting for a risk officer: referrals, the QC sample of approvals, batch flags and
-    answered questions. Default: open and awaiting a second officer, oldest first."""
+    answered questions. Default: open and awaiting a second officer, by priority (SLA breach,
+    worsened tonight, expected loss, severity, age); each item says why in ``priority``."""
     policy = policy_of(request)
     filters = repository.QueueFilter(
         statuses=tuple(status) if status else OPEN_STATUSES,

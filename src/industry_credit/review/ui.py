@@ -202,7 +202,7 @@ def queue_params(request: Request) -> dict[str, Any]:
         "q": "".join(ch for ch in (q.get("q") or "") if ch.isprintable()).strip()[:60],
         "band": pick("band", tuple(GRADE_BANDS)),
         "mine_second": q.get("mine") == "second",
-        "sort": q.get("sort") if q.get("sort") in SORTS else "age",
+        "sort": q.get("sort") if q.get("sort") in SORTS else "priority",
         "order": "desc" if q.get("order") == "desc" else "asc",
         "offset": offset,
     }
