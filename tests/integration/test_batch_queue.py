@@ -141,6 +141,24 @@ def test_each_night_opens_within_capacity_plus_must_review(nights: dict[str, Any
             r=outcome.run_id,
         )[0][0]
         assert flagged_new == len(new)
+    # Nights two and three open only firms newly flagged (or that a person must see).
+    queue_flags = ("early_warning", "downgrade_2_notches", "contagion")
+    must = ("pd_above_cutoff", "green_compliance_violation")
+    for earlier, later in zip(nights["runs"], nights["runs"][1:], strict=False):
+        rows = sql(
+            url,
+            "SELECT s.flags, p.flags FROM review_case_signals s"
+            " JOIN review_cases c ON c.id = s.case_id"
+            " LEFT JOIN rescore_results p ON p.enterprise_id = c.enterprise_id"
+            "  AND p.run_id = CAST(:prev AS uuid)"
+            " WHERE s.run_id = CAST(:r AS uuid) AND s.state = 'new'",
+            r=later.run_id,
+            prev=earlier.run_id,
+        )
+        for now, before in rows:
+            assert set(now) & set(must) or (set(now) & set(queue_flags)) - set(before or [])
+        deferred = queue_report(url, later.run_id)["deferred"]
+        assert deferred["carried_from_earlier_nights"] > 0
     # Night one opened many; nights two and three only firms not already in the queue.
     first, second, _third = (queue_report(url, o.run_id) for o in nights["runs"])
     assert first["opened"] > second["opened"] >= 0

@@ -5,9 +5,11 @@
   against its last signal or its expected loss rose by ``worsened_el_ratio``, else 'unchanged'.
 * An open case whose firm carries none of the queue's flags tonight is marked 'cleared'; an
   officer closes it.
-* A flagged firm without an open case is a candidate for a new case. Must-review firms
-  (``must_review_flags``) are all queued; the others fill what the night's capacity leaves,
-  largest expected loss first. The rest are deferred: counted and listed in the run report.
+* A flagged firm without an open case is a candidate for a new case when it is newly flagged
+  (a queue flag it did not carry in the previous run). Must-review firms (``must_review_flags``)
+  are all queued; the others fill what the night's capacity leaves, largest expected loss first.
+  The rest are deferred, and so are firms flagged again with nothing new: counted and listed
+  in the run report (and on the panorama), not queued.
 
 The database holds one open batch case per firm (a partial unique index); new cases are inserted
 with ``ON CONFLICT DO NOTHING`` and a firm whose case another transaction opened meanwhile gets
@@ -37,9 +39,11 @@ SELECT r.enterprise_id, r.pd, r.grade, r.flags, e.uscc, e.name,
        e.exposure::float8 AS exposure, a.amount::float8 AS app_amount, a.collateral,
        a.requested_product, c.id AS case_id, c.flags AS case_flags,
        c.expected_loss AS case_el, s.flags AS last_flags, s.grade AS last_grade,
-       s.expected_loss AS last_el
+       s.expected_loss AS last_el, p.flags AS previous_flags
 FROM rescore_results r
 JOIN enterprises e ON e.id = r.enterprise_id
+LEFT JOIN rescore_results p
+    ON p.run_id = CAST(:previous AS uuid) AND p.enterprise_id = r.enterprise_id
 LEFT JOIN LATERAL (
     SELECT la.amount, la.collateral, la.requested_product FROM loan_applications la
     WHERE la.enterprise_id = r.enterprise_id AND la.created_at < :cutoff
@@ -112,6 +116,7 @@ class Enqueued:
     unchanged: int = 0
     cleared: int = 0
     deferred: int = 0
+    carried: int = 0  # of the deferred: flagged on an earlier night too, nothing new tonight
     deferred_expected_loss: float = 0.0
     deferred_top: list[dict[str, Any]] = field(default_factory=list)
 
@@ -130,6 +135,7 @@ class Enqueued:
             "cleared": self.cleared,
             "deferred": {
                 "count": self.deferred,
+                "carried_from_earlier_nights": self.carried,
                 "expected_loss": round(self.deferred_expected_loss, 2),
                 "top": self.deferred_top,
             },
@@ -193,12 +199,19 @@ def enqueue(
     portfolio: int,
     policy: QueuePolicy,
     capacity: int | None,
+    previous_run_id: str | None = None,
 ) -> Enqueued:
     """Apply tonight's signals to the queue in the caller's transaction."""
     queue_flags = frozenset(REVIEW_FLAGS) | frozenset(policy.must_review_flags)
     rows = conn.execute(
         text(_CANDIDATES),
-        {"run": run_id, "as_of": as_of, "cutoff": cutoff, "flags": sorted(queue_flags)},
+        {
+            "run": run_id,
+            "as_of": as_of,
+            "cutoff": cutoff,
+            "flags": sorted(queue_flags),
+            "previous": previous_run_id,
+        },
     ).mappings()
     frame = pd.DataFrame([dict(r) for r in rows])
     out = Enqueued(capacity=capacity_for(portfolio, capacity), portfolio=portfolio)
@@ -206,14 +219,28 @@ def enqueue(
         return out
     frame = _signals(frame, policy, queue_flags)
     flagged = frame[frame["queued_flags"].map(bool)]
-    out.candidates = int(flagged["case_id"].isna().sum())
-    new = flagged[flagged["case_id"].isna()].sort_values(
+    unqueued = flagged[flagged["case_id"].isna()]
+    # Only a new flag since the previous run makes a firm a candidate again: a firm deferred on
+    # an earlier night with the same flags stays deferred (listed, not queued).
+    fresh = [
+        not isinstance(p, list) or bool(set(q) - set(p))
+        for q, p in zip(unqueued["queued_flags"], unqueued["previous_flags"], strict=True)
+    ]
+    is_fresh = np.asarray(fresh, dtype=bool)
+    must_now = unqueued["must"].to_numpy(bool)
+    carried = unqueued[~is_fresh & ~must_now]
+    unqueued = unqueued[is_fresh | must_now]
+    out.candidates = len(unqueued)
+    out.carried = len(carried)
+    new = unqueued.sort_values(
         ["must", "el", "severity", "enterprise_id"], ascending=[False, False, False, True]
     )
     must = new[new["must"]]
     room = max(0, out.capacity - len(must))
     chosen = pd.concat([must, new[~new["must"]].head(room)])
-    deferred = new[~new["must"]].iloc[room:]
+    deferred = pd.concat([new[~new["must"]].iloc[room:], carried]).sort_values(
+        ["el", "enterprise_id"], ascending=[False, True]
+    )
     opened = _open(conn, chosen, run_id)
     out.opened = len(opened)
     out.opened_must_review = int(chosen.loc[chosen["enterprise_id"].isin(opened), "must"].sum())

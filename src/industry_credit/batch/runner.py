@@ -282,6 +282,7 @@ def _after_standalone(
             portfolio=plan.total,
             policy=policy,
             capacity=options.review_capacity,
+            previous_run_id=plan.previous_run_id,
         )
         cases = queued.opened
         sections = halves[0].result() | halves[1].result()
