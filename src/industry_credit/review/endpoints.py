@@ -16,7 +16,14 @@ from sqlalchemy.orm import Session
 from industry_credit.api.deps import DbSession, require_roles
 from industry_credit.applications.schemas import District, Sector, Stage
 from industry_credit.db.models import ReviewCase, User
-from industry_credit.review import override_terms, panorama, questions, repository, service
+from industry_credit.review import (
+    digest,
+    override_terms,
+    panorama,
+    questions,
+    repository,
+    service,
+)
 from industry_credit.review.codes import OPEN_STATUSES
 from industry_credit.review.presenters import case_out, summary_out
 from industry_credit.review.reports import current_month, override_report
@@ -120,6 +127,17 @@ def panorama_report(
     the contagion paths through them."""
     del user
     return panorama.as_json(panorama.build(session=session, grade=grade))
+
+
+@router.get("/digest")
+def morning_digest(request: Request, session: DbSession, user: Officer) -> dict[str, Any]:
+    """The morning digest: cases the latest nightly run opened (``new``), that worsened
+    (with the changes), whose signals cleared (for an officer to close), the open cases at or
+    past three quarters of the SLA (``sla_at_risk``) and the firms deferred by capacity."""
+    del user
+    return digest.build(
+        session=session, now=datetime.now(UTC), sla_hours=policy_of(request).sla_hours
+    )
 
 
 @router.get("/questions")
