@@ -346,3 +346,50 @@ def test_the_migration_merges_duplicate_open_cases(batch_env: BatchEnv) -> None:
         url, "SELECT case_id, state FROM review_case_signals WHERE case_id = :c", c=case_id
     )
     assert signals == [(case_id, "new")]
+
+
+def test_the_morning_digest_lists_the_latest_night_for_officers_only(
+    nights: dict[str, Any],
+) -> None:
+    url = nights["url"]
+    last = nights["runs"][-1]
+    engine = create_engine(url)
+    try:
+        with Session(engine) as s, s.begin():
+            f.user(s, "officer_dai", "risk_officer")
+            f.user(s, "rm_dai", "rm")
+    finally:
+        engine.dispose()
+    with TestClient(f.review_app(url)) as client:
+        officer = f.bearer(client.app, "officer_dai", "risk_officer")  # type: ignore[arg-type]
+        rm = f.bearer(client.app, "rm_dai", "rm")  # type: ignore[arg-type]
+        assert client.get("/v1/reviews/digest").status_code == 401
+        assert client.get("/v1/reviews/digest", headers=rm).status_code == 403
+        got = client.get("/v1/reviews/digest", headers=officer)
+        assert got.status_code == 200, got.text
+        body = got.json()
+    assert body["run"]["run_id"] == last.run_id
+    for key, state in (("new", "new"), ("worsened", "worsened"), ("cleared", "cleared")):
+        expected = sql(
+            url,
+            f"SELECT count(*) FROM review_cases WHERE {OPEN_BATCH} AND signal_state = :s"
+            + ("" if state == "cleared" else " AND batch_run_id = CAST(:r AS uuid)"),
+            s=state,
+            r=last.run_id,
+        )[0][0]
+        assert body[key]["count"] == expected
+    assert body["cleared"]["count"] >= 1
+    assert nights["calm"] in {i["enterprise"]["id"] for i in body["cleared"]["items"]}
+    assert body["deferred"]["count"] == queue_report(url, last.run_id)["deferred"]["count"]
+    assert body["sla_at_risk"]["count"] == 0  # every case is younger than 54 hours
+    with TestClient(f.review_app(url, env="demo"), follow_redirects=False) as web:
+        page = web.get("/ui/digest")
+        assert page.status_code == 303
+        assert page.headers["location"] == "/ui/login?next=/ui/digest"
+        assert f.ui_sign_in(web, username="officer_dai", next="/ui/digest").status_code == 303
+        page = web.get("/ui/digest")
+        assert page.status_code == 200
+        assert '<meta charset="utf-8">' in page.text
+        for key in ("new", "worsened", "cleared", "sla_at_risk"):
+            assert f'id="digest-{key}" data-count="{body[key]["count"]}"' in page.text
+        assert f'href="/ui/cases/{body["cleared"]["items"][0]["case_id"]}"' in page.text
