@@ -40,6 +40,8 @@ SELECT o.keeper, o.batch_run_id, b.as_of, o.flags, r.pd, r.grade,
 FROM open_batch o
 JOIN batch_runs b ON b.id = o.batch_run_id
 LEFT JOIN rescore_results r ON r.run_id = o.batch_run_id AND r.enterprise_id = o.enterprise_id
+-- The keeper's own signal first: of two cases from one run, the keeper's row stays.
+ORDER BY o.keeper, o.id
 ON CONFLICT (case_id, run_id) DO NOTHING
 """
 

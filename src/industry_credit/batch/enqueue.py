@@ -7,7 +7,8 @@
   officer closes it.
 * A flagged firm without an open case is a candidate for a new case when it is newly flagged
   (a queue flag it did not carry in the previous run). Must-review firms (``must_review_flags``)
-  are all queued; the others fill what the night's capacity leaves, largest expected loss first.
+  are all queued, beyond the capacity; of the others the night opens at most ``capacity``,
+  largest expected loss first.
   The rest are deferred, and so are firms flagged again with nothing new: counted and listed
   in the run report (and on the panorama), not queued.
 
@@ -236,7 +237,8 @@ def enqueue(
         ["must", "el", "severity", "enterprise_id"], ascending=[False, False, False, True]
     )
     must = new[new["must"]]
-    room = max(0, out.capacity - len(must))
+    # Capacity bounds the cases chosen by expected loss; must-review firms come on top of it.
+    room = out.capacity
     chosen = pd.concat([must, new[~new["must"]].head(room)])
     deferred = pd.concat([new[~new["must"]].iloc[room:], carried]).sort_values(
         ["el", "enterprise_id"], ascending=[False, True]
