@@ -223,3 +223,39 @@ def test_partitioning_migration_keeps_every_result(batch_env: BatchEnv) -> None:
     forced = run(url, force=True)  # a rerun replaces the migrated partition
     assert forced.status == "succeeded"
     assert results(url) == before
+
+
+def test_report_measures_the_early_warnings_against_known_outcomes(
+    done: tuple[str, Any],
+) -> None:
+    url, _ = done
+    report, html = sql(url, "SELECT report, report_html FROM batch_runs")[0]
+    quality = report["warning_quality"]
+    truth = sql(
+        url,
+        "SELECT r.flags, e.defaulted_12m FROM rescore_results r"
+        " JOIN enterprises e ON e.id = r.enterprise_id WHERE e.defaulted_12m IS NOT NULL",
+    )
+    defaults = sum(1 for _, d in truth if d)
+    assert quality["outcomes_known"] == len(truth) > 0
+    assert quality["defaults"] == defaults > 0
+    early = [d for fl, d in truth if "early_warning" in fl]
+    got = quality["per_flag"]["early_warning"]
+    assert got["flagged"] == len(early)
+    assert got["precision"] == pytest.approx(sum(early) / len(early), abs=1e-6)
+    assert got["recall"] == pytest.approx(sum(early) / defaults, abs=1e-6)
+    assert got["lift"] == pytest.approx(got["precision"] / (defaults / len(truth)), abs=1e-3)
+    deciles = quality["queue_deciles"]
+    assert sum(d["cases"] for d in deciles) == quality["queue"]["flagged"]
+    assert deciles[-1]["cumulative_recall"] == quality["queue"]["recall"]
+    # The oracle: as many firms as the queue holds, ranked by the true PD.
+    ranked = sql(
+        url,
+        "SELECT e.defaulted_12m FROM rescore_results r JOIN enterprises e ON e.id = r.enterprise_id"
+        " WHERE e.defaulted_12m IS NOT NULL ORDER BY e.true_pd DESC NULLS LAST, r.enterprise_id",
+    )
+    k = quality["queue"]["flagged"]
+    oracle = sum(1 for (d,) in ranked[:k] if d) / defaults
+    assert quality["queue"]["oracle_recall"] == pytest.approx(oracle, abs=1e-6)
+    for heading in ("Early warnings measured against 12-month outcomes", "Review queue tonight"):
+        assert heading in html
