@@ -33,7 +33,7 @@ def nightly(batch_env: BatchEnv) -> Iterator[dict[str, Any]]:
     if not CHROMIUM.exists():
         pytest.skip("apt-get install chromium fonts-noto-cjk")
     url = batch_env.database()
-    first = run(url, as_of=NIGHTS[0], review_capacity=45)
+    first = run(url, as_of=NIGHTS[0], review_capacity=5)
     # The open case with the smallest expected loss and no early warning gets one.
     case_id, firm = sql(
         url,
@@ -61,7 +61,7 @@ def nightly(batch_env: BatchEnv) -> Iterator[dict[str, Any]]:
         e=calm,
         r=first.run_id,
     )
-    run(url, as_of=NIGHTS[1], review_capacity=45)
+    run(url, as_of=NIGHTS[1], review_capacity=5)
     engine = create_engine(url)
     with Session(engine) as s, s.begin():
         f.user(s, "officer_night", "risk_officer")
@@ -135,3 +135,20 @@ def test_morning_digest(nightly: dict[str, Any], page: Any) -> None:
     assert int(page.locator("#digest-cleared").get_attribute("data-count")) == cleared >= 1
     assert page.locator("#digest-new").get_attribute("data-count") is not None
     shoot(page, "digest")
+
+
+def test_panorama_lists_the_firms_deferred_by_capacity(nightly: dict[str, Any], page: Any) -> None:
+    login(page, nightly["base"], "officer_night")
+    page.wait_for_selector("#queue-table")
+    page.goto(f"{nightly['base']}/ui/panorama")
+    section = page.locator("#deferred")
+    section.wait_for()
+    deferred = sql(
+        nightly["url"],
+        "SELECT report->'queue'->'deferred' FROM batch_runs ORDER BY as_of DESC LIMIT 1",
+    )[0][0]
+    assert int(section.get_attribute("data-count")) == deferred["count"] > 0
+    shown = section.locator("tbody tr").evaluate_all(
+        "els => els.map(e => Number(e.dataset.enterpriseId))"
+    )
+    assert shown == [r["enterprise_id"] for r in deferred["top"][: len(shown)]]
