@@ -169,6 +169,14 @@ def _measure(url: str, size: int) -> list[dict[str, Any]]:
             share=top["share"],
         ),
         figure(
+            "queue_recall_top2pct_by_pd",
+            float(quality["queue_top_2pct_by_pd"]["recall"] or 0.0),
+            "recall",
+            "oracle by true_pd at the same share",
+            float(quality["queue_top_2pct_by_pd"]["oracle_recall"] or 0.0),
+            share=quality["queue_top_2pct_by_pd"]["share"],
+        ),
+        figure(
             "queue_top_decile_precision",
             float(deciles[0]["precision"]) if deciles else 0.0,
             "default rate",

@@ -201,7 +201,9 @@ def _queue_sections(report: dict[str, Any]) -> list[str]:
                         ("open queue", "queue"),
                         ("opened tonight", "new_tonight"),
                         ("queue top 2% by expected loss", "queue_top_2pct"),
+                        ("queue top 2% by PD", "queue_top_2pct_by_pd"),
                     )
+                    if w.get(key)
                 ],
             ),
             "<h3>Queue by priority decile (expected loss, largest first)</h3>",

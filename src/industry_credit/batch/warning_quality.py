@@ -24,7 +24,8 @@ DECILES = 10
 _ROWS = """
 SELECT r.enterprise_id, r.flags, e.true_pd, e.defaulted_12m,
        c.id IS NOT NULL AS queued, c.expected_loss,
-       COALESCE(c.signal_state = 'new' AND c.batch_run_id = r.run_id, false) AS new_tonight
+       COALESCE(c.signal_state = 'new' AND c.batch_run_id = r.run_id, false) AS new_tonight,
+       r.pd
 FROM rescore_results r
 JOIN enterprises e ON e.id = r.enterprise_id
 LEFT JOIN review_cases c
@@ -97,6 +98,7 @@ def quality(
     new_tonight: npt.NDArray[np.bool_],
     el: npt.NDArray[np.float64],
     review_flags: Sequence[str],
+    model_pd: npt.NDArray[np.float64] | None = None,
 ) -> dict[str, Any]:
     n = len(y)
     if n == 0:
@@ -120,10 +122,15 @@ def quality(
             else round(got["recall"] / oracle, 3),
         }
 
-    k2 = math.floor(QUEUE_SHARE * n)
-    queue_el = np.where(queued, np.nan_to_num(el, nan=0.0), -1.0)
-    top2 = np.zeros(n, dtype=bool)
-    top2[np.argsort(-queue_el, kind="stable")[: min(k2, int(queued.sum()))]] = True
+    k2 = min(math.floor(QUEUE_SHARE * n), int(queued.sum()))
+
+    def top_of_queue(score: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
+        ranked = np.where(queued, np.nan_to_num(score, nan=0.0), -1.0)
+        hit = np.zeros(n, dtype=bool)
+        hit[np.argsort(-ranked, kind="stable")[:k2]] = True
+        return hit
+
+    top2 = top_of_queue(el)
     qd = deciles(np.nan_to_num(el[queued], nan=0.0), y[queued], defaults, base)
     return {
         "outcomes_known": n,
@@ -134,6 +141,11 @@ def quality(
         "queue": at_share(queued),
         "new_tonight": at_share(new_tonight),
         f"queue_top_{int(QUEUE_SHARE * 100)}pct": at_share(top2),
+        # The same slice ranked by the model's PD instead: what a count-of-defaults ordering
+        # would catch (expected loss weighs each firm by its exposure as well).
+        f"queue_top_{int(QUEUE_SHARE * 100)}pct_by_pd": None
+        if model_pd is None
+        else at_share(top_of_queue(model_pd)),
         "queue_deciles": qd,
         "top_decile_lift": qd[0]["lift"] if qd else None,
     }
@@ -154,4 +166,5 @@ def measure(
         np.array([bool(r[6]) for r in rows], dtype=bool),
         np.array([np.nan if r[5] is None else float(r[5]) for r in rows], dtype=np.float64),
         review_flags,
+        np.array([float(r[7]) for r in rows], dtype=np.float64),
     )
