@@ -152,3 +152,18 @@ def test_panorama_lists_the_firms_deferred_by_capacity(nightly: dict[str, Any], 
         "els => els.map(e => Number(e.dataset.enterpriseId))"
     )
     assert shown == [r["enterprise_id"] for r in deferred["top"][: len(shown)]]
+
+
+def test_run_report_page_shows_the_queue_and_the_warnings_quality(
+    nightly: dict[str, Any], page: Any
+) -> None:
+    login(page, nightly["base"], "officer_night")
+    page.wait_for_selector("#queue-table")
+    page.goto(f"{nightly['base']}/ui/batch/report")
+    page.wait_for_selector("#batch-quality")
+    report = sql(nightly["url"], "SELECT report FROM batch_runs ORDER BY as_of DESC LIMIT 1")[0][0]
+    assert page.locator("#bq-opened").inner_text() == str(report["queue"]["opened"])
+    early = page.locator("#batch-quality tr[data-flag='early_warning'] td")
+    flagged = report["warning_quality"]["per_flag"]["early_warning"]["flagged"]
+    assert early.nth(1).inner_text() == str(flagged)
+    shoot(page, "batch-report-quality")
