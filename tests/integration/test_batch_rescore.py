@@ -17,7 +17,7 @@ from tests.integration.test_batch_support import AS_OF, CHUNK, BatchEnv, results
 
 batch_env = support.batch_env  # the session fixture, shared by the batch test modules
 # Fewer than the night's flagged firms without a must-review flag: some are deferred.
-CAPACITY = 50
+CAPACITY = 20
 
 
 @pytest.fixture(scope="module")
