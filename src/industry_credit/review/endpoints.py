@@ -124,9 +124,14 @@ def panorama_report(
 ) -> dict[str, Any]:
     """The industry-chain panorama as figures: exposure and average PD by district × sector ×
     grade, concentration on core enterprises, clusters of connected firms with rising risk and
-    the contagion paths through them."""
+    the contagion paths through them, and the firms the latest night deferred by capacity."""
     del user
-    return panorama.as_json(panorama.build(session=session, grade=grade))
+    out = panorama.as_json(panorama.build(session=session, grade=grade))
+    # The flagged firms the latest night deferred by capacity, as its report lists them.
+    run = repository.latest_batch_run(session=session)
+    report: dict[str, Any] = dict(run.report or {}) if run is not None else {}
+    out["deferred"] = report.get("queue", {}).get("deferred")
+    return out
 
 
 @router.get("/digest")
