@@ -73,6 +73,9 @@ class Settings(BaseSettings):
     audit_checkpoint_every: int = Field(default=1000, ge=1)
 
     review_sla_hours: int = 72
+    # How many new batch review cases one night may open (batch/enqueue.py); unset: 2% of the
+    # night's portfolio. Must-review firms are queued beyond it.
+    nightly_review_capacity: int | None = Field(default=None, ge=0)
     four_eyes_threshold_cny: int = 50_000_000
     qc_sample_rate: float = 0.05
 

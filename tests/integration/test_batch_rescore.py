@@ -16,12 +16,14 @@ from tests.integration import test_batch_support as support
 from tests.integration.test_batch_support import AS_OF, CHUNK, BatchEnv, results, run, sql
 
 batch_env = support.batch_env  # the session fixture, shared by the batch test modules
+# Fewer than the night's flagged firms without a must-review flag: some are deferred.
+CAPACITY = 20
 
 
 @pytest.fixture(scope="module")
 def done(batch_env: BatchEnv) -> tuple[str, Any]:
     url = batch_env.database()
-    return url, run(url)
+    return url, run(url, review_capacity=CAPACITY)
 
 
 def test_rescores_every_eligible_enterprise_once(done: tuple[str, Any]) -> None:
@@ -39,16 +41,31 @@ def test_rescores_every_eligible_enterprise_once(done: tuple[str, Any]) -> None:
     assert chunks == run_row[0][1] >= -(-outcome.enterprises // CHUNK)
 
 
-def test_flagged_enterprises_become_one_review_case_each(done: tuple[str, Any]) -> None:
+def test_a_night_queues_must_review_firms_and_the_largest_expected_losses(
+    done: tuple[str, Any],
+) -> None:
     url, outcome = done
-    flagged = {r[0] for r in results(url) if set(r[5]) & REVIEW_FLAGS}
+    queue = sql(url, "SELECT report->'queue' FROM batch_runs")[0][0]
+    must_flags = set(queue["policy"]["must_review_flags"])
+    flagged = {r[0]: set(r[5]) for r in results(url) if set(r[5]) & (REVIEW_FLAGS | must_flags)}
+    must = {e for e, f in flagged.items() if f & must_flags}
     cases = sql(
         url,
-        "SELECT enterprise_id, source, status, batch_run_id::text, flags FROM review_cases",
+        "SELECT enterprise_id, source, status, batch_run_id::text, expected_loss, signal_state"
+        " FROM review_cases",
     )
-    assert {c[0] for c in cases} == flagged
-    assert len(cases) == len(flagged) == outcome.review_cases
-    assert all(c[1] == "batch_flag" and c[2] == "open" and c[3] == outcome.run_id for c in cases)
+    queued = {c[0]: c[4] for c in cases}
+    assert len(cases) == len(queued) == outcome.review_cases == queue["opened"] > 0
+    assert all(c[1:4] == ("batch_flag", "open", outcome.run_id) for c in cases)
+    assert all(c[5] == "new" and c[4] > 0 for c in cases)
+    assert must <= set(queued) <= set(flagged)
+    chosen = set(queued) - must
+    assert len(chosen) == queue["opened_within_capacity"] == CAPACITY
+    assert queue["opened_must_review"] == len(must)
+    assert queue["deferred"]["count"] == len(flagged) - len(queued) > 0
+    # Chosen by expected loss: no deferred firm carries more than the smallest chosen case.
+    deferred_max = max(d["expected_loss"] for d in queue["deferred"]["top"])
+    assert min(queued[e] for e in chosen) >= deferred_max
 
 
 def test_report_is_stored_with_its_sections(done: tuple[str, Any]) -> None:
@@ -206,3 +223,39 @@ def test_partitioning_migration_keeps_every_result(batch_env: BatchEnv) -> None:
     forced = run(url, force=True)  # a rerun replaces the migrated partition
     assert forced.status == "succeeded"
     assert results(url) == before
+
+
+def test_report_measures_the_early_warnings_against_known_outcomes(
+    done: tuple[str, Any],
+) -> None:
+    url, _ = done
+    report, html = sql(url, "SELECT report, report_html FROM batch_runs")[0]
+    quality = report["warning_quality"]
+    truth = sql(
+        url,
+        "SELECT r.flags, e.defaulted_12m FROM rescore_results r"
+        " JOIN enterprises e ON e.id = r.enterprise_id WHERE e.defaulted_12m IS NOT NULL",
+    )
+    defaults = sum(1 for _, d in truth if d)
+    assert quality["outcomes_known"] == len(truth) > 0
+    assert quality["defaults"] == defaults > 0
+    early = [d for fl, d in truth if "early_warning" in fl]
+    got = quality["per_flag"]["early_warning"]
+    assert got["flagged"] == len(early)
+    assert got["precision"] == pytest.approx(sum(early) / len(early), abs=1e-6)
+    assert got["recall"] == pytest.approx(sum(early) / defaults, abs=1e-6)
+    assert got["lift"] == pytest.approx(got["precision"] / (defaults / len(truth)), abs=1e-3)
+    deciles = quality["queue_deciles"]
+    assert sum(d["cases"] for d in deciles) == quality["queue"]["flagged"]
+    assert deciles[-1]["cumulative_recall"] == quality["queue"]["recall"]
+    # The oracle: as many firms as the queue holds, ranked by the true PD.
+    ranked = sql(
+        url,
+        "SELECT e.defaulted_12m FROM rescore_results r JOIN enterprises e ON e.id = r.enterprise_id"
+        " WHERE e.defaulted_12m IS NOT NULL ORDER BY e.true_pd DESC NULLS LAST, r.enterprise_id",
+    )
+    k = quality["queue"]["flagged"]
+    oracle = sum(1 for (d,) in ranked[:k] if d) / defaults
+    assert quality["queue"]["oracle_recall"] == pytest.approx(oracle, abs=1e-6)
+    for heading in ("Early warnings measured against 12-month outcomes", "Review queue tonight"):
+        assert heading in html

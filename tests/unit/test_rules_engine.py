@@ -69,8 +69,8 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
         {"sector": "robot", "break_even_coverage": 0.8},
         {"sector": "industrial_terminal", "break_even_coverage": 0.8},
     ),
-    "REF-CIRCUIT-DOWNTIME": ({"downtime_jump": 0.15}, {"downtime_jump": 0.10}),
-    "REF-CIRCUIT-CANCELLATION": ({"cancellation_jump": 0.10}, {"cancellation_jump": -0.2}),
+    "REF-CIRCUIT-DOWNTIME": ({"downtime_jump": 0.25}, {"downtime_jump": 0.20}),
+    "REF-CIRCUIT-CANCELLATION": ({"cancellation_jump": 0.15}, {"cancellation_jump": 0.12}),
     "REF-TECH-ROUTE": (
         {"sector": "edge_ai_chip", "tech_route": "other"},
         {"sector": "edge_ai_chip", "tech_route": "risc_v"},
@@ -174,7 +174,7 @@ def test_decline_carries_no_products_and_no_limit(overrides: dict[str, Any]) -> 
         ({"counterparty_distress_share": 0.5}, "counterparty_contagion"),
         ({"profit_net_of_subsidies": -1.0}, "policy_dependency"),
         ({"sector": "ai_pc", "break_even_coverage": 0.5}, "break_even_not_covered"),
-        ({"downtime_jump": 0.2}, "circuit_breaker_downtime"),
+        ({"downtime_jump": 0.3}, "circuit_breaker_downtime"),
         ({"cancellation_jump": 0.2}, "circuit_breaker_cancellation"),
         ({"pd": 0.06}, "pd_grey_zone"),
         ({"declared_stage": "mature"}, "stage_disagreement"),
@@ -188,7 +188,7 @@ def test_refer_flags(overrides: dict[str, Any], flag: str) -> None:
 
 
 def test_circuit_breaker_pauses_disbursement() -> None:
-    assert any("暂停新增放款" in c for c in decide(downtime_jump=0.2)["conditions"])
+    assert any("暂停新增放款" in c for c in decide(downtime_jump=0.3)["conditions"])
 
 
 def test_declared_stage_is_used_and_disagreement_recorded() -> None:

@@ -92,3 +92,23 @@ def test_cli_reports_an_invalid_ruleset(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["rules", "validate", str(bad)])
     assert result.exit_code == 1
     assert "KO-GREEN-COMPLIANCE: unknown operator 'truthy'" in result.output
+
+
+def test_flags_are_measured_against_known_outcomes_for_both_rulesets() -> None:
+    frame = population()
+    looser = load_ruleset(
+        SOURCE.replace("  downtime_jump_max: 0.20\n", "  downtime_jump_max: 0.05\n")
+    )
+    report = simulate(looser, default_ruleset(), frame, source="test")
+    # The default threshold may flag none of these random rows: then the flag is absent.
+    base = report["flag_quality"]["baseline"].get(
+        "circuit_breaker_downtime", {"flagged": 0, "recall": 0.0}
+    )
+    cand = report["flag_quality"]["candidate"]["circuit_breaker_downtime"]
+    y = frame["defaulted_12m"].to_numpy(bool)
+    hit = frame["downtime_jump"].to_numpy(float) > 0.05
+    assert cand["flagged"] == int(hit.sum()) > base["flagged"]
+    assert cand["precision"] == round(float(y[hit].mean()), 6)
+    assert cand["recall"] == round(float(y[hit].sum() / y.sum()), 6)
+    assert cand["recall"] >= base["recall"]
+    assert "circuit_breaker_downtime" in format_report(report)

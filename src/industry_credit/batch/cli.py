@@ -68,6 +68,7 @@ def rescore(
         force=force,
         report_dir=report_dir,
         compiled_trees=compiled_trees,
+        review_capacity=get_settings().nightly_review_capacity,
         compiled_cache=get_settings().data_dir / "compiled",
     )
     try:

@@ -96,6 +96,148 @@ def _psi_rows(psi: dict[str, Any]) -> list[list[Any]]:
     return rows
 
 
+def _rate_row(name: str, r: dict[str, Any]) -> list[Any]:
+    return [
+        name,
+        r["flagged"],
+        r["flag_rate"],
+        r["defaults_caught"],
+        r["precision"],
+        r["recall"],
+        r["lift"],
+    ]
+
+
+RATE_HEADERS = ["", "flagged", "flag rate", "defaults", "precision", "recall", "lift"]
+
+
+def _queue_sections(report: dict[str, Any]) -> list[str]:
+    """The queue tonight and the early warnings measured against known outcomes."""
+    q = report.get("queue")
+    out: list[str] = []
+    if q:
+        d = q["deferred"]
+        out += [
+            "<h2>Review queue tonight</h2>",
+            _table(
+                [
+                    "capacity",
+                    "opened",
+                    "by expected loss",
+                    "must review",
+                    "appended",
+                    "worsened",
+                    "cleared",
+                    "deferred",
+                    "of which from earlier nights",
+                    "deferred expected loss",
+                ],
+                [
+                    [
+                        q["capacity"],
+                        q["opened"],
+                        q["opened_within_capacity"],
+                        q["opened_must_review"],
+                        q["appended"],
+                        q["worsened"],
+                        q["cleared"],
+                        d["count"],
+                        d.get("carried_from_earlier_nights", 0),
+                        d["expected_loss"],
+                    ]
+                ],
+                left=0,
+            ),
+            '<p class="muted">must review by flag: '
+            + escape(", ".join(f"{k} {v}" for k, v in q["must_review_by_flag"].items()))
+            + "</p>",
+            "<h3>Deferred by capacity (largest expected loss first)</h3>",
+            _table(
+                ["enterprise", "uscc", "name", "pd", "expected loss", "flags"],
+                [
+                    [
+                        r["enterprise_id"],
+                        r["uscc"],
+                        r["name"],
+                        r["pd"],
+                        r["expected_loss"],
+                        r["flags"],
+                    ]
+                    for r in d["top"]
+                ],
+                left=3,
+            ),
+        ]
+    w = report.get("warning_quality")
+    if w and w.get("outcomes_known"):
+        out += [
+            "<h2>Early warnings measured against 12-month outcomes</h2>",
+            f'<p class="muted">{w["outcomes_known"]:,} firms with a known outcome,'
+            f" {w['defaults']:,} defaults (rate {w['default_rate']:.4f}). Precision = default"
+            " rate of the flagged, recall = share of all defaults flagged, lift = precision ÷"
+            " default rate. The oracle ranks the same number of firms by the true PD.</p>",
+            "<h3>Per flag</h3>",
+            _table(
+                RATE_HEADERS,
+                [
+                    _rate_row(k, v)
+                    for k, v in sorted(
+                        w["per_flag"].items(), key=lambda kv: -(kv[1]["recall"] or 0)
+                    )
+                ]
+                + [_rate_row("any queue flag", w["any_review_flag"])],
+            ),
+            "<h3>The queue against the oracle</h3>",
+            _table(
+                [*RATE_HEADERS, "share", "oracle recall", "÷ oracle"],
+                [
+                    [
+                        *_rate_row(name, w[key]),
+                        w[key]["share"],
+                        w[key]["oracle_recall"],
+                        w[key]["vs_oracle"],
+                    ]
+                    for name, key in (
+                        ("open queue", "queue"),
+                        ("opened tonight", "new_tonight"),
+                        ("queue top 2% by expected loss", "queue_top_2pct"),
+                        ("queue top 2% by PD", "queue_top_2pct_by_pd"),
+                    )
+                    if w.get(key)
+                ],
+            ),
+            "<h3>Queue by priority decile (expected loss, largest first)</h3>",
+            _table(
+                [
+                    "decile",
+                    "cases",
+                    "expected loss ≥",
+                    "defaults",
+                    "precision",
+                    "lift",
+                    "cumulative recall",
+                ],
+                [
+                    [
+                        r[k]
+                        for k in (
+                            "decile",
+                            "cases",
+                            "expected_loss_min",
+                            "defaults",
+                            "precision",
+                            "lift",
+                            "cumulative_recall",
+                        )
+                    ]
+                    for r in w["queue_deciles"]
+                ],
+                left=0,
+            ),
+        ]
+    return out
+
+
 def render_html(report: dict[str, Any]) -> str:
     run, counts, psi = report["run"], report["counts"], report["psi"]
     mig = report["grade_migration"]
@@ -170,6 +312,7 @@ def render_html(report: dict[str, Any]) -> str:
         f'<h2>Population stability (PSI) <span class="{status}">{escape(status)}</span></h2>',
         f'<p class="muted">warn at {psi["warn"]}, alert at {psi["alert"]}</p>',
         psi_table,
+        *_queue_sections(report),
         "<h2>Portfolio exposure by district × sector × grade</h2>",
         _table(
             ["district", "sector", "grade", "enterprises", "exposure (CNY)"],

@@ -39,15 +39,18 @@ from industry_credit.batch.chunks import (
     run_chunk,
     run_standalone,
 )
-from industry_credit.batch.compute import score_chunk
+from industry_credit.batch.compute import REVIEW_FLAGS, score_chunk
 from industry_credit.batch.contagion import contagion_scores
 from industry_credit.batch.engine import BatchEngine, with_compiled_trees
+from industry_credit.batch.enqueue import enqueue
 from industry_credit.batch.progress import Progress
 from industry_credit.batch.reader import chunk_params
 from industry_credit.batch.report import SECTION_GROUPS, assemble_report, report_sections
 from industry_credit.batch.report_html import render_html
 from industry_credit.batch.scope import Plan, build_plan, chunk_bounds
 from industry_credit.batch.store import done_chunks
+from industry_credit.batch.warning_quality import measure
+from industry_credit.rules.review_queue import queue_policy
 
 log = logging.getLogger("industry_credit.batch")
 
@@ -70,6 +73,8 @@ class Options:
     report_dir: Path | None = None
     # A new run predicts with the compiled forest; a resumed run follows its own record.
     compiled_trees: bool = False
+    # New review cases one night may open (None: 2% of the portfolio; see batch/enqueue.py).
+    review_capacity: int | None = None
     compiled_cache: Path = field(
         default_factory=lambda: Path(tempfile.gettempdir()) / "industry-credit-compiled"
     )
@@ -268,10 +273,28 @@ def _after_standalone(
         for group, names in enumerate(SECTION_GROUPS)
     ]
     with conn.begin():
-        cases = runs.enqueue_review_cases(conn, run.id, plan.as_of)
+        policy = queue_policy(engine.ruleset.content)
+        queued = enqueue(
+            conn,
+            run_id=run.id,
+            as_of=plan.as_of,
+            cutoff=plan.cutoff,
+            portfolio=plan.total,
+            policy=policy,
+            capacity=options.review_capacity,
+            previous_run_id=plan.previous_run_id,
+        )
+        cases = queued.opened
         sections = halves[0].result() | halves[1].result()
         report = assemble_report(sections, run_id=run.id, plan=plan, engine=engine, params=params)
         report["counts"]["review_cases_created"] = cases
+        report["queue"] = queued.to_json() | {"policy": policy.to_json()}
+        report["warning_quality"] = measure(
+            conn,
+            run_id=run.id,
+            as_of=plan.as_of,
+            review_flags=sorted(REVIEW_FLAGS | set(policy.must_review_flags)),
+        )
         html = render_html(report)
         runs.finish_run(
             conn,
@@ -283,6 +306,8 @@ def _after_standalone(
                 "enterprises": report["counts"]["enterprises"],
                 "flagged": report["counts"]["flagged"],
                 "review_cases": cases,
+                "queue": {k: v for k, v in queued.to_json().items() if k != "deferred"}
+                | {"deferred": queued.deferred},
                 "contagion_flagged": report["counts"]["contagion_flagged"],
             },
         )
@@ -306,7 +331,13 @@ def _after_standalone(
         flagged=counts["flagged"],
         review_cases=cases,
         contagion=counts["contagion_flagged"],
-        extra={"psi_score": report["psi"].get("score", {}).get("psi", "-")},
+        extra={
+            "appended": queued.appended,
+            "worsened": queued.worsened,
+            "cleared": queued.cleared,
+            "deferred": queued.deferred,
+            "psi_score": report["psi"].get("score", {}).get("psi", "-"),
+        },
     )
 
 

@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 
 from industry_credit.audit.service import SYSTEM, record
 from industry_credit.batch import partitions
-from industry_credit.batch.compute import REVIEW_FLAGS
 from industry_credit.batch.scope import Plan
 
 # pg_try_advisory_lock(int4, int4): a fixed class key ("resc" in ASCII) and the date's ordinal.
@@ -163,24 +162,6 @@ def fail_run(conn: Connection, run_id: str, error: str) -> None:
             ),
             {"e": error[:4000], "id": run_id},
         )
-
-
-REVIEW_CASES_SQL = """
-INSERT INTO review_cases (enterprise_id, batch_run_id, source, status, flags)
-SELECT r.enterprise_id, r.run_id, 'batch_flag', 'open', r.flags
-FROM rescore_results r
-WHERE r.as_of = :as_of AND r.run_id = CAST(:run AS uuid) AND r.flags && CAST(:flags AS varchar[])
-  AND NOT EXISTS (SELECT 1 FROM review_cases c
-                  WHERE c.batch_run_id = r.run_id AND c.enterprise_id = r.enterprise_id)
-ORDER BY r.enterprise_id
-"""
-
-
-def enqueue_review_cases(conn: Connection, run_id: str, as_of: date) -> int:
-    """One open 'batch_flag' case per flagged enterprise of the run (none twice)."""
-    params = {"run": run_id, "as_of": as_of, "flags": sorted(REVIEW_FLAGS)}
-    result = conn.execute(text(REVIEW_CASES_SQL), params)
-    return int(result.rowcount or 0)
 
 
 def finish_run(

@@ -18,6 +18,7 @@ from industry_credit.applications.schemas import District, Sector, Stage
 from industry_credit.db.models import ReviewCase, User
 from industry_credit.review import (
     claims,
+    digest,
     override_terms,
     panorama,
     questions,
@@ -36,6 +37,7 @@ from industry_credit.review.schemas import (
     OverrideReport,
     QuestionIn,
     QueuePage,
+    SignalOut,
 )
 from industry_credit.review.service import ReviewPolicy
 
@@ -49,7 +51,7 @@ Officer = Annotated[User, Depends(require_roles("risk_officer", "admin"))]
 Submitter = Annotated[User, Depends(require_roles("rm"))]
 CaseStatus = Literal["open", "awaiting_second", "info_requested", "closed"]
 CaseSource = Literal["refer", "qc_sample", "batch_flag", "info_answered"]
-SortKey = Literal["age", "amount", "pd", "grade", "enterprise"]
+SortKey = Literal["priority", "age", "amount", "pd", "grade", "enterprise", "expected_loss"]
 
 FOUR_EYES_RESPONSES: dict[int | str, dict[str, str]] = {
     403: {"description": "role not allowed, or a four-eyes rule refuses this officer"},
@@ -70,13 +72,31 @@ def load_case_out(
     case = session.get(ReviewCase, case_id)
     assert case is not None  # queue_item found it
     file = repository.case_file(session=session, case=case)
-    return case_out(
+    out = case_out(
         item,
         file,
         now=now or datetime.now(UTC),
         policy=policy,
         question=questions.pending_question(session=session, case_id=case_id),
     )
+    signals = repository.case_signals(session=session, case_id=case_id)
+    out.signals = [
+        SignalOut(
+            as_of=x.as_of,
+            run_id=str(x.run_id),
+            state=x.state,
+            flags=list(x.flags or []),
+            pd=x.pd,
+            grade=x.grade,
+            exposure=x.exposure,
+            lgd=x.lgd,
+            expected_loss=x.expected_loss,
+            severity=x.severity,
+            changes=list(x.changes or []),
+        )
+        for x in signals
+    ]
+    return out
 
 
 def committed_case_out(*, session: Session, case_id: int, policy: ReviewPolicy) -> CaseOut:
@@ -106,9 +126,25 @@ def panorama_report(
 ) -> dict[str, Any]:
     """The industry-chain panorama as figures: exposure and average PD by district × sector ×
     grade, concentration on core enterprises, clusters of connected firms with rising risk and
-    the contagion paths through them."""
+    the contagion paths through them, and the firms the latest night deferred by capacity."""
     del user
-    return panorama.as_json(panorama.build(session=session, grade=grade))
+    out = panorama.as_json(panorama.build(session=session, grade=grade))
+    # The flagged firms the latest night deferred by capacity, as its report lists them.
+    run = repository.latest_batch_run(session=session)
+    report: dict[str, Any] = dict(run.report or {}) if run is not None else {}
+    out["deferred"] = report.get("queue", {}).get("deferred")
+    return out
+
+
+@router.get("/digest")
+def morning_digest(request: Request, session: DbSession, user: Officer) -> dict[str, Any]:
+    """The morning digest: cases the latest nightly run opened (``new``), that worsened
+    (with the changes), whose signals cleared (for an officer to close), the open cases at or
+    past three quarters of the SLA (``sla_at_risk``) and the firms deferred by capacity."""
+    del user
+    return digest.build(
+        session=session, now=datetime.now(UTC), sla_hours=policy_of(request).sla_hours
+    )
 
 
 @router.get("/questions")
@@ -155,13 +191,14 @@ def queue(
             description="`me`: cases the caller holds; `none`: free cases; else a username.",
         ),
     ] = None,
-    sort: SortKey = "age",
+    sort: SortKey = "priority",
     order: Literal["asc", "desc"] = "asc",
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> QueuePage:
     """Cases waiting for a risk officer: referrals, the QC sample of approvals, batch flags and
-    answered questions. Default: open and awaiting a second officer, oldest first."""
+    answered questions. Default: open and awaiting a second officer, by priority (SLA breach,
+    worsened tonight, expected loss, severity, age); each item says why in ``priority``."""
     policy = policy_of(request)
     filters = repository.QueueFilter(
         statuses=tuple(status) if status else OPEN_STATUSES,

@@ -7,6 +7,7 @@ from typing import Any
 
 from industry_credit.review.override_terms import decision_terms, review_terms
 from industry_credit.review.policy import Proposal, required_agreements
+from industry_credit.review.priority import reasons
 from industry_credit.review.repository import CaseFile, QueueItem
 from industry_credit.review.schemas import (
     CaseOut,
@@ -35,6 +36,8 @@ def proposal_out(raw: dict[str, object] | None) -> ProposalOut | None:
 def summary_out(item: QueueItem, *, now: datetime, policy: ReviewPolicy) -> CaseSummaryOut:
     age_hours = max(0.0, (now - item.enqueued_at).total_seconds() / 3600)
     proposal = proposal_out(item.proposal)
+    # Only cases still waiting on an officer can breach the SLA.
+    over_sla = item.status in ("open", "awaiting_second") and age_hours > policy.sla_hours
     return CaseSummaryOut(
         case_id=item.case_id,
         source=item.source,
@@ -42,8 +45,7 @@ def summary_out(item: QueueItem, *, now: datetime, policy: ReviewPolicy) -> Case
         flags=item.flags,
         enqueued_at=item.enqueued_at,
         age_hours=round(age_hours, 2),
-        # Only cases still waiting on an officer can breach the SLA.
-        over_sla=item.status in ("open", "awaiting_second") and age_hours > policy.sla_hours,
+        over_sla=over_sla,
         enterprise=EnterpriseRef(
             uscc=item.enterprise_uscc,
             name=item.enterprise_name,
@@ -76,6 +78,19 @@ def summary_out(item: QueueItem, *, now: datetime, policy: ReviewPolicy) -> Case
         if item.current
         else None,
         holder=item.holder,
+        expected_loss=None if item.expected_loss is None else round(item.expected_loss, 2),
+        severity=item.severity,
+        signal_state=item.signal_state,
+        priority=reasons(
+            over_sla=over_sla,
+            age_hours=age_hours,
+            sla_hours=policy.sla_hours,
+            signal_state=item.signal_state,
+            changes=item.signal_changes,
+            expected_loss=item.expected_loss,
+            severity=item.severity,
+            severity_flags=item.severity_flags,
+        ),
     )
 
 

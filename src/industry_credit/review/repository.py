@@ -9,7 +9,8 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.orm import Session, aliased
 
 from industry_credit.db.models import (
@@ -21,15 +22,19 @@ from industry_credit.db.models import (
     RescoreResult,
     Review,
     ReviewCase,
+    ReviewCaseSignal,
     User,
 )
 from industry_credit.errors import NotFoundError
 from industry_credit.review.codes import GRADE_BANDS, OPEN_STATUSES
+from industry_credit.review.priority import active_policy, expected_loss_sql
 from industry_credit.review.ratings import Rating
 from industry_credit.review.ratings import current as current_ratings
+from industry_credit.rules.review_queue import QueuePolicy
 
-# What the queue can be sorted by; "grade" sorts by PD because grades are ordered by PD.
-SORT_KEYS = ("age", "amount", "pd", "grade", "enterprise")
+# What the queue can be sorted by; "grade" sorts by PD because grades are ordered by PD;
+# "priority" is SLA breach, worsened tonight, expected loss, severity, age (review/priority.py).
+SORT_KEYS = ("priority", "age", "amount", "pd", "grade", "enterprise", "expected_loss")
 
 
 @dataclass(frozen=True)
@@ -73,16 +78,24 @@ class QueueItem:
     proposal: dict[str, Any] | None
     current: Rating | None = None  # the firm's newest rating: this decision or a later run
     holder: str | None = None  # the officer who holds the case (claims.py)
+    expected_loss: float | None = None
+    severity: int | None = None
+    signal_state: str | None = None
+    signal_changes: list[str] = field(default_factory=list)  # why the latest night worsened it
+    severity_flags: list[str] = field(default_factory=list)  # the flags that set the severity
 
 
-def _columns() -> dict[str, ColumnElement[Any]]:
-    return {
+def _columns(policy: QueuePolicy) -> dict[str, ColumnElement[Any]]:
+    cols: dict[str, ColumnElement[Any]] = {
         "amount": func.coalesce(LoanApplication.amount, Enterprise.exposure),
         "pd": func.coalesce(Decision.pd, RescoreResult.pd),
         "grade": func.coalesce(Decision.grade, RescoreResult.grade),
         "stage": func.coalesce(Decision.stage, RescoreResult.stage),
         "outcome": func.coalesce(Decision.outcome, RescoreResult.outcome),
     }
+    stored: ColumnElement[Any] = ReviewCase.expected_loss.expression
+    cols["el"] = expected_loss_sql(policy, stored, cols["pd"], cols["amount"])
+    return cols
 
 
 # The officer holding a case (a second join of ``users``).
@@ -103,6 +116,7 @@ def _base_query(cols: dict[str, ColumnElement[Any]]) -> Any:
             cols["grade"].label("grade"),
             cols["stage"].label("stage"),
             cols["outcome"].label("outcome"),
+            cols["el"].label("el"),
         )
         .join(Enterprise, Enterprise.id == ReviewCase.enterprise_id)
         .outerjoin(Holder, Holder.id == ReviewCase.assigned_to)
@@ -179,11 +193,41 @@ def list_queue(
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[QueueItem], int]:
-    """One page of the queue and the total matching. Default order: oldest first (SLA risk)."""
-    cols = _columns()
+    """One page of the queue and the total matching, in ``sort`` order (see ``SORT_KEYS``)."""
+    policy = active_policy(session)
+    cols = _columns(policy)
     stmt = _filtered(_base_query(cols), cols, filters, now, sla_hours)
     total = session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
+    if sort == "priority":
+        # Descending priority is the point of this order; ``descending`` reverses it.
+        breached = case(
+            (
+                and_(
+                    ReviewCase.status.in_(OPEN_STATUSES),
+                    ReviewCase.enqueued_at < now - timedelta(hours=sla_hours),
+                ),
+                0,
+            ),
+            else_=1,
+        )
+        worsened = case((ReviewCase.signal_state == "worsened", 0), else_=1)
+        keys: list[Any] = [
+            breached.desc() if descending else breached.asc(),
+            worsened.desc() if descending else worsened.asc(),
+            cols["el"].asc().nulls_first() if descending else cols["el"].desc().nulls_last(),
+            ReviewCase.severity.asc().nulls_first()
+            if descending
+            else ReviewCase.severity.desc().nulls_last(),
+            ReviewCase.enqueued_at.desc() if descending else ReviewCase.enqueued_at.asc(),
+        ]
+        rows = session.execute(
+            stmt.order_by(*keys, ReviewCase.id).limit(limit).offset(offset)
+        ).all()
+        return _with_current(session, [_item(row) for row in rows], policy), int(total)
     key: Any = {
+        "expected_loss": cols["el"].desc().nulls_last()
+        if descending
+        else cols["el"].asc().nulls_last(),
         # Oldest first is "ascending age", i.e. ascending enqueue time.
         "age": ReviewCase.enqueued_at.desc() if descending else ReviewCase.enqueued_at.asc(),
         "amount": cols["amount"].desc() if descending else cols["amount"].asc(),
@@ -192,12 +236,50 @@ def list_queue(
         "enterprise": Enterprise.name.desc() if descending else Enterprise.name.asc(),
     }[sort]
     rows = session.execute(stmt.order_by(key, ReviewCase.id).limit(limit).offset(offset)).all()
-    return _with_current(session, [_item(row) for row in rows]), int(total)
+    return _with_current(session, [_item(row) for row in rows], policy), int(total)
 
 
-def _with_current(session: Session, items: list[QueueItem]) -> list[QueueItem]:
+def _with_current(session: Session, items: list[QueueItem], policy: QueuePolicy) -> list[QueueItem]:
     ratings = current_ratings(session=session, enterprise_ids=[i.enterprise_id for i in items])
-    return [replace(i, current=ratings.get(i.enterprise_id)) for i in items]
+    changes = latest_signal_changes(
+        session=session, case_ids=[i.case_id for i in items if i.signal_state == "worsened"]
+    )
+    return [
+        replace(
+            i,
+            current=ratings.get(i.enterprise_id),
+            signal_changes=changes.get(i.case_id, []),
+            severity_flags=[
+                f for f in i.flags if i.severity and policy.severity.get(f, 0) == i.severity
+            ],
+        )
+        for i in items
+    ]
+
+
+def latest_signal_changes(*, session: Session, case_ids: list[int]) -> dict[int, list[str]]:
+    """Each case's changes in its latest nightly signal (why it worsened)."""
+    if not case_ids:
+        return {}
+    rows = session.execute(
+        select(ReviewCaseSignal.case_id, ReviewCaseSignal.changes)
+        .where(ReviewCaseSignal.case_id.in_(case_ids))
+        .ext(distinct_on(ReviewCaseSignal.case_id))
+        .order_by(
+            ReviewCaseSignal.case_id, ReviewCaseSignal.as_of.desc(), ReviewCaseSignal.id.desc()
+        )
+    ).all()
+    return {int(c): list(ch or []) for c, ch in rows}
+
+
+def case_signals(*, session: Session, case_id: int) -> list[ReviewCaseSignal]:
+    """The case's nightly signals, oldest first: its history in the queue."""
+    rows = session.execute(
+        select(ReviewCaseSignal)
+        .where(ReviewCaseSignal.case_id == case_id)
+        .order_by(ReviewCaseSignal.as_of, ReviewCaseSignal.id)
+    ).scalars()
+    return list(rows)
 
 
 def _item(row: Any) -> QueueItem:
@@ -222,15 +304,19 @@ def _item(row: Any) -> QueueItem:
         engine_outcome=row.outcome,
         proposal=case.proposal,
         holder=row.holder,
+        expected_loss=None if row.el is None else float(row.el),
+        severity=case.severity,
+        signal_state=case.signal_state,
     )
 
 
 def queue_item(*, session: Session, case_id: int) -> QueueItem:
-    cols = _columns()
+    policy = active_policy(session)
+    cols = _columns(policy)
     row = session.execute(_base_query(cols).where(ReviewCase.id == case_id)).first()
     if row is None:
         raise NotFoundError(f"review case {case_id} not found")
-    return _with_current(session, [_item(row)])[0]
+    return _with_current(session, [_item(row)], policy)[0]
 
 
 @dataclass

@@ -113,6 +113,22 @@ class CaseSummaryOut(BaseModel):
         default=None,
         description="The officer who holds the case (claimed or assigned); null when free.",
     )
+    expected_loss: float | None = Field(
+        default=None, description="PD × amount × LGD (the ruleset's review_queue section), CNY."
+    )
+    severity: int | None = Field(
+        default=None, description="The largest severity weight of the batch case's flags."
+    )
+    signal_state: str | None = Field(
+        default=None,
+        description="What the latest nightly run did to a batch case: new, unchanged, worsened"
+        " (with the changes) or cleared (for an officer to close).",
+    )
+    priority: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="Why the item sits where it does, in the queue's sort order: sla_breached,"
+        " worsened, cleared, expected_loss, severity.",
+    )
 
 
 class QueuePage(BaseModel):
@@ -140,6 +156,22 @@ class ReviewOut(BaseModel):
     )
 
 
+class SignalOut(BaseModel):
+    """One nightly run's signal on a batch case."""
+
+    as_of: date
+    run_id: str
+    state: str
+    flags: list[str]
+    pd: float | None
+    grade: str | None
+    exposure: float | None
+    lgd: float | None
+    expected_loss: float | None
+    severity: int
+    changes: list[str]
+
+
 class CaseOut(CaseSummaryOut):
     final_outcome: str | None
     final_terms: dict[str, Any] | None
@@ -152,6 +184,9 @@ class CaseOut(CaseSummaryOut):
         default=None,
         description="A nightly flag's rescore: as_of, pd, grade, previous_grade, notches, "
         "flags, contagion_score and the TreeSHAP reasons the run computed for the firm.",
+    )
+    signals: list[SignalOut] = Field(
+        default_factory=list, description="A batch case's nightly signals, oldest first."
     )
 
 

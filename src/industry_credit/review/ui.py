@@ -204,7 +204,7 @@ def queue_params(request: Request) -> dict[str, Any]:
         "band": pick("band", tuple(GRADE_BANDS)),
         "mine_second": q.get("mine") == "second",
         "holder": pick("holder", HOLDER_FILTERS),
-        "sort": q.get("sort") if q.get("sort") in SORTS else "age",
+        "sort": q.get("sort") if q.get("sort") in SORTS else "priority",
         "order": "desc" if q.get("order") == "desc" else "asc",
         "offset": offset,
     }

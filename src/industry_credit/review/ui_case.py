@@ -96,6 +96,7 @@ def case_page(
         "when": casepage.when,
         "latest_batch": repository.latest_batch_run(session=session),
         "echo": echo,
+        "signals": repository.case_signals(session=session, case_id=case_id),
     }
     return render(request, "case.html", context, ui=ui, status_code=status_code)
 

@@ -63,6 +63,8 @@ def _panorama_context(request: Request, session: Session) -> dict[str, object]:
         "core_max": max((c.exposure for c in p.core), default=0.0) or 1.0,
         "cluster_graphs": _cluster_graphs(p),
         "latest_batch": repository.latest_batch_run(session=session),
+        # Flagged firms the latest night deferred by capacity (from its report), largest first.
+        "deferred_shown": 20,
     }
 
 

@@ -21,6 +21,8 @@ from industry_credit.canonical import sha256_hex
 from industry_credit.rules.columns import Phase
 from industry_credit.rules.conditions import Condition, parse_condition
 from industry_credit.rules.errors import RulesetError
+from industry_credit.rules.review_queue import SECTION as REVIEW_QUEUE_SECTION
+from industry_credit.rules.review_queue import parse_review_queue
 from industry_credit.rules.sections import (
     LimitPolicy,
     PricingPolicy,
@@ -179,6 +181,7 @@ def build_ruleset(content: object) -> Ruleset:
         conditions=conditions,
     )
     _ = ruleset.compiled  # compiled once, here, not on the first evaluation
+    parse_review_queue(content.get(REVIEW_QUEUE_SECTION))  # refused at load, not at night
     return ruleset
 
 

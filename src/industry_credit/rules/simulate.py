@@ -18,6 +18,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from industry_credit.batch.warning_quality import rates
 from industry_credit.db.models.decisions import Decision
 from industry_credit.rules.engine import evaluate
 from industry_credit.rules.result import OUTCOME_CODES
@@ -80,6 +81,16 @@ def summarize(decisions: pd.DataFrame, defaulted: pd.Series | None) -> dict[str,
     return summary
 
 
+def flag_quality(decisions: pd.DataFrame, defaulted: pd.Series) -> dict[str, Any]:
+    """Per flag: flag rate, precision (default rate of the flagged), recall and lift, over the
+    rows whose outcome is known: the run report's figures, for a ruleset under study."""
+    known = defaulted.notna().to_numpy()
+    y = defaulted.to_numpy()[known].astype(bool)
+    flags = [list(f) for f, k in zip(decisions["flags"], known, strict=True) if k]
+    codes = sorted({c for f in flags for c in f})
+    return {c: rates(np.array([c in f for f in flags], dtype=bool), y) for c in codes}
+
+
 def simulate(
     candidate: Ruleset, baseline: Ruleset, scored: pd.DataFrame, *, source: str
 ) -> dict[str, Any]:
@@ -116,13 +127,19 @@ def simulate(
         changes["default_rate_approved"] = (
             cand_sum["default_rate_approved"] - base_sum["default_rate_approved"]
         )
-    return {
+    report: dict[str, Any] = {
         "source": source,
         "n": len(scored),
         "baseline": {"version": baseline.version, "name": baseline.name, **base_sum},
         "candidate": {"version": candidate.version, "name": candidate.name, **cand_sum},
         "changes": changes,
     }
+    if defaulted is not None and defaulted.notna().any():
+        report["flag_quality"] = {
+            "baseline": flag_quality(base, defaulted),
+            "candidate": flag_quality(cand, defaulted),
+        }
+    return report
 
 
 def _pct(x: float | None, sign: str = "") -> str:
@@ -170,6 +187,28 @@ def format_report(report: dict[str, Any]) -> str:
         for p in products:
             b, c = base["product_mix"].get(p, 0), cand["product_mix"].get(p, 0)
             lines.append(f"{p:<28}{b:>16}{c:>16}{c - b:>+16}")
+    quality = report.get("flag_quality")
+    if quality:
+        lines += [
+            "",
+            "flags against known outcomes (flag rate / precision / recall / lift)",
+            f"{'flag':<32}{'baseline':>26}{'candidate':>26}",
+        ]
+        codes = sorted(
+            set(quality["baseline"]) | set(quality["candidate"]),
+            key=lambda c: -(quality["candidate"].get(c, {}).get("recall") or 0),
+        )
+        for code in codes:
+            cells = []
+            for side in ("baseline", "candidate"):
+                r = quality[side].get(code)
+                cells.append(
+                    "-"
+                    if r is None
+                    else f"{_pct(r['flag_rate'])} {_pct(r['precision'])} {_pct(r['recall'])}"
+                    f" {r['lift'] or 0:.1f}x"
+                )
+            lines.append(f"{code:<32}{cells[0]:>26}{cells[1]:>26}")
     if chg["outcome_transitions"]:
         lines += [
             "",

@@ -3,6 +3,7 @@
 from industry_credit.db.models.applications import IdempotencyKey, LoanApplication
 from industry_credit.db.models.audit import AuditEntry
 from industry_credit.db.models.batch import BatchCheckpoint, BatchRun, RescoreResult
+from industry_credit.db.models.case_signals import ReviewCaseSignal
 from industry_credit.db.models.decisions import Decision, ModelVersion, RulesetVersion
 from industry_credit.db.models.enterprises import (
     AlternativeDataMonthly,
@@ -37,6 +38,7 @@ __all__ = [
     "RescoreResult",
     "Review",
     "ReviewCase",
+    "ReviewCaseSignal",
     "RulesetVersion",
     "SupplyLink",
     "User",

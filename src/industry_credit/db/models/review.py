@@ -10,8 +10,11 @@ from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     DateTime,
+    Double,
     ForeignKey,
     Identity,
+    Index,
+    SmallInteger,
     String,
     Text,
     Uuid,
@@ -26,6 +29,8 @@ from industry_credit.vocabulary import OUTCOMES, sql_in
 CASE_SOURCES = ("refer", "qc_sample", "batch_flag", "info_answered")
 CASE_STATUSES = ("open", "awaiting_second", "info_requested", "closed")
 REVIEW_ACTIONS = ("approve", "decline", "override", "request_info", "answer_info")
+# What the latest nightly run said about an open batch case (``batch/enqueue.py``).
+SIGNAL_STATES = ("new", "unchanged", "worsened", "cleared")
 
 
 class ReviewCase(Base):
@@ -49,6 +54,17 @@ class ReviewCase(Base):
             "assigned_to IS NULL OR (assigned_by IS NOT NULL AND assigned_at IS NOT NULL)",
             name="claim_recorded",
         ),
+        CheckConstraint(
+            f"signal_state IS NULL OR {sql_in('signal_state', SIGNAL_STATES)}",
+            name="signal_state",
+        ),
+        # One open batch case per firm: later runs append their signals to it (batch/enqueue.py).
+        Index(
+            "uq_review_cases_open_batch_firm",
+            "enterprise_id",
+            unique=True,
+            postgresql_where=text("source = 'batch_flag' AND status <> 'closed'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
@@ -61,6 +77,7 @@ class ReviewCase(Base):
     decision_id: Mapped[uuid.UUID | None] = mapped_column(
         Uuid, ForeignKey("decisions.id", ondelete="RESTRICT"), index=True
     )
+    # A batch case: the run of its latest signal (the run that opened it is its first signal).
     batch_run_id: Mapped[uuid.UUID | None] = mapped_column(
         Uuid, ForeignKey("batch_runs.id", ondelete="RESTRICT")
     )
@@ -83,6 +100,12 @@ class ReviewCase(Base):
         BigInteger, ForeignKey("users.id", ondelete="RESTRICT")
     )
     assigned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Batch cases: PD x exposure x LGD of the latest signal, its severity, and what that
+    # signal did to the case (new, unchanged, worsened, cleared) and when.
+    expected_loss: Mapped[float | None] = mapped_column(Double)
+    severity: Mapped[int | None] = mapped_column(SmallInteger)
+    signal_state: Mapped[str | None] = mapped_column(String(16))
+    signal_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Review(Base):
