@@ -151,7 +151,8 @@ class CaseOut(CaseSummaryOut):
     nightly: dict[str, Any] | None = Field(
         default=None,
         description="A nightly flag's rescore: as_of, pd, grade, previous_grade, notches, "
-        "flags, contagion_score and the TreeSHAP reasons the run computed for the firm.",
+        "flags, contagion_score, the TreeSHAP reasons the run computed for the firm and the "
+        "rules that fired with the values they read (flag_evidence).",
     )
 
 
