@@ -329,3 +329,50 @@ def _csrf(html: str) -> str:
     match = re.search(r'name="csrf" value="([^"]+)"', html)
     assert match
     return match.group(1)
+
+
+def test_two_officers_claiming_at_once_one_holds_it(fresh_database: Any) -> None:
+    """The case row lock serialises two claims: one officer holds the case, the other is told
+    it is held, and one audit entry is written."""
+    import threading
+
+    url: str = fresh_database()
+    engine = create_engine(url)
+    with Session(engine) as s, s.begin():
+        rm = f.user(s, "race_claim_rm", "rm")
+        for name in ("race_claim_a", "race_claim_b"):
+            f.user(s, name, "risk_officer")
+        case_id = f.referred_case(s, rm=rm).case.id
+    barrier = threading.Barrier(2)
+    outcomes: dict[str, str] = {}
+
+    def claim_as(name: str) -> None:
+        with Session(engine) as session:
+            user = session.execute(select(User).where(User.username == name)).scalar_one()
+            barrier.wait()
+            try:
+                claims.claim(session=session, user=user, case_id=case_id)
+                session.commit()
+                outcomes[name] = "ok"
+            except claims.ClaimedError:
+                session.rollback()
+                outcomes[name] = "claimed"
+
+    threads = [
+        threading.Thread(target=claim_as, args=(n,)) for n in ("race_claim_a", "race_claim_b")
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sorted(outcomes.values()) == ["claimed", "ok"]
+    winner = next(n for n, o in outcomes.items() if o == "ok")
+    with Session(engine) as s:
+        holder = s.execute(
+            select(User.username)
+            .join(ReviewCase, ReviewCase.assigned_to == User.id)
+            .where(ReviewCase.id == case_id)
+        ).scalar_one()
+        assert holder == winner
+        assert [a for a, _, _ in _audit(s, case_id)] == ["review.claim"]
+    engine.dispose()
