@@ -98,6 +98,8 @@ def test_the_lead_reassigns_and_frees(db_session: Session, people: dict[str, Use
     with pytest.raises(UnprocessableError) as refused:
         claims.assign(session=db_session, user=people["lead"], case_id=case_id, officer="claim_rm")
     assert refused.value.fields[0]["path"] == "$.officer"
+    with pytest.raises(UnprocessableError):
+        claims.assign(session=db_session, user=people["lead"], case_id=case_id, officer="a\x00b")
     claims.assign(
         session=db_session, user=people["lead"], case_id=case_id, officer="claim_officer_b"
     )
@@ -263,6 +265,8 @@ def test_claim_and_assign_over_rest(client: TestClient, api_engine: Any) -> None
     assert bad.status_code == 422
     assert bad.json()["error"]["fields"][0]["path"] == "$.officer"
     assert client.post(f"/v1/reviews/{case_id}/assign", json={}, headers=lead).status_code == 422
+    nul = client.post(f"/v1/reviews/{case_id}/assign", json={"officer": "a\u0000b"}, headers=lead)
+    assert nul.status_code == 422
     moved = client.post(
         f"/v1/reviews/{case_id}/assign", json={"officer": "officer_ma"}, headers=lead
     )

@@ -53,6 +53,8 @@ class AssignIn(_In):
     officer: str | None = Field(
         min_length=1,
         max_length=64,
+        # No control characters (PostgreSQL refuses a NUL in text, which would be a 500).
+        pattern=r"^[A-Za-z0-9_.\-]+$",
         description="The risk officer's username; null frees the case.",
     )
 
