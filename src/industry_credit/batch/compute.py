@@ -163,8 +163,8 @@ def _queued_rows(
 def _flagged_reasons(
     features: FeatureTable, scorer: Scorer, rows: npt.NDArray[np.intp]
 ) -> npt.NDArray[np.object_]:
-    """Reason codes (JSON text) for the queued rows, None elsewhere. TreeSHAP costs about as
-    much as the rest of the scoring, so it runs on those rows only, in one vectorized call."""
+    """Reason codes (JSON text) for the queued rows, None elsewhere. A row's TreeSHAP costs
+    about a hundred predictions, so it runs on those rows only, in one vectorized call."""
     out: npt.NDArray[np.object_] = np.full(len(features), None, dtype=object)
     for row, reasons in zip(rows, table_reasons(scorer, features, rows), strict=True):
         out[row] = json.dumps(reasons, ensure_ascii=False, allow_nan=False)
