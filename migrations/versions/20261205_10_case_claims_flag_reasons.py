@@ -21,7 +21,9 @@ arrive by any other path:
 
 ``rescore_results.reasons`` (JSONB, on the partitioned parent, so on every partition): the
 TreeSHAP reason codes the nightly run computes for the firms it sends to the officers' queue,
-so that the case page of a nightly flag says why, in words, as a decision's page does.
+and ``rescore_results.flag_evidence`` (JSONB): the rules that fired for those firms with the
+values they read, so that the case page of a nightly flag says why, in words and against each
+rule's threshold, as a decision's page does.
 """
 
 from collections.abc import Sequence
@@ -141,9 +143,14 @@ def upgrade() -> None:
         'rescore_results',
         sa.Column('reasons', postgresql.JSONB(astext_type=sa.Text()), nullable=True),
     )
+    op.add_column(
+        'rescore_results',
+        sa.Column('flag_evidence', postgresql.JSONB(astext_type=sa.Text()), nullable=True),
+    )
 
 
 def downgrade() -> None:
+    op.drop_column('rescore_results', 'flag_evidence')
     op.drop_column('rescore_results', 'reasons')
     op.execute("DROP TRIGGER IF EXISTS reviews_claim ON reviews")
     op.execute("DROP FUNCTION IF EXISTS reviews_claim_guard()")

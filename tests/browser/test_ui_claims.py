@@ -12,7 +12,9 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from industry_credit.db.models import User
+from industry_credit.rules.versions import load_ruleset_version
 from tests.browser.conftest import Live, login, shoot
+from tests.browser.seed import DEFAULT_RULESET
 from tests.factories import review as f
 
 pytestmark = pytest.mark.browser
@@ -112,7 +114,21 @@ def test_nightly_flag_reads_its_reasons(live: Live, page: Any) -> None:
             firm = f.enterprise(
                 s, name="闵行工业终端预警样本有限公司", exposure=Decimal(25_000_000)
             )
-            case_id = f.batch_flag_case(s, ent=firm, pd=0.11, grade="B-", reasons=stored).id
+            version = load_ruleset_version(session=s, path_or_text=DEFAULT_RULESET).version
+            hit = {
+                "rule_id": "REF-CIRCUIT-DOWNTIME",
+                "effect": "add_condition=pause_new_disbursement; refer=circuit_breaker_downtime",
+                "seed_ref": "004 §3.3",
+            }
+            case_id = f.batch_flag_case(
+                s,
+                ent=firm,
+                pd=0.11,
+                grade="B-",
+                reasons=stored,
+                ruleset_version=version,
+                flag_evidence={"rule_hits": [hit], "values": {"downtime_jump": 0.27}},
+            ).id
     finally:
         engine.dispose()
     login(page, live.base_url, "officer_li")
@@ -130,6 +146,11 @@ def test_nightly_flag_reads_its_reasons(live: Live, page: Any) -> None:
     offered = page.locator("input[name=action]").evaluate_all("els => els.map(e => e.value)")
     assert offered == ["approve", "decline"]
     assert page.locator("input[name=limit_amount]").count() == 0  # no terms to override
+    # The rule the run fired, in words, against its threshold, with the document it rests on.
+    hit = page.locator("#rules tr[data-rule=REF-CIRCUIT-DOWNTIME]")
+    assert "设备停机率异常跳升" in hit.inner_text()
+    assert "设备停机率 27% > 10%" in hit.locator("td.evidence").inner_text()
+    assert "§3.3" in hit.locator("td.cite").inner_text()
     shoot(page, "case-nightly")
 
 

@@ -405,9 +405,12 @@ def batch_flag_case(
     pd: float = 0.07,
     grade: str = "B+",
     reasons: list[dict[str, Any]] | None = None,
+    flag_evidence: dict[str, Any] | None = None,
+    ruleset_version: str = RULESET_VERSION,
 ) -> ReviewCase:
     """A nightly run that rescored the firm worse, and the case it queued (no application);
-    ``reasons``: the TreeSHAP codes the run stored for the firm."""
+    ``reasons``: the TreeSHAP codes the run stored for the firm; ``flag_evidence``: the rules
+    that fired in the run (of ``ruleset_version``) with the values they read."""
     versions(session)
     run = BatchRun(
         id=uuid.uuid4(),
@@ -416,7 +419,7 @@ def batch_flag_case(
         chunk_size=500,
         total_chunks=1,
         model_version=MODEL_VERSION,
-        ruleset_version=RULESET_VERSION,
+        ruleset_version=ruleset_version,
         finished_at=datetime.now(UTC),
         report={"rescored": 1},
         report_html="<!doctype html><meta charset='utf-8'><h1>夜间重评报告</h1><p>1 家企业降级。</p>",
@@ -434,6 +437,7 @@ def batch_flag_case(
             stage="growth",
             flags=["downgrade"],
             reasons=reasons,
+            flag_evidence=flag_evidence,
         )
     )
     case = ReviewCase(

@@ -43,6 +43,22 @@ def test_flagged_firms_carry_their_reasons_and_others_none(batch_env: BatchEnv) 
         assert contributions == sorted(contributions, reverse=True)
         # The current renderer: the signed sentence the pages show, with the firm's value.
         assert all((r["zh"], r["en"]) == describe(r["feature"], r["value"]) for r in reasons)
+    # The rules that fired, with the values they read: the distressed core's circuit breaker.
+    by_firm = {
+        r[0]: r[1]
+        for r in sql(
+            url,
+            "SELECT enterprise_id, flag_evidence FROM rescore_results WHERE run_id = CAST(:r AS uuid)",
+            r=outcome.run_id,
+        )
+    }
+    assert all(by_firm[r[0]] is not None for r in queued)
+    assert all(v is None for e, v in by_firm.items() if e not in {r[0] for r in queued})
+    core_evidence = by_firm[core]
+    fired = {h["rule_id"] for h in core_evidence["rule_hits"]}
+    assert "REF-CIRCUIT-DOWNTIME" in fired
+    assert core_evidence["values"]["downtime_jump"] > 0.10  # the ruleset's downtime_jump_max
+    assert 0 <= core_evidence["values"]["pd"] <= 1
     # Suppliers queued by the contagion pass alone: phase 1 wrote no reasons for them, so
     # theirs come from the second pass.
     contagion_only = [r for r in queued if set(r[1]) & REVIEW_FLAGS == {"contagion"}]

@@ -98,6 +98,8 @@ def test_the_lead_reassigns_and_frees(db_session: Session, people: dict[str, Use
     with pytest.raises(UnprocessableError) as refused:
         claims.assign(session=db_session, user=people["lead"], case_id=case_id, officer="claim_rm")
     assert refused.value.fields[0]["path"] == "$.officer"
+    with pytest.raises(UnprocessableError):
+        claims.assign(session=db_session, user=people["lead"], case_id=case_id, officer="a\x00b")
     claims.assign(
         session=db_session, user=people["lead"], case_id=case_id, officer="claim_officer_b"
     )
@@ -263,6 +265,8 @@ def test_claim_and_assign_over_rest(client: TestClient, api_engine: Any) -> None
     assert bad.status_code == 422
     assert bad.json()["error"]["fields"][0]["path"] == "$.officer"
     assert client.post(f"/v1/reviews/{case_id}/assign", json={}, headers=lead).status_code == 422
+    nul = client.post(f"/v1/reviews/{case_id}/assign", json={"officer": "a\u0000b"}, headers=lead)
+    assert nul.status_code == 422
     moved = client.post(
         f"/v1/reviews/{case_id}/assign", json={"officer": "officer_ma"}, headers=lead
     )
@@ -329,3 +333,50 @@ def _csrf(html: str) -> str:
     match = re.search(r'name="csrf" value="([^"]+)"', html)
     assert match
     return match.group(1)
+
+
+def test_two_officers_claiming_at_once_one_holds_it(fresh_database: Any) -> None:
+    """The case row lock serialises two claims: one officer holds the case, the other is told
+    it is held, and one audit entry is written."""
+    import threading
+
+    url: str = fresh_database()
+    engine = create_engine(url)
+    with Session(engine) as s, s.begin():
+        rm = f.user(s, "race_claim_rm", "rm")
+        for name in ("race_claim_a", "race_claim_b"):
+            f.user(s, name, "risk_officer")
+        case_id = f.referred_case(s, rm=rm).case.id
+    barrier = threading.Barrier(2)
+    outcomes: dict[str, str] = {}
+
+    def claim_as(name: str) -> None:
+        with Session(engine) as session:
+            user = session.execute(select(User).where(User.username == name)).scalar_one()
+            barrier.wait()
+            try:
+                claims.claim(session=session, user=user, case_id=case_id)
+                session.commit()
+                outcomes[name] = "ok"
+            except claims.ClaimedError:
+                session.rollback()
+                outcomes[name] = "claimed"
+
+    threads = [
+        threading.Thread(target=claim_as, args=(n,)) for n in ("race_claim_a", "race_claim_b")
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sorted(outcomes.values()) == ["claimed", "ok"]
+    winner = next(n for n, o in outcomes.items() if o == "ok")
+    with Session(engine) as s:
+        holder = s.execute(
+            select(User.username)
+            .join(ReviewCase, ReviewCase.assigned_to == User.id)
+            .where(ReviewCase.id == case_id)
+        ).scalar_one()
+        assert holder == winner
+        assert [a for a, _, _ in _audit(s, case_id)] == ["review.claim"]
+    engine.dispose()

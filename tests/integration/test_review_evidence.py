@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, select
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import Session
 
 from industry_credit.db.models import User
@@ -226,6 +226,47 @@ def test_a_batch_flag_shows_the_reasons_the_run_computed(client: TestClient, url
     ).json()
     assert api["nightly"]["reasons"] == stored
     assert (api["nightly"]["pd"], api["nightly"]["grade"]) == (0.09, "B")
+
+
+def test_a_batch_flag_shows_the_rules_the_run_fired_against_their_thresholds(
+    client: TestClient, url: str
+) -> None:
+    engine = create_engine(url)
+    with Session(engine) as s, s.begin():
+        version = load_ruleset_version(session=s, path_or_text=RULESET).version
+        firm = f.enterprise(s, name="夜间熔断样本企业", exposure=Decimal(9_000_000))
+        hits = [
+            {
+                "rule_id": "REF-CIRCUIT-DOWNTIME",
+                "effect": "add_condition=pause_new_disbursement; refer=circuit_breaker_downtime",
+                "seed_ref": "004 §3.3",
+            }
+        ]
+        flagged = f.batch_flag_case(
+            s,
+            ent=firm,
+            pd=0.08,
+            grade="B",
+            ruleset_version=version,
+            flag_evidence={"rule_hits": hits, "values": {"downtime_jump": 0.27, "pd": 0.08}},
+        ).id
+        s.execute(
+            text("UPDATE review_cases SET flags = :f WHERE id = :id"),
+            {"f": ["circuit_breaker_downtime", "early_warning"], "id": flagged},
+        )
+    engine.dispose()
+    rules = _section(_page(client, flagged, "zh"), "rules")
+    assert "没有规则命中" not in rules
+    assert "设备停机率异常跳升，触发熔断" in rules
+    assert "设备停机率 27% > 10%" in rules
+    assert "《中国产业金融服务行业发展运行现状及投资策略研究报告》 §3.3" in rules
+    assert 'data-flag="circuit_breaker_downtime"' in rules
+    en = _section(_page(client, flagged, "en"), "rules")
+    assert "Equipment downtime jumped; circuit breaker" in en
+    api = client.get(
+        f"/v1/reviews/{flagged}", headers=f.bearer(client.app, "ev_officer", "risk_officer")
+    ).json()
+    assert api["nightly"]["flag_evidence"]["values"]["downtime_jump"] == 0.27
 
 
 def test_credit_memo_of_a_decided_case(client: TestClient, case_id: int) -> None:

@@ -156,6 +156,7 @@ def test_results_csv_round_trips_floats_and_arrays() -> None:
             "notches": [1.0, np.nan],
             "distress": [0.0, 1.0],
             "reasons": ['[{"feature": "roa", "zh": "总资产收益率为-23%, 亏损"}]', None],
+            "flag_evidence": ['{"rule_hits": [], "values": {"pd": 0.3}}', None],
         }
     )
     data = to_csv(frame, as_of=date(2026, 10, 31), run_id="r")

@@ -117,7 +117,9 @@ def score_chunk(
     contagious = contagion >= CONTAGION_FLAG_MIN
     flag_set, flags = _batch_flags(flag_pattern, flag_lists, breaker, downgrade, contagious)
     t0 = time.perf_counter()
-    reasons = _flagged_reasons(decided.features, scorer, flag_set, flags)
+    queued = _queued_rows(flag_set, flags)
+    reasons = _flagged_reasons(decided.features, scorer, queued)
+    evidence = _flag_evidence(decided, pd_, ruleset, queued)
     decided.seconds["reasons"] = time.perf_counter() - t0
     core = np.asarray(decided.features["is_core_enterprise"], dtype=bool)
     full = (outcome == "decline") | (pd_ >= HIGH_RISK_PD) | breaker
@@ -139,6 +141,7 @@ def score_chunk(
             "notches": notches,
             "distress": distress,
             "reasons": reasons,
+            "flag_evidence": evidence,
         }
     )
     stats: dict[str, Any] = {"seconds": decided.seconds, "rows": len(ids)}
@@ -147,23 +150,45 @@ def score_chunk(
     return ChunkResult(results, stats)
 
 
-def _flagged_reasons(
-    features: FeatureTable,
-    scorer: Scorer,
-    flag_set: npt.NDArray[np.int64],
-    flags: npt.NDArray[np.object_],
-) -> npt.NDArray[np.object_]:
-    """Reason codes (JSON text) for the rows that go to the officers' queue, None elsewhere.
-
-    TreeSHAP costs about as much as the rest of the scoring, so it runs on the flagged rows
-    only, in one vectorized call; flags are decided per flag combination (``flag_set``), so
-    the test runs once per combination, not per row."""
+def _queued_rows(
+    flag_set: npt.NDArray[np.int64], flags: npt.NDArray[np.object_]
+) -> npt.NDArray[np.intp]:
+    """The rows whose flags send them to the officers' queue. Flags are decided per flag
+    combination (``flag_set``), so the test runs once per combination, not per row."""
     _, first = np.unique(flag_set, return_index=True)
     queued = {int(flag_set[row]) for row in first if REVIEW_FLAGS.intersection(flags[row])}
-    rows = np.flatnonzero(np.isin(flag_set, list(queued)))
-    out: npt.NDArray[np.object_] = np.full(len(flag_set), None, dtype=object)
+    return np.flatnonzero(np.isin(flag_set, list(queued)))
+
+
+def _flagged_reasons(
+    features: FeatureTable, scorer: Scorer, rows: npt.NDArray[np.intp]
+) -> npt.NDArray[np.object_]:
+    """Reason codes (JSON text) for the queued rows, None elsewhere. A row's TreeSHAP costs
+    about a hundred predictions, so it runs on those rows only, in one vectorized call."""
+    out: npt.NDArray[np.object_] = np.full(len(features), None, dtype=object)
     for row, reasons in zip(rows, table_reasons(scorer, features, rows), strict=True):
         out[row] = json.dumps(reasons, ensure_ascii=False, allow_nan=False)
+    return out
+
+
+def _flag_evidence(
+    decided: Decided, pd_: np.ndarray, ruleset: Ruleset, rows: npt.NDArray[np.intp]
+) -> npt.NDArray[np.object_]:
+    """For the queued rows (JSON text, None elsewhere): the rules that fired and the values
+    they read, so the case page can show each hit against its threshold as a decision does."""
+    out: npt.NDArray[np.object_] = np.full(len(pd_), None, dtype=object)
+    if len(rows) == 0:
+        return out
+    reads = {rule.id: rule.reads for rule in ruleset.rules}
+    records = decided.features.take(rows).records()
+    for row, record in zip(rows.tolist(), records, strict=True):
+        hits = [dict(h) for h in decided.rules.rule_hits.row(row)]
+        names = sorted({n for h in hits for n in reads.get(str(h.get("rule_id")), ())})
+        values = {n: record[n] for n in names if n in record}
+        values["pd"] = float(pd_[row])
+        out[row] = json.dumps(
+            {"rule_hits": hits, "values": values}, ensure_ascii=False, allow_nan=False
+        )
     return out
 
 

@@ -39,7 +39,9 @@ TOP_ROWS = 200
 TOP_CLUSTERS = 20
 CLUSTER_MEMBERS_SHOWN = 50
 NO_PREVIOUS = "none"
-STAGES = ("read", "decide", "write")
+# "reasons": TreeSHAP and rule evidence of the queued firms (part of computing, apart from
+# "decide" so that its cost shows).
+STAGES = ("read", "decide", "reasons", "write")
 
 
 def psi_status(value: float) -> str:
@@ -92,6 +94,7 @@ def _timings(cur: psycopg.Cursor[Any], p: Mapping[str, Any]) -> dict[str, Any]:
             stage["read"] += float(stats.get("read", 0.0))
             stage["write"] += float(stats.get("write", 0.0))
             stage["decide"] += float(stats.get("seconds", {}).get("decide", 0.0))
+            stage["reasons"] += float(stats.get("seconds", {}).get("reasons", 0.0))
         out[name] = {
             "chunks": len(rows),
             "rows": sum(int(r[1]) for r in rows),

@@ -39,6 +39,7 @@ RESULT_COLUMNS = (
     "notches",
     "distress",
     "reasons",
+    "flag_evidence",
 )
 # The second (contagion) pass replaces the decision and keeps the standalone figures.
 SECOND_PASS_COLUMNS = (
@@ -50,6 +51,7 @@ SECOND_PASS_COLUMNS = (
     "contagion_score",
     "notches",
     "reasons",
+    "flag_evidence",
 )
 STAGING = "rescore_staging"
 

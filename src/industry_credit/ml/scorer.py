@@ -33,6 +33,7 @@ from industry_credit.ml.reasons import CURRENT_REASONS_VERSION, sentence
 
 DEFAULT_ARTIFACT_DIR = Path(__file__).resolve().parents[3] / "data" / "model"
 MAX_REASONS = 4
+SHAP_THREADS_FROM = 64  # rows
 
 
 class Scorer:
@@ -120,8 +121,13 @@ class Scorer:
         )
 
     def contributions(self, x: np.ndarray) -> np.ndarray:
-        """TreeSHAP contributions (log-odds), one column per feature plus the bias last."""
-        contrib = self.booster.predict(x, pred_contrib=True, num_threads=self._threads(len(x)))
+        """TreeSHAP contributions (log-odds), one column per feature plus the bias last.
+
+        A row's TreeSHAP costs about a hundred predictions, so threads pay for themselves from
+        a few dozen rows, not a few thousand (each row is computed alone: same values at any
+        thread count)."""
+        threads = 1 if len(x) < SHAP_THREADS_FROM else self.num_threads
+        contrib = self.booster.predict(x, pred_contrib=True, num_threads=threads)
         return np.asarray(contrib, dtype=np.float64)
 
     def reasons(

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from industry_credit.db.models import AuditEntry, Decision, FinancialStatement
+from industry_credit.db.models import AuditEntry, BatchRun, Decision, FinancialStatement
 from industry_credit.ml.reasons import describe
 from industry_credit.review import case_data, evidence, ratings, repository
 from industry_credit.review.case_data import Neighbour
@@ -204,6 +204,25 @@ def _waterfall(
     )
 
 
+def _evidence_inputs(
+    session: Session, file: CaseFile, explanation: dict[str, Any] | None
+) -> tuple[dict[str, Any] | None, str | None, dict[str, Any]]:
+    """What the rule evidence is read from: the decision's document and its ruleset, or, for a
+    nightly flag, the rules that fired in the run with the values they read (flag_evidence)."""
+    if file.decision is not None:
+        features = (explanation or {}).get("features") or {}
+        return file.decision.document, file.decision.ruleset_version, features
+    rescore = file.rescore
+    found = rescore.flag_evidence if rescore is not None else None
+    if rescore is None or not found:
+        return None, None, {}
+    run = session.get(BatchRun, rescore.run_id)
+    raw_values, hits = found.get("values"), found.get("rule_hits")
+    values = dict(raw_values) if isinstance(raw_values, dict) else {}
+    document = {"rule_hits": hits if isinstance(hits, list) else [], "pd": rescore.pd}
+    return document, run.ruleset_version if run is not None else None, values
+
+
 def _batch_reasons(view: CaseView, lang: str, t: Callable[..., str]) -> None:
     """A nightly flag's reasons: the TreeSHAP codes the run computed for the flagged firm."""
     rescore = view.file.rescore
@@ -255,11 +274,12 @@ def build(
     _segment(view, session)
     explanation = case_data.explanation(app_state, decision)
     _waterfall(view, explanation, lang, t)
+    document, ruleset_version, features = _evidence_inputs(session, file, explanation)
     view.evidence = evidence.build(
         session=session,
-        document=decision.document if decision else None,
-        ruleset_version=decision.ruleset_version if decision else None,
-        features=(explanation or {}).get("features") or {},
+        document=document,
+        ruleset_version=ruleset_version,
+        features=features,
         flags=list(case.flags),
         lang=lang,
         t=t,

@@ -11,6 +11,7 @@ audit entry (``review.claim``, ``review.release``, ``review.assign``). The trigg
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
@@ -23,6 +24,7 @@ from industry_credit.review import repository
 from industry_credit.review.policy import CaseStateError, Proposal, check_not_submitter
 
 CLAIMABLE_STATUSES = ("open", "awaiting_second", "info_requested")
+USERNAME = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
 
 
 class ClaimedError(ForbiddenError):
@@ -123,7 +125,8 @@ def assign(*, session: Session, user: User, case_id: int, officer: str | None) -
         if case.assigned_to is None:
             return case
         return _set_holder(session, case=case, holder=None, by=user, action="assign")
-    target = get_user(session=session, username=officer)
+    # A name that cannot be a username is refused before it reaches the database.
+    target = get_user(session=session, username=officer) if USERNAME.fullmatch(officer) else None
     if target is None or not target.active or target.role != "risk_officer":
         raise UnprocessableError(
             f"{officer!r} is not an active risk officer",

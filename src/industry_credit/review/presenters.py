@@ -147,4 +147,5 @@ def _nightly(file: CaseFile) -> dict[str, Any] | None:
         "flags": list(r.flags or []),
         "contagion_score": r.contagion_score,
         "reasons": r.reasons,
+        "flag_evidence": r.flag_evidence,
     }

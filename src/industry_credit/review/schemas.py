@@ -53,6 +53,8 @@ class AssignIn(_In):
     officer: str | None = Field(
         min_length=1,
         max_length=64,
+        # No control characters (PostgreSQL refuses a NUL in text, which would be a 500).
+        pattern=r"^[A-Za-z0-9_.\-]+$",
         description="The risk officer's username; null frees the case.",
     )
 
@@ -183,7 +185,8 @@ class CaseOut(CaseSummaryOut):
     nightly: dict[str, Any] | None = Field(
         default=None,
         description="A nightly flag's rescore: as_of, pd, grade, previous_grade, notches, "
-        "flags, contagion_score and the TreeSHAP reasons the run computed for the firm.",
+        "flags, contagion_score, the TreeSHAP reasons the run computed for the firm and the "
+        "rules that fired with the values they read (flag_evidence).",
     )
     signals: list[SignalOut] = Field(
         default_factory=list, description="A batch case's nightly signals, oldest first."

@@ -112,3 +112,5 @@ class RescoreResult(Base):
     # Migration 20261205_10: the TreeSHAP reason codes of a firm the run sent to the officers'
     # queue (feature, contribution, value, zh, en, as in a decision); NULL for the others.
     reasons: Mapped[list[dict[str, object]] | None] = mapped_column(JSONB)
+    # ... and the rules that fired for it with the values they read: {"rule_hits", "values"}.
+    flag_evidence: Mapped[dict[str, object] | None] = mapped_column(JSONB)
