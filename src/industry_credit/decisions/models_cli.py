@@ -11,7 +11,10 @@ from pathlib import Path
 
 import typer
 
-models_app = typer.Typer(no_args_is_help=True, help="Model versions: register, activate, list.")
+models_app = typer.Typer(
+    no_args_is_help=True,
+    help="Model versions: register, activate (four eyes), challenger, backtest, compare, list.",
+)
 
 
 def _fail(message: str, code: int) -> typer.Exit:
@@ -44,26 +47,88 @@ def register(
 def activate(
     version: str = typer.Argument(..., help="model version (or a unique prefix of 8+ characters)"),
     actor: str = typer.Option(..., "--actor", help="username of an active admin"),
+    report: int | None = typer.Option(
+        None, "--report", help="propose VERSION citing this backtest or compare report id"
+    ),
 ) -> None:
-    """Make VERSION the active model (admins only); the previous one steps down."""
+    """Make VERSION the active model; the previous one steps down.
+
+    The first model of an installation needs one admin. Any later new champion needs two: one
+    runs this with --report (a proposal), a different admin runs it without (the approval)."""
     from industry_credit.db.engine import session_scope
-    from industry_credit.decisions.registry import activate_model
-    from industry_credit.errors import ForbiddenError, NotFoundError
+    from industry_credit.decisions.governance import promote
+    from industry_credit.errors import DomainError, ForbiddenError, NotFoundError
 
     try:
         with session_scope() as session:
-            active, previous = activate_model(session=session, version=version, by=actor)
+            done = promote(session=session, version=version, by=actor, report_id=report)
     except ForbiddenError as exc:
         raise _fail(exc.message, 3) from None
     except NotFoundError as exc:
         raise _fail(exc.message, 4) from None
-    was = f" (was {previous})" if previous and previous != active else ""
-    typer.echo(f"active: {active}{was}")
+    except DomainError as exc:
+        raise _fail(exc.message, 5) from None
+    if done.status == "proposed":
+        typer.echo(
+            f"proposed: {done.version} (promotion {done.promotion_id}, report {report});"
+            " a different admin approves with"
+            f" `industry-credit models activate {done.version[:12]} --actor ADMIN`"
+        )
+        return
+    was = f" (was {done.previous})" if done.previous and done.previous != done.version else ""
+    approved = f" (promotion {done.promotion_id} approved)" if done.promotion_id else ""
+    typer.echo(f"active: {done.version}{was}{approved}")
+
+
+@models_app.command("withdraw")
+def withdraw(
+    version: str = typer.Argument(..., help="model version with a pending promotion"),
+    actor: str = typer.Option(..., "--actor", help="username of an active admin"),
+) -> None:
+    """Withdraw the pending promotion of VERSION."""
+    from industry_credit.db.engine import session_scope
+    from industry_credit.decisions.governance import withdraw as withdraw_promotion
+    from industry_credit.errors import ForbiddenError, NotFoundError
+
+    try:
+        with session_scope() as session:
+            promotion_id = withdraw_promotion(session=session, version=version, by=actor)
+    except ForbiddenError as exc:
+        raise _fail(exc.message, 3) from None
+    except NotFoundError as exc:
+        raise _fail(exc.message, 4) from None
+    typer.echo(f"withdrawn: promotion {promotion_id}")
+
+
+@models_app.command("challenger")
+def challenger(
+    version: str | None = typer.Argument(None, help="model version to run in shadow"),
+    actor: str = typer.Option(..., "--actor", help="username of an active admin"),
+    clear: bool = typer.Option(False, "--clear", help="stop shadow scoring"),
+) -> None:
+    """Set (or --clear) the one challenger, scored in shadow beside the champion."""
+    from industry_credit.db.engine import session_scope
+    from industry_credit.decisions.governance import set_challenger
+    from industry_credit.errors import DomainError, ForbiddenError, NotFoundError
+
+    if clear == (version is not None):
+        raise _fail("give either VERSION or --clear", 2)
+    try:
+        with session_scope() as session:
+            new, previous = set_challenger(session=session, version=version, by=actor)
+    except ForbiddenError as exc:
+        raise _fail(exc.message, 3) from None
+    except NotFoundError as exc:
+        raise _fail(exc.message, 4) from None
+    except DomainError as exc:
+        raise _fail(exc.message, 5) from None
+    was = f" (was {previous})" if previous and previous != new else ""
+    typer.echo(f"challenger: {new or 'none'}{was}")
 
 
 @models_app.command("list")
 def list_versions() -> None:
-    """Registered model versions, oldest first; '*' marks the active one."""
+    """Registered model versions, oldest first; '*' marks the champion, 'c' the challenger."""
     from sqlalchemy import select
 
     from industry_credit.db.engine import session_scope
@@ -74,14 +139,14 @@ def list_versions() -> None:
             select(
                 ModelVersion.version,
                 ModelVersion.is_active,
+                ModelVersion.is_challenger,
                 ModelVersion.registered_at,
                 ModelVersion.activated_at,
             ).order_by(ModelVersion.registered_at, ModelVersion.version)
         ).all()
-    for version, is_active, registered_at, activated_at in rows:
+    for version, is_active, is_challenger, registered_at, activated_at in rows:
         activated = activated_at.isoformat(timespec="seconds") if activated_at else "-"
-        typer.echo(
-            f"{'*' if is_active else ' '} {version}  {registered_at:%Y-%m-%d %H:%M}  {activated}"
-        )
+        mark = "*" if is_active else "c" if is_challenger else " "
+        typer.echo(f"{mark} {version}  {registered_at:%Y-%m-%d %H:%M}  {activated}")
     if not rows:
         typer.echo("no model versions registered")

@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -22,7 +23,7 @@ from industry_credit.audit.service import Actor, record
 from industry_credit.auth.users import get_user
 from industry_credit.db.models import ModelVersion
 from industry_credit.decisions.engine import PipelineEngine
-from industry_credit.errors import DomainError, ForbiddenError, NotFoundError
+from industry_credit.errors import ConflictError, DomainError, ForbiddenError, NotFoundError
 from industry_credit.ml.artifact import artifact_from_bytes, artifact_to_bytes, load_artifact
 from industry_credit.ml.scorer import Scorer
 from industry_credit.rules.versions import get_active_ruleset, get_ruleset_version
@@ -46,7 +47,7 @@ class ModelRegistered:
     created: bool
 
 
-def _admin(session: Session, username: str, doing: str) -> Actor:
+def admin_actor(session: Session, username: str, doing: str) -> Actor:
     user = get_user(session=session, username=username)
     if user is None or not user.active or user.role != "admin":
         raise ForbiddenError(f"{doing} needs an active admin; {username!r} is not one")
@@ -57,7 +58,7 @@ def register_model(*, session: Session, model_dir: Path, by: str | Actor) -> Mod
     """Store the artifact in ``model_dir`` under its content version (once) and audit it.
 
     ``by`` is an admin's username (checked) or an already checked actor (bootstrap)."""
-    actor = by if isinstance(by, Actor) else _admin(session, by, "registering a model")
+    actor = by if isinstance(by, Actor) else admin_actor(session, by, "registering a model")
     artifact = load_artifact(model_dir)
     version = artifact.model_version
     if session.get(ModelVersion, version) is not None:
@@ -94,19 +95,51 @@ def resolve_model_version(session: Session, version: str) -> ModelVersion:
     return row
 
 
+class FourEyesRequiredError(ConflictError):
+    code = "four_eyes_required"
+
+
+def ever_activated(session: Session) -> bool:
+    """Whether any model was ever the champion: false only before the bootstrap activation."""
+    return (
+        session.scalar(
+            select(ModelVersion.version)
+            .where(ModelVersion.is_active | ModelVersion.activated_at.is_not(None))
+            .limit(1)
+        )
+        is not None
+    )
+
+
 def activate_model(*, session: Session, version: str, by: str | Actor) -> tuple[str, str | None]:
     """Make ``version`` the active model (admins only, audited); returns (version, previous).
 
+    Alone, an admin may only bootstrap (no model was ever active) or re-confirm the champion;
+    any other activation goes through a four-eyes promotion (``decisions/governance.py``).
     A running service picks the change up within ``VersionedEngines.REFRESH_SECONDS``."""
-    actor = by if isinstance(by, Actor) else _admin(session, by, "activating a model")
+    actor = by if isinstance(by, Actor) else admin_actor(session, by, "activating a model")
     row = resolve_model_version(session, version)
     previous = active_model_version(session)
     if previous == row.version:
         return row.version, previous
+    if ever_activated(session):
+        raise FourEyesRequiredError(
+            f"model {row.version} is not the champion: a new champion needs two admins: "
+            f"`industry-credit models activate {row.version[:12]} --report REPORT_ID --actor ADMIN`"
+            " proposes it citing a backtest or compare report, and"
+            f" `industry-credit models activate {row.version[:12]} --actor OTHER_ADMIN` approves"
+        )
+    make_active(session, row, actor, payload={"previous": previous, "bootstrap": True})
+    return row.version, previous
+
+
+def make_active(session: Session, row: ModelVersion, actor: Actor, payload: dict[str, Any]) -> None:
+    """Step the champion down and ``row`` up, and audit it; the caller has checked the right."""
     # Step the old version down first: the partial unique index allows one active row.
     session.execute(update(ModelVersion).where(ModelVersion.is_active).values(is_active=False))
     session.flush()
     admin = get_user(session=session, username=actor.name)
+    row.is_challenger = False
     row.is_active = True
     row.activated_at = datetime.now(UTC)
     row.activated_by = admin.id if admin is not None else None
@@ -117,9 +150,8 @@ def activate_model(*, session: Session, version: str, by: str | Actor) -> tuple[
         action="model.activate",
         entity_type="model",
         entity_id=row.version,
-        payload={"previous": previous},
+        payload=payload,
     )
-    return row.version, previous
 
 
 def active_model_version(session: Session) -> str | None:

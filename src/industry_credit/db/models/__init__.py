@@ -14,6 +14,12 @@ from industry_credit.db.models.enterprises import (
     PolicySupport,
     SupplyLink,
 )
+from industry_credit.db.models.governance import (
+    CreditEvent,
+    ModelPromotion,
+    ModelReport,
+    ShadowScore,
+)
 from industry_credit.db.models.ownership import EnterpriseOwner
 from industry_credit.db.models.review import Review, ReviewCase
 from industry_credit.db.models.users import User
@@ -23,6 +29,7 @@ __all__ = [
     "AuditEntry",
     "BatchCheckpoint",
     "BatchRun",
+    "CreditEvent",
     "Decision",
     "Enterprise",
     "EnterpriseOwner",
@@ -32,12 +39,15 @@ __all__ = [
     "IntellectualProperty",
     "LoanApplication",
     "MarketPlan",
+    "ModelPromotion",
+    "ModelReport",
     "ModelVersion",
     "PolicySupport",
     "RescoreResult",
     "Review",
     "ReviewCase",
     "RulesetVersion",
+    "ShadowScore",
     "SupplyLink",
     "User",
 ]
