@@ -48,7 +48,8 @@ def test_seeded_outcomes_are_ingested_append_only(
         out / "enterprises.parquet", columns=["uscc", "defaulted_12m"]
     ).to_pandas()
     defaulted = set(truth.loc[truth["defaulted_12m"], "uscc"])
-    assert defaulted and set(events["uscc"]) == defaulted
+    assert defaulted
+    assert set(events["uscc"]) == defaulted
     assert sorted(events["event_type"].unique()) == ["default", "dpd90"]
     days = pd.to_datetime(events["event_date"]).dt.date
     assert days.min() > SYNTH_AS_OF
