@@ -45,6 +45,7 @@ from industry_credit.batch.engine import BatchEngine, with_compiled_trees
 from industry_credit.batch.progress import Progress
 from industry_credit.batch.reader import chunk_params
 from industry_credit.batch.report import SECTION_GROUPS, assemble_report, report_sections
+from industry_credit.batch.report_governance import governance_summary
 from industry_credit.batch.report_html import render_html
 from industry_credit.batch.scope import Plan, build_plan, chunk_bounds
 from industry_credit.batch.store import done_chunks
@@ -272,6 +273,9 @@ def _after_standalone(
         sections = halves[0].result() | halves[1].result()
         report = assemble_report(sections, run_id=run.id, plan=plan, engine=engine, params=params)
         report["counts"]["review_cases_created"] = cases
+        report["model_governance"] = governance_summary(
+            conn, run_id=run.id, model_version=run.model_version
+        )
         html = render_html(report)
         runs.finish_run(
             conn,
