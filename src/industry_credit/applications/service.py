@@ -26,6 +26,7 @@ from industry_credit.canonical import content_sha256
 from industry_credit.db.models import LoanApplication, ReviewCase, User
 from industry_credit.decisions import repository as decisions
 from industry_credit.decisions.batcher import MicroBatcher
+from industry_credit.decisions.shadow_store import insert_decision_shadow
 from industry_credit.decisions.types import DecisionEngine, DecisionInput
 from industry_credit.enterprises import ownership
 from industry_credit.enterprises.repository import upsert_document
@@ -139,6 +140,15 @@ def submit(
         snapshot=snapshot,
         decided_at=now,
     )
+    if result.shadow is not None:  # a challenger is set: its score beside, never in, the decision
+        insert_decision_shadow(
+            session=session,
+            decision_id=decision_id,
+            enterprise_id=enterprise_id,
+            as_of=now.date(),
+            body=body,
+            shadow=result.shadow,
+        )
     clock.lap("decision_insert")
     if in_review:
         session.execute(

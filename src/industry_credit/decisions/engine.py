@@ -7,6 +7,7 @@ from itertools import groupby
 from typing import Any
 
 from industry_credit.decisions.pipeline import FrameDecisions, decide_frames
+from industry_credit.decisions.shadow import Challenger, shadow_scores
 from industry_credit.decisions.types import DecisionInput, EngineResult
 from industry_credit.ml.frames import CounterpartyRisk, EnterpriseFrames
 from industry_credit.ml.scorer import Scorer
@@ -44,13 +45,24 @@ def _batches(inputs: Sequence[DecisionInput]) -> list[list[int]]:
 
 
 class PipelineEngine:
-    """Decides with one scorer and one ruleset; safe to share across threads (read-only)."""
+    """Decides with one scorer and one ruleset; safe to share across threads (read-only).
 
-    def __init__(self, *, scorer: Scorer, ruleset: Ruleset, model_version: str) -> None:
+    With a ``challenger``, each result also carries the challenger's shadow score of the same
+    features (``EngineResult.shadow``); the decision itself is the champion's alone."""
+
+    def __init__(
+        self,
+        *,
+        scorer: Scorer,
+        ruleset: Ruleset,
+        model_version: str,
+        challenger: Challenger | None = None,
+    ) -> None:
         self.scorer = scorer
         self.ruleset = ruleset
         self.model_version = model_version
         self.ruleset_version = ruleset.version
+        self.challenger = challenger
 
     def _run(self, inputs: Sequence[DecisionInput]) -> FrameDecisions:
         risk: dict[str, float] = {}
@@ -73,6 +85,11 @@ class PipelineEngine:
             pd_values = decided.scores.pd.tolist()
             grades = decided.scores.grade.tolist()
             reasons = decided.scores.reasons or [[] for _ in group]
+            shadow = (
+                shadow_scores(decided.features, self.challenger, self.ruleset)
+                if self.challenger is not None
+                else None
+            )
             for position, i in enumerate(group):
                 decision = {
                     "pd": pd_values[position],
@@ -80,7 +97,11 @@ class PipelineEngine:
                     **decided.rules.decision_fields(position),
                     "reasons": list(reasons[position]),
                 }
-                results[i] = EngineResult(decision=decision, features=feature_rows[position])
+                results[i] = EngineResult(
+                    decision=decision,
+                    features=feature_rows[position],
+                    shadow=shadow.row(position) if shadow is not None else None,
+                )
         return [r for r in results if r is not None]
 
     def explain(self, item: DecisionInput) -> dict[str, Any]:

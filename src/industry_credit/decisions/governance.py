@@ -22,6 +22,7 @@ from industry_credit.decisions.registry import (
     activate_model,
     active_model_version,
     admin_actor,
+    challenger_model_version,
     ever_activated,
     make_active,
     resolve_model_version,
@@ -161,18 +162,12 @@ def withdraw(*, session: Session, version: str, by: str) -> int:
     return int(pending.id)
 
 
-def challenger_version(session: Session) -> str | None:
-    return session.scalars(
-        select(ModelVersion.version).where(ModelVersion.is_challenger)
-    ).one_or_none()
-
-
 def set_challenger(
     *, session: Session, version: str | None, by: str
 ) -> tuple[str | None, str | None]:
     """Make ``version`` the one shadow challenger (None clears it); returns (new, previous)."""
     actor = admin_actor(session, by, "setting the challenger")
-    previous = challenger_version(session)
+    previous = challenger_model_version(session)
     target: ModelVersion | None = None
     if version is not None:
         target = resolve_model_version(session, version)

@@ -7,7 +7,10 @@ batch all read it. Each change is audited in the same transaction as the change.
 
 from __future__ import annotations
 
+import json
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -150,3 +153,68 @@ def list_versions() -> None:
         typer.echo(f"{mark} {version}  {registered_at:%Y-%m-%d %H:%M}  {activated}")
     if not rows:
         typer.echo("no model versions registered")
+
+
+def _day(value: str, option: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise _fail(f"{option}: {value!r} is not a date in YYYY-MM-DD form", 2) from None
+
+
+def _write_outputs(
+    report: dict[str, Any], report_id: int, json_out: Path | None, html_out: Path | None
+) -> None:
+    from industry_credit.governance.report_html import render
+
+    if json_out is not None:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        json_out.write_text(
+            json.dumps({"report_id": report_id, **report}, indent=2, allow_nan=False) + "\n",
+            encoding="utf-8",
+        )
+    if html_out is not None:
+        html_out.parent.mkdir(parents=True, exist_ok=True)
+        html_out.write_text(render(report, report_id), encoding="utf-8")
+
+
+@models_app.command("backtest")
+def backtest(
+    cohort_from: str = typer.Option(..., "--cohort-from", help="first rating date (YYYY-MM-DD)"),
+    cohort_to: str = typer.Option(..., "--cohort-to", help="last rating date (YYYY-MM-DD)"),
+    model: str | None = typer.Option(None, "--model", help="model version (default: champion)"),
+    horizon_months: int = typer.Option(12, "--horizon-months", min=1, max=60),
+    as_of: str | None = typer.Option(
+        None, "--as-of", help="outcomes known up to this date (default: today)"
+    ),
+    json_out: Path | None = typer.Option(None, "--json", help="write the report as JSON here"),
+    html_out: Path | None = typer.Option(None, "--html", help="write the report as HTML here"),
+) -> None:
+    """Backtest a model's ratings in a cohort against the credit events that followed; the
+    report is stored (its id is what a promotion cites)."""
+    from industry_credit.db.engine import session_scope
+    from industry_credit.decisions.registry import active_model_version, resolve_model_version
+    from industry_credit.errors import NotFoundError
+    from industry_credit.governance.backtest import BacktestParams, run_backtest
+
+    first, last = _day(cohort_from, "--cohort-from"), _day(cohort_to, "--cohort-to")
+    known = _day(as_of, "--as-of") if as_of else date.today()
+    if last < first:
+        raise _fail("--cohort-to is before --cohort-from", 2)
+    try:
+        with session_scope() as session:
+            version = model and resolve_model_version(session, model).version
+            version = version or active_model_version(session)
+            if version is None:
+                raise _fail("no model is active; name one with --model", 4)
+            params = BacktestParams(version, first, last, horizon_months, known)
+            report_id, report = run_backtest(session, params)
+    except NotFoundError as exc:
+        raise _fail(exc.message, 4) from None
+    _write_outputs(report, report_id, json_out, html_out)
+    auc = (report.get("discrimination") or {}).get("auc")
+    red = ",".join(report["red_grades"]) or "none"
+    typer.echo(
+        f"backtest report {report_id}: model {version} observations={report['observations']}"
+        f" defaults={report['defaults']} auc={'-' if auc is None else f'{auc:.4f}'} red_grades={red}"
+    )

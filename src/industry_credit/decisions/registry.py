@@ -23,6 +23,7 @@ from industry_credit.audit.service import Actor, record
 from industry_credit.auth.users import get_user
 from industry_credit.db.models import ModelVersion
 from industry_credit.decisions.engine import PipelineEngine
+from industry_credit.decisions.shadow import Challenger
 from industry_credit.errors import ConflictError, DomainError, ForbiddenError, NotFoundError
 from industry_credit.ml.artifact import artifact_from_bytes, artifact_to_bytes, load_artifact
 from industry_credit.ml.scorer import Scorer
@@ -158,6 +159,13 @@ def active_model_version(session: Session) -> str | None:
     return session.scalars(select(ModelVersion.version).where(ModelVersion.is_active)).one_or_none()
 
 
+def challenger_model_version(session: Session) -> str | None:
+    """The model scored in shadow beside the champion, if any (``models challenger``)."""
+    return session.scalars(
+        select(ModelVersion.version).where(ModelVersion.is_challenger)
+    ).one_or_none()
+
+
 def register_model_artifact(*, session: Session, model_dir: Path, actor: Actor) -> str:
     """The demo's and tests' bootstrap: register the artifact in ``model_dir`` and activate it
     when no model is active yet (so a rerun never undoes an admin's later activation)."""
@@ -177,7 +185,7 @@ class VersionedEngines:
     def __init__(self, *, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
         self._scorers: dict[str, Scorer] = {}
-        self._engines: dict[tuple[str, str], PipelineEngine] = {}
+        self._engines: dict[tuple[str, str, str | None], PipelineEngine] = {}
         self._lock = threading.Lock()
         self._active: PipelineEngine | None = None
         self._checked_at = 0.0
@@ -192,15 +200,26 @@ class VersionedEngines:
             self._scorers[model_version] = scorer
         return scorer
 
-    def for_versions(self, *, model_version: str, ruleset_version: str) -> PipelineEngine:
-        key = (model_version, ruleset_version)
+    def for_versions(
+        self, *, model_version: str, ruleset_version: str, challenger: str | None = None
+    ) -> PipelineEngine:
+        """The engine of a (model, ruleset) pair; replay asks without a challenger, so a replayed
+        decision is computed exactly as the champion alone computed it."""
+        key = (model_version, ruleset_version, challenger)
         with self._lock:
             engine = self._engines.get(key)
             if engine is None:
                 with self._sessions() as session:
                     scorer = self._scorer(session, model_version)
+                    shadow = (
+                        Challenger(self._scorer(session, challenger), challenger)
+                        if challenger is not None
+                        else None
+                    )
                     ruleset = get_ruleset_version(session=session, version=ruleset_version)
-                engine = PipelineEngine(scorer=scorer, ruleset=ruleset, model_version=model_version)
+                engine = PipelineEngine(
+                    scorer=scorer, ruleset=ruleset, model_version=model_version, challenger=shadow
+                )
                 self._engines[key] = engine
             return engine
 
@@ -210,13 +229,14 @@ class VersionedEngines:
             return self._active
         with self._sessions() as session:
             model_version = active_model_version(session)
+            challenger = challenger_model_version(session)
             ruleset = get_active_ruleset(session=session)
         if model_version is None:
             raise EngineUnavailableError(f"no model version is active; {ACTIVATE_MODEL_HINT}")
         if ruleset is None:
             raise EngineUnavailableError(f"no ruleset is active; {ACTIVATE_RULESET_HINT}")
         self._active = self.for_versions(
-            model_version=model_version, ruleset_version=ruleset.version
+            model_version=model_version, ruleset_version=ruleset.version, challenger=challenger
         )
         self._checked_at = now
         return self._active
