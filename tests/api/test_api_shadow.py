@@ -43,9 +43,7 @@ def _challenger(api: Api, version: str | None) -> None:
 
 
 def _submit(api: Api, document: dict[str, Any]) -> dict[str, Any]:
-    response = api.client.post(
-        "/v1/applications", json=document, headers=api.headers("rm_wang")
-    )
+    response = api.client.post("/v1/applications", json=document, headers=api.headers("rm_wang"))
     assert response.status_code == 201, response.text
     body: dict[str, Any] = response.json()
     return body
@@ -80,7 +78,8 @@ def test_shadow_scores_are_stored_beside_an_unchanged_decision(shadow_api: Api) 
     assert challenger_pd == pytest.approx(2 * champion_pd, rel=0.1)
 
     replayed = shadow_api.client.post(
-        f"/v1/decisions/{shadowed['decision_id']}/replay", headers=shadow_api.headers("officer_zhao")
+        f"/v1/decisions/{shadowed['decision_id']}/replay",
+        headers=shadow_api.headers("officer_zhao"),
     )
     assert replayed.status_code == 200, replayed.text
     assert replayed.json()["identical"] is True
