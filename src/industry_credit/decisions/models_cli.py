@@ -218,3 +218,47 @@ def backtest(
         f"backtest report {report_id}: model {version} observations={report['observations']}"
         f" defaults={report['defaults']} auc={'-' if auc is None else f'{auc:.4f}'} red_grades={red}"
     )
+
+
+@models_app.command("compare")
+def compare(
+    challenger: str = typer.Option(..., "--challenger", help="the challenger's model version"),
+    date_from: str | None = typer.Option(None, "--from", help="first shadow date (YYYY-MM-DD)"),
+    date_to: str | None = typer.Option(None, "--to", help="last shadow date (default: today)"),
+    horizon_months: int = typer.Option(12, "--horizon-months", min=1, max=60),
+    as_of: str | None = typer.Option(
+        None, "--as-of", help="outcomes known up to this date (default: today)"
+    ),
+    json_out: Path | None = typer.Option(None, "--json", help="write the report as JSON here"),
+    html_out: Path | None = typer.Option(None, "--html", help="write the report as HTML here"),
+) -> None:
+    """Compare a challenger with the champion on the cases it scored in shadow; the report is
+    stored (its id is what a promotion cites)."""
+    from industry_credit.db.engine import session_scope
+    from industry_credit.decisions.registry import active_model_version, resolve_model_version
+    from industry_credit.errors import NotFoundError
+    from industry_credit.governance.compare import CompareParams, run_compare
+
+    today = date.today()
+    first = _day(date_from, "--from") if date_from else date(2000, 1, 1)
+    last = _day(date_to, "--to") if date_to else today
+    known = _day(as_of, "--as-of") if as_of else today
+    if last < first:
+        raise _fail("--to is before --from", 2)
+    try:
+        with session_scope() as session:
+            version = resolve_model_version(session, challenger).version
+            champion = active_model_version(session) or version
+            params = CompareParams(version, first, last, known, horizon_months)
+            report_id, report = run_compare(session, params, champion)
+    except NotFoundError as exc:
+        raise _fail(exc.message, 4) from None
+    _write_outputs(report, report_id, json_out, html_out)
+    diff = ((report.get("outcomes") or {}).get("discrimination") or {}).get("diff")
+    psi = report.get("psi")
+    typer.echo(
+        f"compare report {report_id}: challenger {report['challenger_version']}"
+        f" cases={report['cases']} outcome_changes={report['outcome_changes']}"
+        f" psi={'-' if psi is None else f'{psi:.4f}'}"
+        f" auc_diff={'-' if diff is None else f'{diff:+.4f}'}"
+    )
