@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Final
 
 from industry_credit.review.messages_case import PAIRS as CASE_PAIRS
+from industry_credit.review.messages_models import PAIRS as MODEL_PAIRS
 from industry_credit.vocabulary import PRODUCTS
 
 LANGUAGES: Final[tuple[str, ...]] = ("zh", "en")
@@ -367,7 +368,7 @@ _PRODUCT_EN: Final[dict[str, str]] = {
 
 
 def _build() -> dict[str, dict[str, str]]:
-    pairs = {**_PAIRS, **_CODES, **CASE_PAIRS}
+    pairs = {**_PAIRS, **_CODES, **CASE_PAIRS, **MODEL_PAIRS}
     pairs.update({f"product.{code}": (zh, _PRODUCT_EN[code]) for code, zh in PRODUCTS.items()})
     return {
         "zh": {key: zh for key, (zh, _) in pairs.items()},
