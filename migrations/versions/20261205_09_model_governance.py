@@ -200,7 +200,6 @@ def upgrade() -> None:
     sa.UniqueConstraint('run_id', 'enterprise_id', name=op.f('uq_shadow_scores_run_id_enterprise_id'))
     )
     op.create_index('ix_shadow_scores_challenger_as_of', 'shadow_scores', ['challenger_version', 'as_of'], unique=False)
-    op.create_index(op.f('ix_shadow_scores_enterprise_id'), 'shadow_scores', ['enterprise_id'], unique=False)
     op.add_column('model_versions', sa.Column('is_challenger', sa.Boolean(), server_default=sa.text('false'), nullable=False))
     op.create_index('uq_model_versions_one_challenger', 'model_versions', ['is_challenger'], unique=True, postgresql_where=sa.text('is_challenger'))
     op.create_check_constraint(
@@ -223,7 +222,6 @@ def downgrade() -> None:
     )
     op.drop_index('uq_model_versions_one_challenger', table_name='model_versions', postgresql_where=sa.text('is_challenger'))
     op.drop_column('model_versions', 'is_challenger')
-    op.drop_index(op.f('ix_shadow_scores_enterprise_id'), table_name='shadow_scores')
     op.drop_index('ix_shadow_scores_challenger_as_of', table_name='shadow_scores')
     op.drop_table('shadow_scores')
     op.drop_index('uq_model_promotions_one_pending', table_name='model_promotions', postgresql_where=sa.text("status = 'proposed'"))
