@@ -88,3 +88,26 @@ def test_shadow_scores_are_stored_beside_an_unchanged_decision(shadow_api: Api) 
     _challenger(shadow_api, None)
     _submit(shadow_api, ROBOT_STARTUP)
     assert len(shadow_api.rows("SELECT 1 FROM shadow_scores")) == 1
+
+
+def test_a_challenger_that_cannot_score_fails_no_decision(shadow_api: Api) -> None:
+    from dataclasses import replace
+
+    from industry_credit.ml.schema import FeatureSchema
+
+    champion = load_artifact(DEFAULT_ARTIFACT_DIR)
+    specs = list(champion.schema.specs)
+    specs[0] = replace(specs[0], name="a_feature_this_pipeline_does_not_build")
+    broken = replace(champion, schema=FeatureSchema(specs))
+    engine = create_engine(shadow_api.database_url)
+    with Session(engine) as s, s.begin():
+        version = models.register(s, broken)
+    engine.dispose()
+    before = len(shadow_api.rows("SELECT 1 FROM shadow_scores"))
+    _challenger(shadow_api, version)
+    try:
+        decided = _submit(shadow_api, ROBOT_STARTUP)
+    finally:
+        _challenger(shadow_api, None)
+    assert decided["model_version"] == champion.model_version
+    assert len(shadow_api.rows("SELECT 1 FROM shadow_scores")) == before

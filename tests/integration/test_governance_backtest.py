@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from industry_credit.audit.service import Actor
 from industry_credit.auth.users import ensure_user
 from industry_credit.batch.cli import _load
-from industry_credit.batch.runner import Options, rescore
+from industry_credit.batch.runner import Options, Outcome, rescore
 from industry_credit.decisions.governance import set_challenger
 from industry_credit.decisions.registry import activate_model
 from industry_credit.enterprises.ingest import ingest_file
@@ -64,9 +64,11 @@ class World:
     def session(self) -> Session:
         return Session(create_engine(self.url))
 
-    def rescore(self, force: bool = False) -> None:
+    def rescore(self, force: bool = False) -> Outcome:
         options = Options(as_of=AS_OF, chunk_size=400, force=force)
-        assert rescore(options, database_url=self.url, load=_load).status == "succeeded"
+        outcome = rescore(options, database_url=self.url, load=_load)
+        assert outcome.status == "succeeded"
+        return outcome
 
     def challenger(self, version: str | None) -> None:
         with self.session() as s, s.begin():
@@ -152,7 +154,8 @@ def test_doubled_pd_is_red_where_the_defaults_are(world: World) -> None:
     assert all(g["observed_dr"] < g["mean_pd"] for g in grades if g["light"] == "red")
     # The nightly report carries the champion's latest backtest and the challenger's count.
     champion_report, _ = world.backtest(world.champion)
-    world.rescore(force=True)
+    # The summary line names the champion's red grades of its latest backtest: none.
+    assert "backtest_red_grades=-" in world.rescore(force=True).summary(AS_OF)
     (report,) = world.sql(
         "SELECT report FROM batch_runs WHERE status = 'succeeded' AND as_of = :d", d=AS_OF
     )[0]

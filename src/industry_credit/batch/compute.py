@@ -20,7 +20,7 @@ import pandas as pd
 
 from industry_credit.batch.reader import ChunkInput
 from industry_credit.decisions.pipeline import decide_frames
-from industry_credit.decisions.shadow import Challenger, ShadowScores, shadow_scores
+from industry_credit.decisions.shadow import Challenger, ShadowScores, shadow_or_none
 from industry_credit.ml.columns import Coded
 from industry_credit.ml.feature_table import FeatureTable
 from industry_credit.ml.features import HIGH_RISK_PD
@@ -93,7 +93,7 @@ def score_chunk(
 ) -> ChunkResult:
     """Rescore one chunk. Pure: the output depends on the arguments only."""
     decided = decide(inp.frames, as_of, scorer, ruleset)
-    shadow = shadow_scores(decided.features, challenger, ruleset) if challenger else None
+    shadow = shadow_or_none(decided.features, challenger, ruleset)
     ids = pd.Index(decided.features.ids)
     pd_ = decided.scores.pd
     grade = decided.scores.grade

@@ -46,6 +46,12 @@ def governance_summary(conn: Connection, *, run_id: str, model_version: str) -> 
     return {"backtest": backtest, "challenger": shadow[0] if shadow else None}
 
 
+def red_grades(report: dict[str, Any]) -> str:
+    """For the run's summary line: the champion's red grades in its latest backtest, or '-'."""
+    backtest = (report.get("model_governance") or {}).get("backtest") or {}
+    return ",".join(backtest.get("red_grades", [])) or "-"
+
+
 def governance_html(report: dict[str, Any]) -> list[str]:
     summary = report.get("model_governance")
     if not summary:

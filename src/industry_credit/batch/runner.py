@@ -45,7 +45,7 @@ from industry_credit.batch.engine import BatchEngine, with_compiled_trees
 from industry_credit.batch.progress import Progress
 from industry_credit.batch.reader import chunk_params
 from industry_credit.batch.report import SECTION_GROUPS, assemble_report, report_sections
-from industry_credit.batch.report_governance import governance_summary
+from industry_credit.batch.report_governance import governance_summary, red_grades
 from industry_credit.batch.report_html import render_html
 from industry_credit.batch.scope import Plan, build_plan, chunk_bounds
 from industry_credit.batch.store import done_chunks
@@ -310,7 +310,10 @@ def _after_standalone(
         flagged=counts["flagged"],
         review_cases=cases,
         contagion=counts["contagion_flagged"],
-        extra={"psi_score": report["psi"].get("score", {}).get("psi", "-")},
+        extra={
+            "psi_score": report["psi"].get("score", {}).get("psi", "-"),
+            "backtest_red_grades": red_grades(report),
+        },
     )
 
 

@@ -7,7 +7,7 @@ from itertools import groupby
 from typing import Any
 
 from industry_credit.decisions.pipeline import FrameDecisions, decide_frames
-from industry_credit.decisions.shadow import Challenger, shadow_scores
+from industry_credit.decisions.shadow import Challenger, shadow_or_none
 from industry_credit.decisions.types import DecisionInput, EngineResult
 from industry_credit.ml.frames import CounterpartyRisk, EnterpriseFrames
 from industry_credit.ml.scorer import Scorer
@@ -85,11 +85,7 @@ class PipelineEngine:
             pd_values = decided.scores.pd.tolist()
             grades = decided.scores.grade.tolist()
             reasons = decided.scores.reasons or [[] for _ in group]
-            shadow = (
-                shadow_scores(decided.features, self.challenger, self.ruleset)
-                if self.challenger is not None
-                else None
-            )
+            shadow = shadow_or_none(decided.features, self.challenger, self.ruleset)
             for position, i in enumerate(group):
                 decision = {
                     "pd": pd_values[position],

@@ -7,6 +7,7 @@ decision. Shared by the API (``engine.PipelineEngine``) and the nightly batch.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,6 +17,8 @@ from industry_credit.ml.feature_table import FeatureTable
 from industry_credit.ml.scorer import Scorer
 from industry_credit.rules.engine import evaluate
 from industry_credit.rules.ruleset import Ruleset
+
+log = logging.getLogger("industry_credit.shadow")
 
 
 @dataclass(frozen=True)
@@ -48,3 +51,18 @@ def shadow_scores(features: FeatureTable, challenger: Challenger, ruleset: Rules
     outcome = evaluate(ruleset, scored).outcome
     names = np.asarray([*outcome.categories, None], dtype=object)
     return ShadowScores(challenger.version, scores.pd, scores.grade, names[outcome.codes])
+
+
+def shadow_or_none(
+    features: FeatureTable, challenger: Challenger | None, ruleset: Ruleset
+) -> ShadowScores | None:
+    """The challenger's scores, or None when there is no challenger or it cannot score these
+    features (say, it needs a feature this pipeline does not build): a challenger never fails
+    the champion's decision, it only goes without its shadow row."""
+    if challenger is None:
+        return None
+    try:
+        return shadow_scores(features, challenger, ruleset)
+    except Exception:
+        log.exception("challenger failed to score", extra={"challenger": challenger.version})
+        return None
