@@ -84,6 +84,10 @@ def test_the_first_activation_needs_one_admin_and_a_new_champion_two(session: Se
     assert entry.payload["proposed_by"] == "admin_a"
     assert entry.payload["approved_by"] == "admin_b"
     assert entry.payload["report_id"] == report
+    produced = session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "model.report.backtest")
+    ).all()
+    assert [e.entity_id for e in produced] == [str(report)]
 
 
 def test_a_proposal_cites_a_report_about_the_model(session: Session) -> None:

@@ -29,6 +29,8 @@ from industry_credit.decisions.registry import (
 )
 from industry_credit.errors import ConflictError, ForbiddenError, NotFoundError, UnprocessableError
 
+COMMAND_LINE = Actor("command-line", "admin")
+
 
 @dataclass(frozen=True)
 class Promotion:
@@ -217,4 +219,14 @@ def store_report(
     )
     session.add(report)
     session.flush()
+    user = session.get(User, created_by) if created_by is not None else None
+    record(
+        session=session,
+        # The command line names no user; the operator who runs it is recorded as such.
+        actor=Actor(user.username, user.role) if user is not None else COMMAND_LINE,
+        action=f"model.report.{kind}",
+        entity_type="model_report",
+        entity_id=str(report.id),
+        payload={"model_version": model_version, "challenger": challenger, "params": params},
+    )
     return int(report.id)
