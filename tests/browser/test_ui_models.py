@@ -169,6 +169,13 @@ def test_a_report_from_the_form_and_no_entry_for_an_rm(
     page.wait_for_url("**/ui/models/reports/*")
     assert "Backtest of model" in page.inner_text("h1")
 
+    # The challenger has scored nothing in shadow here: an empty but stored comparison.
+    page.goto(f"{live.base_url}/ui/models")
+    page.fill("#compare-form input[name=date_from]", "2026-01-01")
+    page.click("#compare-form button[type=submit]")
+    page.wait_for_url("**/ui/models/reports/*")
+    assert "no shadow score" in page.inner_text("body")
+
     page.goto(f"{live.base_url}/ui/models")
     page.fill("#backtest-form input[name=cohort_from]", "2026-13-01")
     page.click("#backtest-form button[type=submit]")
