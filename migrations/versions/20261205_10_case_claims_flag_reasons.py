@@ -1,7 +1,7 @@
 """review case claims (an officer claims a case, or a lead assigns it); reasons of flagged firms
 
 Revision ID: 20261205_10
-Revises: 20261205_08
+Revises: 20261205_09
 Create Date: 2026-12-05 00:00:00+00:00
 
 So that two officers do not work the same case at once, a case has at most one holder
@@ -33,7 +33,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = '20261205_10'
-down_revision: str | None = '20261205_08'
+down_revision: str | None = '20261205_09'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

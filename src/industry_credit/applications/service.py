@@ -27,6 +27,7 @@ from industry_credit.db.models import LoanApplication, ReviewCase, User
 from industry_credit.db.pipeline import insert_row, run
 from industry_credit.decisions import repository as decisions
 from industry_credit.decisions.batcher import MicroBatcher
+from industry_credit.decisions.shadow_store import decision_shadow_write
 from industry_credit.decisions.types import DecisionEngine, DecisionInput
 from industry_credit.enterprises import ownership
 from industry_credit.enterprises.repository import document_writes
@@ -148,6 +149,16 @@ def submit(
             snapshot={**item.snapshot(), "features": result.features},
             decided_at=now,
         ),
+        # A challenger is set: its score beside, never in, the decision.
+        decision_shadow_write(
+            decision_id=decision_id,
+            enterprise_id=enterprise_id,
+            as_of=now.date(),
+            body=body,
+            shadow=result.shadow,
+        )
+        if result.shadow is not None
+        else None,
         insert_row(
             _CASES,
             {

@@ -26,6 +26,7 @@ from industry_credit.batch.reader import (
 )
 from industry_credit.batch.runs import RunRow
 from industry_credit.batch.scope import Ids, Plan
+from industry_credit.batch.shadow import write_shadow
 from industry_credit.batch.store import write_chunk
 
 log = logging.getLogger("industry_credit.batch")
@@ -81,6 +82,7 @@ def run_chunk(
             scorer=engine.scorer,
             ruleset=engine.ruleset,
             psi_bins=None if second_pass else engine.psi_baseline,
+            challenger=engine.challenger,
         )
         t2 = time.perf_counter()
         write_chunk(
@@ -94,6 +96,8 @@ def run_chunk(
             | {"read": t1 - t0, "compute": t2 - t1, "phase": 2 if second_pass else 1},
             second_pass=second_pass,
         )
+        if result.shadow is not None:
+            write_shadow(cur, result.results, result.shadow, run, plan.as_of)
         t3 = time.perf_counter()
         cur.execute(
             "UPDATE batch_checkpoints SET seconds = %s,"

@@ -21,6 +21,7 @@ import pandas as pd
 
 from industry_credit.batch.reader import ChunkInput
 from industry_credit.decisions.pipeline import decide_frames
+from industry_credit.decisions.shadow import Challenger, ShadowScores, shadow_or_none
 from industry_credit.ml.columns import Coded
 from industry_credit.ml.feature_table import FeatureTable
 from industry_credit.ml.features import HIGH_RISK_PD
@@ -79,6 +80,7 @@ def grade_index(grades: pd.Series | np.ndarray) -> np.ndarray:
 class ChunkResult:
     results: pd.DataFrame  # one row per enterprise: the rescore_results columns
     stats: dict[str, Any]  # additive aggregates for the run report
+    shadow: ShadowScores | None = None  # the challenger's, on the same rows, when one is set
 
 
 def score_chunk(
@@ -88,9 +90,11 @@ def score_chunk(
     scorer: Scorer,
     ruleset: Ruleset,
     psi_bins: Mapping[str, Mapping[str, Any]] | None = None,
+    challenger: Challenger | None = None,
 ) -> ChunkResult:
     """Rescore one chunk. Pure: the output depends on the arguments only."""
     decided = decide(inp.frames, as_of, scorer, ruleset)
+    shadow = shadow_or_none(decided.features, challenger, ruleset)
     ids = pd.Index(decided.features.ids)
     pd_ = decided.scores.pd
     grade = decided.scores.grade
@@ -147,7 +151,7 @@ def score_chunk(
     stats: dict[str, Any] = {"seconds": decided.seconds, "rows": len(ids)}
     stats["psi_counts"] = _bin_counts(decided.features, pd_, psi_bins or {}, scorer.schema)
     stats["early_warnings"] = _early_warnings(decided.features, breaker)
-    return ChunkResult(results, stats)
+    return ChunkResult(results, stats, shadow)
 
 
 def _queued_rows(

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from industry_credit.db.models import ModelVersion
 from industry_credit.decisions.registry import ACTIVATE_MODEL_HINT, ACTIVATE_RULESET_HINT
+from industry_credit.decisions.shadow import Challenger
 from industry_credit.ml.artifact import artifact_from_bytes
 from industry_credit.ml.scorer import Scorer
 from industry_credit.rules.ruleset import Ruleset
@@ -34,6 +35,8 @@ class BatchEngine:
     ruleset: Ruleset
     # PSI baselines from the model manifest: "score" and top feature names -> edges/proportions.
     psi_baseline: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # Scored in shadow beside the champion (``models challenger``); never changes a result.
+    challenger: Challenger | None = None
 
 
 def with_compiled_trees(engine: BatchEngine, cache_dir: Path) -> BatchEngine:
@@ -91,4 +94,13 @@ def load_engine(
         model_version=row.version,
         ruleset=ruleset,
         psi_baseline=psi_baselines(row.manifest),
+        challenger=_challenger(session),
     )
+
+
+def _challenger(session: Session) -> Challenger | None:
+    """The challenger set now (a resumed run too: each shadow row names its version)."""
+    row = session.scalars(select(ModelVersion).where(ModelVersion.is_challenger)).one_or_none()
+    if row is None:
+        return None
+    return Challenger(Scorer.from_artifact(artifact_from_bytes(row.artifact)), row.version)

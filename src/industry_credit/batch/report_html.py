@@ -6,6 +6,8 @@ from collections.abc import Iterable, Sequence
 from html import escape
 from typing import Any
 
+from industry_credit.batch.report_governance import governance_html
+
 CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI","PingFang SC",sans-serif;margin:2rem;
 color:#1d2733;background:#fff}
@@ -319,6 +321,7 @@ def render_html(report: dict[str, Any]) -> str:
             [list(r.values()) for r in report["exposure"]],
             left=3,
         ),
+        *governance_html(report),
     ]
     return (
         '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'

@@ -46,6 +46,7 @@ from industry_credit.batch.enqueue import enqueue
 from industry_credit.batch.progress import Progress
 from industry_credit.batch.reader import chunk_params
 from industry_credit.batch.report import SECTION_GROUPS, assemble_report, report_sections
+from industry_credit.batch.report_governance import governance_summary, red_grades
 from industry_credit.batch.report_html import render_html
 from industry_credit.batch.scope import Plan, build_plan, chunk_bounds
 from industry_credit.batch.store import done_chunks
@@ -295,6 +296,9 @@ def _after_standalone(
             as_of=plan.as_of,
             review_flags=sorted(REVIEW_FLAGS | set(policy.must_review_flags)),
         )
+        report["model_governance"] = governance_summary(
+            conn, run_id=run.id, model_version=run.model_version
+        )
         html = render_html(report)
         runs.finish_run(
             conn,
@@ -337,6 +341,7 @@ def _after_standalone(
             "cleared": queued.cleared,
             "deferred": queued.deferred,
             "psi_score": report["psi"].get("score", {}).get("psi", "-"),
+            "backtest_red_grades": red_grades(report),
         },
     )
 

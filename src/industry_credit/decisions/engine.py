@@ -7,6 +7,7 @@ from itertools import groupby
 from typing import Any
 
 from industry_credit.decisions.pipeline import FrameDecisions, decide_frames
+from industry_credit.decisions.shadow import Challenger, shadow_or_none
 from industry_credit.decisions.types import DecisionInput, EngineResult
 from industry_credit.ml.columns import ColumnTable
 from industry_credit.ml.frames import CounterpartyRisk, EnterpriseFrames
@@ -49,7 +50,10 @@ class PipelineEngine:
     """Decides with one scorer and one ruleset; safe to share across threads (read-only).
 
     ``reasons_version``: the renderer of the reason sentences (``ml.reasons.REASONS_VERSIONS``);
-    new decisions take the current one, replay the one the decision recorded."""
+    new decisions take the current one, replay the one the decision recorded.
+
+    With a ``challenger``, each result also carries the challenger's shadow score of the same
+    features (``EngineResult.shadow``); the decision itself is the champion's alone."""
 
     def __init__(
         self,
@@ -58,12 +62,14 @@ class PipelineEngine:
         ruleset: Ruleset,
         model_version: str,
         reasons_version: int = CURRENT_REASONS_VERSION,
+        challenger: Challenger | None = None,
     ) -> None:
         self.scorer = scorer
         self.ruleset = ruleset
         self.model_version = model_version
         self.ruleset_version = ruleset.version
         self.reasons_version = reasons_version
+        self.challenger = challenger
 
     @staticmethod
     def _frames(inputs: Sequence[DecisionInput]) -> EnterpriseFrames:
@@ -106,6 +112,7 @@ class PipelineEngine:
             pd_values = decided.scores.pd.tolist()
             grades = decided.scores.grade.tolist()
             reasons = decided.scores.reasons or [[] for _ in group]
+            shadow = shadow_or_none(decided.features, self.challenger, self.ruleset)
             for position, i in enumerate(group):
                 decision = {
                     "pd": pd_values[position],
@@ -113,7 +120,11 @@ class PipelineEngine:
                     **decided.rules.decision_fields(position),
                     "reasons": list(reasons[position]),
                 }
-                results[i] = EngineResult(decision=decision, features=feature_rows[position])
+                results[i] = EngineResult(
+                    decision=decision,
+                    features=feature_rows[position],
+                    shadow=shadow.row(position) if shadow is not None else None,
+                )
         return [r for r in results if r is not None]
 
     def explain(self, item: DecisionInput) -> dict[str, Any]:

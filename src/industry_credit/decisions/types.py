@@ -49,6 +49,8 @@ class EngineResult:
 
     decision: dict[str, Any]
     features: dict[str, Any] = field(default_factory=dict)
+    # The challenger's PD, grade and outcome when one is set (never part of the decision).
+    shadow: dict[str, Any] | None = None
 
 
 class DecisionEngine(Protocol):

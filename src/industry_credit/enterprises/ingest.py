@@ -1,9 +1,12 @@
-"""Bulk data feeds: a CSV or Parquet file of monthly data, statements or supply-chain links.
+"""Bulk data feeds: a CSV or Parquet file of monthly data, statements, supply-chain links or
+credit events (the outcomes feed).
 
 Each file is all or nothing. Every row is validated with the same models as the API (the wire
 field names, plus ``uscc`` naming the enterprise); if any row is refused, nothing is loaded and
 the report lists each refused row with its field and problem. Otherwise the rows are COPYed into
 a temporary staging table and upserted by natural key in one transaction, with one audit entry.
+Credit events are append-only: a row already received (same enterprise, type and date) is kept
+as first received and the repeat is skipped.
 """
 
 from __future__ import annotations
@@ -11,13 +14,14 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import pandas as pd
 import psycopg
 from psycopg import sql
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -35,6 +39,21 @@ class Feed:
     model: type[BaseModel]
     keys: tuple[str, ...]
     nested: dict[str, str] = field(default_factory=dict)  # flat CSV column -> nested path
+    append_only: bool = False
+
+
+def _event_type(value: object) -> object:
+    # Servicing systems write 90 days past due either way round.
+    return "dpd90" if isinstance(value, str) and value.strip().lower() == "90dpd" else value
+
+
+class CreditEventIn(BaseModel):
+    """One credit event of the outcomes feed: a default or 90 days past due, on a date."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    event_type: Annotated[Literal["default", "dpd90"], BeforeValidator(_event_type)]
+    event_date: Annotated[date, Field(ge=date(2000, 1, 1), le=date(2100, 12, 31))]
 
 
 SUBSIDY_COLUMNS = {
@@ -50,6 +69,12 @@ FEEDS = {
     ),
     "supply_links": Feed(
         "supply_links", SupplyLinkIn, ("enterprise_id", "counterparty_uscc", "role")
+    ),
+    "credit_events": Feed(
+        "credit_events",
+        CreditEventIn,
+        ("enterprise_id", "event_type", "event_date"),
+        append_only=True,
     ),
 }
 
@@ -90,7 +115,9 @@ def read_table(path: Path) -> pd.DataFrame:
     if path.suffix == ".parquet":
         return pd.read_parquet(path)
     if path.suffix == ".csv":
-        return pd.read_csv(path, dtype={"uscc": str, "counterparty_uscc": str, "month": str})
+        return pd.read_csv(
+            path, dtype={"uscc": str, "counterparty_uscc": str, "month": str, "event_date": str}
+        )
     raise ValueError(f"{path.name}: only .csv and .parquet files are ingested")
 
 
@@ -146,6 +173,8 @@ def _validate(
             )
             continue
         values["enterprise_id"] = known[uscc]
+        if feed.append_only:
+            values["source"] = report.path.rsplit("/", 1)[-1][:200]
         rows.append(values)
     return rows
 
@@ -188,20 +217,7 @@ def ingest_file(
         ) as copy:
             for row in rows:
                 copy.write_row([row[c] for c in columns])
-        updates = [c for c in columns if c not in feed.keys]
-        cur.execute(
-            sql.SQL(
-                "INSERT INTO {t} ({cols}) SELECT {cols} FROM ingest_stage"
-                " ON CONFLICT ({keys}) DO UPDATE SET {sets}, received_at = now()"
-            ).format(
-                t=sql.Identifier(feed.table),
-                cols=sql.SQL(", ").join(map(sql.Identifier, columns)),
-                keys=sql.SQL(", ").join(map(sql.Identifier, feed.keys)),
-                sets=sql.SQL(", ").join(
-                    sql.SQL("{c} = EXCLUDED.{c}").format(c=sql.Identifier(c)) for c in updates
-                ),
-            )
-        )
+        cur.execute(_write_statement(feed, columns))
         report.loaded = cur.rowcount
         cur.execute("DROP TABLE ingest_stage")
     record(
@@ -213,6 +229,30 @@ def ingest_file(
         payload={"table": report.table, "rows": report.rows, "loaded": report.loaded},
     )
     return report
+
+
+def _write_statement(feed: Feed, columns: list[str]) -> sql.Composed:
+    """Upsert by natural key (a new ``received_at``), or for an append-only feed insert what is
+    new and keep what was received before."""
+    cols = sql.SQL(", ").join(map(sql.Identifier, columns))
+    keys = sql.SQL(", ").join(map(sql.Identifier, feed.keys))
+    if feed.append_only:
+        return sql.SQL(
+            "INSERT INTO {t} ({cols}) SELECT {cols} FROM ingest_stage"
+            " ON CONFLICT ({keys}) DO NOTHING"
+        ).format(t=sql.Identifier(feed.table), cols=cols, keys=keys)
+    updates = [c for c in columns if c not in feed.keys]
+    return sql.SQL(
+        "INSERT INTO {t} ({cols}) SELECT {cols} FROM ingest_stage"
+        " ON CONFLICT ({keys}) DO UPDATE SET {sets}, received_at = now()"
+    ).format(
+        t=sql.Identifier(feed.table),
+        cols=cols,
+        keys=keys,
+        sets=sql.SQL(", ").join(
+            sql.SQL("{c} = EXCLUDED.{c}").format(c=sql.Identifier(c)) for c in updates
+        ),
+    )
 
 
 def render_report(report: IngestReport) -> str:

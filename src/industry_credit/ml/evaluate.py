@@ -129,6 +129,17 @@ def _structural(y: np.ndarray, p: np.ndarray) -> tuple[float, np.ndarray, np.nda
     return float(v10.mean()), v10, v01
 
 
+def auc_with_ci(y: np.ndarray, p: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
+    """AUC with DeLong's confidence interval (clipped to [0, 1]): (auc, lo, hi)."""
+    from scipy.stats import norm
+
+    auc, v10, v01 = _structural(np.asarray(y, dtype=np.int64), np.asarray(p, dtype=np.float64))
+    m, n = len(v10), len(v01)
+    var = (np.var(v10, ddof=1) / m if m > 1 else 0.0) + (np.var(v01, ddof=1) / n if n > 1 else 0.0)
+    half = float(norm.ppf(0.5 + level / 2)) * float(np.sqrt(max(var, 0.0)))
+    return auc, max(auc - half, 0.0), min(auc + half, 1.0)
+
+
 def auc_difference(
     y: np.ndarray, p: np.ndarray, q: np.ndarray, level: float = 0.95
 ) -> dict[str, float]:

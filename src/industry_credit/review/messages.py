@@ -12,6 +12,7 @@ from typing import Final
 
 from industry_credit.review.messages_case import PAIRS as CASE_PAIRS
 from industry_credit.review.messages_claims import PAIRS as CLAIM_PAIRS
+from industry_credit.review.messages_models import PAIRS as MODEL_PAIRS
 from industry_credit.review.messages_queue import PAIRS as QUEUE_PAIRS
 from industry_credit.vocabulary import PRODUCTS
 
@@ -369,7 +370,7 @@ _PRODUCT_EN: Final[dict[str, str]] = {
 
 
 def _build() -> dict[str, dict[str, str]]:
-    pairs = {**_PAIRS, **_CODES, **CASE_PAIRS, **CLAIM_PAIRS, **QUEUE_PAIRS}
+    pairs = {**_PAIRS, **_CODES, **CASE_PAIRS, **CLAIM_PAIRS, **QUEUE_PAIRS, **MODEL_PAIRS}
     pairs.update({f"product.{code}": (zh, _PRODUCT_EN[code]) for code, zh in PRODUCTS.items()})
     return {
         "zh": {key: zh for key, (zh, _) in pairs.items()},

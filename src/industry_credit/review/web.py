@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from industry_credit.review import ui, ui_batch, ui_case, ui_digest, ui_memo, ui_panorama
+from industry_credit.review import (
+    ui,
+    ui_batch,
+    ui_case,
+    ui_digest,
+    ui_memo,
+    ui_models,
+    ui_panorama,
+)
 
 router = APIRouter()
 router.include_router(ui.router)
@@ -13,3 +21,4 @@ router.include_router(ui_panorama.router)
 router.include_router(ui_memo.router)
 router.include_router(ui_batch.router)
 router.include_router(ui_digest.router)
+router.include_router(ui_models.router)

@@ -23,8 +23,10 @@ def seed(
         None, "--config", help="a synth_config.json; overrides the options above"
     ),
 ) -> None:
-    """Generate a synthetic smart-terminal population with ground-truth PD as Parquet."""
+    """Generate a synthetic smart-terminal population with ground-truth PD as Parquet, and its
+    defaults as a credit-events feed (credit_events.csv) dated inside the 12 months after as-of."""
     from industry_credit.synth.generate import generate
+    from industry_credit.synth.outcomes import write_outcomes
 
     try:
         cfg = (
@@ -42,11 +44,13 @@ def seed(
         typer.echo(f"industry-credit seed: {exc}", err=True)
         raise typer.Exit(2) from None
     population = generate(cfg, out)
+    events = write_outcomes(out)
     total = sum(population.rows.values())
     typer.echo(
         f"generated {cfg.enterprises} enterprises ({total} rows) in {population.seconds:.1f}s"
         f" into {out}; default rate {population.default_rate:.4f}"
-        f" (target {cfg.default_rate:.4f}), intercept {population.intercept:.4f}"
+        f" (target {cfg.default_rate:.4f}), intercept {population.intercept:.4f};"
+        f" outcomes feed {events.name} (load it with `industry-credit ingest`)"
     )
     if load:
         from industry_credit.config import get_settings

@@ -15,6 +15,12 @@ from industry_credit.db.models.enterprises import (
     PolicySupport,
     SupplyLink,
 )
+from industry_credit.db.models.governance import (
+    CreditEvent,
+    ModelPromotion,
+    ModelReport,
+    ShadowScore,
+)
 from industry_credit.db.models.ownership import EnterpriseOwner
 from industry_credit.db.models.review import Review, ReviewCase
 from industry_credit.db.models.users import User
@@ -24,6 +30,7 @@ __all__ = [
     "AuditEntry",
     "BatchCheckpoint",
     "BatchRun",
+    "CreditEvent",
     "Decision",
     "Enterprise",
     "EnterpriseOwner",
@@ -33,6 +40,8 @@ __all__ = [
     "IntellectualProperty",
     "LoanApplication",
     "MarketPlan",
+    "ModelPromotion",
+    "ModelReport",
     "ModelVersion",
     "PolicySupport",
     "RescoreResult",
@@ -40,6 +49,7 @@ __all__ = [
     "ReviewCase",
     "ReviewCaseSignal",
     "RulesetVersion",
+    "ShadowScore",
     "SupplyLink",
     "User",
 ]

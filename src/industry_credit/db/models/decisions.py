@@ -41,6 +41,14 @@ class ModelVersion(Base):
             unique=True,
             postgresql_where=text("is_active"),
         ),
+        # One challenger at a time, and never the champion itself.
+        Index(
+            "uq_model_versions_one_challenger",
+            "is_challenger",
+            unique=True,
+            postgresql_where=text("is_challenger"),
+        ),
+        CheckConstraint("NOT (is_active AND is_challenger)", name="champion_not_challenger"),
     )
 
     version: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -49,6 +57,7 @@ class ModelVersion(Base):
     artifact: Mapped[bytes] = mapped_column(LargeBinary)
     artifact_sha256: Mapped[str] = mapped_column(String(64))
     is_active: Mapped[bool] = mapped_column(server_default=text("false"))
+    is_challenger: Mapped[bool] = mapped_column(server_default=text("false"))
     registered_at: Mapped[datetime] = created_at_column()
     activated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     activated_by: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("users.id"))

@@ -1,0 +1,1 @@
+"""Model governance: outcomes backtesting, champion/challenger comparison and their reports."""
