@@ -31,6 +31,8 @@ def _document(n: int, years: int, months: int, links: int) -> dict[str, Any]:
         {**link, "counterparty_uscc": uscc_for(890_000 + 100 * n + i), "share": 0.01}
         for i in range(links)
     ]
+    # A traced supplier, so that the document is decided without a referral (no review case).
+    doc["supply_chain"][-1] |= {"role": "supplier", "imported_component_share": 0.1}
     return doc
 
 
@@ -97,5 +99,7 @@ def test_round_trips_do_not_grow_with_the_document(api: Api, counter: _Counter) 
     assert small == large, (small, large)
     statements, round_trips = large
     # 2026-12-04: 15 statements in 6 round trips (docs/api_performance.md); room for two more.
-    assert statements <= 17, statements
+    # 2026-12-05: the example document carries a market plan (issue 22: the bank's own
+    # feasibility analysis needs it); writing its table is one statement more, in the pipeline.
+    assert statements <= 18, statements
     assert round_trips <= 8, round_trips

@@ -51,6 +51,8 @@ def test_files_have_exactly_the_database_columns(pop: dict[str, pd.DataFrame]) -
         "purpose",
         "collateral",
         "requested_product",
+        "risk_sharing_coverage",
+        "government_risk_sharing_coverage",
     ]
 
 

@@ -58,11 +58,14 @@ FEATURE_DOCS: Final[dict[str, str]] = {
     "on_time_delivery_rate": "The firm's on-time delivery rate to its buyers, buyer-share-weighted.",
     "buyer_payment_days": "Buyers' average payment days, buyer-share-weighted.",
     "supplier_payment_days": "The firm's own average payment days to its suppliers, supplier-share-weighted.",
-    "imported_component_share": "Imported share of supplied components, supplier-share-weighted.",
+    "imported_component_share": "Imported share of supplied components, supplier-share-weighted; NaN when any supplier link does not report it.",
+    "top_supplier_share": "Largest single supplier share; NaN without suppliers (single-source check).",
     "n_buyers": "Number of buyer links.",
     "n_suppliers": "Number of supplier links.",
-    "counterparty_distress_share": "Share-weighted fraction of buyers and suppliers with a known PD whose PD >= HIGH_RISK_PD; NaN when no counterparty PD is known.",
+    "counterparty_distress_share": "Share-weighted fraction of buyers and suppliers with a known PD whose PD >= DISTRESSED_PD (grade CCC and worse); NaN when no counterparty PD is known.",
     "core_buyer_distress": "Sum over core-enterprise buyers with a known PD of share x PD: expected loss of sales to defaulting core buyers; NaN when none known.",
+    "distressed_core_buyer_share": "Sum of shares of core-enterprise buyers whose PD >= DISTRESSED_PD (CCC and worse); NaN when no core buyer's PD is known.",
+    "distressed_supplier_share": "Sum of shares of suppliers whose PD >= DISTRESSED_PD; NaN when no supplier's PD is known.",
     # alternative data
     "electricity_yoy": "Mean monthly electricity use, months 1-12 before as_of over months 13-24, minus 1.",
     "electricity_volatility": "Coefficient of variation of monthly electricity use over months 1-12.",
@@ -87,7 +90,8 @@ FEATURE_DOCS: Final[dict[str, str]] = {
     "special_fund_grant": "High-quality special fund grant (CNY).",
     "trade_in_subsidy_eligible": "Own-brand terminals eligible for trade-in subsidies (以旧换新).",
     "compliance_violation": "Green / chemicals / e-waste compliance violation on record.",
-    "carbon_intensity_vs_sector": "Carbon intensity relative to the sector average (1 = average).",
+    "compliance_reported": "The application states the green-compliance record (false: evidence missing).",
+    "carbon_intensity_vs_sector": "Carbon intensity relative to the sector average (1 = average); NaN when not reported.",
     "break_even_units": "Break-even annual volume of the market plan; NaN without a plan.",
     "annual_capacity_units": "Annual production capacity; NaN without a plan.",
     "planned_sales_units": "Planned annual sales; NaN without a plan.",
@@ -102,6 +106,9 @@ FEATURE_DOCS: Final[dict[str, str]] = {
     "collateral_count": "Number of collateral items other than 'none'.",
     "has_guarantee": "Guarantee fund or third-party guarantee offered.",
     "has_hard_collateral": "Real-estate or equipment mortgage or receivables pledge offered.",
+    "has_intangible_pledge": "Equity, IP or software-copyright pledge offered.",
+    "risk_sharing_coverage": "Share of a loss borne by the request's risk-sharing partners (sum of coverage_share, at most 1; 0 without partners).",
+    "government_risk_sharing_coverage": "The part of risk_sharing_coverage borne by policy banks, guarantee funds, risk-compensation pools and loss-sharing special funds.",
     "loan_to_revenue": "amount / revenue.",
     "loan_to_equity": "amount / max(equity, 0); NaN when equity <= 0.",
 }
@@ -123,9 +130,11 @@ BOOL_FEATURES: Final[tuple[str, ...]] = (
     "vc_backed",
     "trade_in_subsidy_eligible",
     "compliance_violation",
+    "compliance_reported",
     "has_core_buyer",
     "has_guarantee",
     "has_hard_collateral",
+    "has_intangible_pledge",
 )
 NUMERIC_FEATURES: Final[tuple[str, ...]] = tuple(
     name for name in FEATURE_DOCS if name not in CATEGORY_VOCABULARY and name not in BOOL_FEATURES

@@ -25,6 +25,7 @@ from industry_credit.ml.feature_docs import (
 )
 from industry_credit.ml.feature_table import FeatureTable
 from industry_credit.ml.frames import CounterpartyRisk, EnterpriseFrames
+from industry_credit.ml.grades import DISTRESSED_PD
 from industry_credit.ml.monthly import alternative_features
 from industry_credit.vocabulary import SUBSIDY_KINDS, SUPPLY_ROLES
 
@@ -43,11 +44,14 @@ __all__ = [
 # From this many firms on, build_features runs on two threads; below it, a thread costs more
 # than it saves (and the API's decisions, a few firms each, already run on several threads).
 PARALLEL_FIRMS = 50_000
-# A counterparty whose latest PD is at least this is "distressed" (grade CCC and worse on the
-# master scale in ``grades.py``), for the contagion features.
-HIGH_RISK_PD = 0.135
+# A counterparty whose latest PD is at least this is "distressed": the one definition, shared
+# with the rules, the nightly batch and the panorama (``grades.DISTRESSED_PD``).
+HIGH_RISK_PD = DISTRESSED_PD
 HARD_COLLATERAL = ("real_estate_mortgage", "equipment_mortgage", "receivables_pledge")
 GUARANTEES = ("guarantee_fund", "third_party_guarantee")
+# Pledges of intangibles: seed 002 secured an asset-light firm with an equity pledge and a
+# third-party valuation of its intangible assets (质押担保模式 ... 股权质押 ... 无形资产评估).
+INTANGIBLE_PLEDGES = ("equity_pledge", "ip_pledge", "software_copyright_pledge")
 
 
 def _sorted_by(first: np.ndarray, second: np.ndarray) -> bool:
@@ -145,6 +149,10 @@ def _supply(
     days = np.asarray(links["avg_payment_days"], dtype=np.float64)
     imported = np.asarray(links["imported_component_share"], dtype=np.float64)
     s_share = suppliers.sum(share)
+    out["top_supplier_share"] = suppliers.max(share)
+    # A supplier link that does not report its imported share makes the firm's figure unknown
+    # (NaN), never 0: missing evidence is not clean evidence [000 §(四)2].
+    unreported = Agg(n, pos, is_supplier & np.isnan(imported)).count() > 0
     out.update(
         ratios(
             {
@@ -155,10 +163,16 @@ def _supply(
             }
         )
     )
+    out["imported_component_share"] = np.where(unreported, np.nan, out["imported_component_share"])
     if risk is None or len(risk) == 0:
         # Without counterparty PDs the contagion features are unknown, not zero.
-        out["counterparty_distress_share"] = np.full(len(ids), np.nan)
-        out["core_buyer_distress"] = np.full(len(ids), np.nan)
+        for name in (
+            "counterparty_distress_share",
+            "core_buyer_distress",
+            "distressed_core_buyer_share",
+            "distressed_supplier_share",
+        ):
+            out[name] = np.full(len(ids), np.nan)
         return
     cp_pd = _counterparty_pd(links["counterparty_uscc"], risk)
     known = ~np.isnan(cp_pd)
@@ -168,6 +182,16 @@ def _supply(
     core_buyers = Agg(n, pos, is_buyer & core & known)
     out["core_buyer_distress"] = np.where(
         core_buyers.count() > 0, core_buyers.sum(share * cp_pd), np.nan
+    )
+    # Contagion both ways [000 §(四)2]: the share of sales going to distressed core buyers, and
+    # the share of supply coming from distressed suppliers (a failing key supplier hurts its
+    # buyers). Shares, so that a rule compares a share with a share.
+    out["distressed_core_buyer_share"] = np.where(
+        core_buyers.count() > 0, core_buyers.sum(share * distressed), np.nan
+    )
+    known_suppliers = Agg(n, pos, is_supplier & known)
+    out["distressed_supplier_share"] = np.where(
+        known_suppliers.count() > 0, known_suppliers.sum(share * distressed), np.nan
     )
 
 
@@ -189,6 +213,10 @@ def _loan(out: dict[str, Any], ids: np.ndarray, loans: ColumnTable) -> None:
     out["collateral_count"] = offered.astype(np.float64)
     out["has_guarantee"] = collateral.of(GUARANTEES) > 0
     out["has_hard_collateral"] = collateral.of(HARD_COLLATERAL) > 0
+    out["has_intangible_pledge"] = collateral.of(INTANGIBLE_PLEDGES) > 0
+    # Risk-sharing partners (application documents only; a request without them shares none).
+    for name in ("risk_sharing_coverage", "government_risk_sharing_coverage"):
+        out[name] = np.clip(loan.num(name, 0.0), 0.0, 1.0) if name in loans else np.zeros(len(ids))
 
 
 def _column(name: str, values: Any) -> Any:
@@ -249,7 +277,9 @@ def _main_features(frames: EnterpriseFrames, ids: np.ndarray, as_of: date) -> di
     out["special_fund_grant"] = pol.num("special_fund_grant", 0.0)
 
     green = Aligned.table_of(ids, frames.green_data)
-    out["compliance_violation"] = green.flag("compliance_violation")
+    violation = green.num("compliance_violation")  # NaN: not reported
+    out["compliance_violation"] = violation == 1.0
+    out["compliance_reported"] = ~np.isnan(violation)
     out["carbon_intensity_vs_sector"] = green.num("carbon_intensity_vs_sector")
 
     plan_cols = ["break_even_units", "annual_capacity_units", "planned_sales_units"]

@@ -36,6 +36,7 @@ from industry_credit.tables import (
 from industry_credit.vocabulary import (
     COLLATERAL,
     DISTRICTS,
+    GOVERNMENT_RISK_SHARING,
     PRODUCT_CODES,
     PURPOSES,
     SECTORS,
@@ -280,9 +281,8 @@ def _flatten(docs: list[ApplicationDocument], ids: list[int]) -> dict[str, Colum
     green = ColumnTable(
         {
             "enterprise_id": id_array,
-            "compliance_violation": np.array(
-                [d.green.compliance_violation for d in docs], dtype=bool
-            ),
+            # 1 / 0 / NaN: NaN when the application does not report it.
+            "compliance_violation": _floats([d.green.compliance_violation for d in docs]),
             "carbon_intensity_vs_sector": _floats(
                 [d.green.carbon_intensity_vs_sector for d in docs]
             ),
@@ -312,6 +312,19 @@ def _flatten(docs: list[ApplicationDocument], ids: list[int]) -> dict[str, Colum
             "collateral": CodeCounts.from_lists([d.request.collateral for d in docs], COLLATERAL),
             "requested_product": Coded.from_values(
                 [d.request.requested_product for d in docs], PRODUCT_CODES
+            ),
+            "risk_sharing_coverage": _floats(
+                [sum(p.coverage_share for p in d.request.risk_sharing) for d in docs]
+            ),
+            "government_risk_sharing_coverage": _floats(
+                [
+                    sum(
+                        p.coverage_share
+                        for p in d.request.risk_sharing
+                        if p.partner_kind in GOVERNMENT_RISK_SHARING
+                    )
+                    for d in docs
+                ]
             ),
         },
         n,

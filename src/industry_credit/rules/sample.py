@@ -39,9 +39,11 @@ BASELINE: dict[str, Any] = {
     "vc_backed": False,
     "trade_in_subsidy_eligible": False,
     "compliance_violation": False,
+    "compliance_reported": True,
     "has_core_buyer": True,
     "has_guarantee": False,
     "has_hard_collateral": True,
+    "has_intangible_pledge": False,
     "firm_age_years": 9.0,
     "employees": 300.0,
     "revenue": 200_000_000.0,
@@ -68,6 +70,7 @@ BASELINE: dict[str, Any] = {
     "on_time_delivery_rate": 0.98,
     "buyer_payment_days": 60.0,
     "imported_component_share": 0.15,
+    "top_supplier_share": 0.25,
     "n_buyers": 8.0,
     "n_suppliers": 12.0,
     "electricity_yoy": 0.08,
@@ -97,6 +100,10 @@ BASELINE: dict[str, Any] = {
     "collateral_count": 1.0,
     "counterparty_distress_share": 0.0,
     "core_buyer_distress": 0.01,
+    "distressed_core_buyer_share": 0.0,
+    "distressed_supplier_share": 0.0,
+    "risk_sharing_coverage": 0.0,
+    "government_risk_sharing_coverage": 0.0,
     "roa": 0.056,
     "subsidy_ratio": 0.005,
     "ocf_to_liabilities": 0.154,
@@ -152,6 +159,7 @@ def random_scored_frame(n: int, seed: int = 0) -> pd.DataFrame:
     liabilities = assets * rng.uniform(0.1, 1.2, n)
     tech_life = rng.choice([3.0, 12.0, 24.0, 36.0, 60.0, np.nan], size=n)
     tenor = rng.choice([6.0, 12.0, 24.0, 36.0, 60.0, 120.0], size=n)
+    coverage = np.where(rng.random(n) < 0.3, rng.uniform(0.1, 0.8, n), 0.0)
     be_units = np.where(rng.random(n) < 0.6, np.nan, rng.uniform(1e4, 1e6, n))
     capacity = be_units * rng.uniform(0.5, 3, n)
     planned = be_units * rng.uniform(0.5, 3, n)
@@ -191,12 +199,17 @@ def random_scored_frame(n: int, seed: int = 0) -> pd.DataFrame:
         "tenor_months": tenor,
         "core_product_tech_life_months": tech_life,
         "tenor_to_tech_life": tenor / tech_life,
-        "imported_component_share": rng.uniform(0, 1, n),
+        "imported_component_share": np.where(rng.random(n) < 0.1, np.nan, rng.uniform(0, 1, n)),
         "top_buyer_share": rng.uniform(0, 1, n),
         "core_buyer_share": rng.uniform(0, 1, n) * (rng.random(n) < 0.6),
         "on_time_delivery_rate": np.where(rng.random(n) < 0.2, np.nan, rng.uniform(0.7, 1, n)),
         "counterparty_distress_share": rng.uniform(0, 0.6, n),
         "core_buyer_distress": rng.uniform(0, 0.3, n),
+        "distressed_core_buyer_share": rng.uniform(0, 0.4, n) * (rng.random(n) < 0.3),
+        "distressed_supplier_share": rng.uniform(0, 0.6, n) * (rng.random(n) < 0.3),
+        "top_supplier_share": np.where(rng.random(n) < 0.1, np.nan, rng.uniform(0.05, 1, n)),
+        "risk_sharing_coverage": coverage,
+        "government_risk_sharing_coverage": coverage * rng.choice([0.0, 0.5, 1.0], size=n),
         "downtime_jump": rng.normal(0, 0.04, n),
         "cancellation_jump": rng.normal(0, 0.04, n),
         "pd": np.clip(rng.lognormal(nm.log(0.03), 1.0, n), 1e-4, 0.99),

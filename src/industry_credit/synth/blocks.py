@@ -221,6 +221,9 @@ def _tables(
                 "purpose": purpose_names(req["purpose"]),
                 "collateral": req["collateral"],
                 "requested_product": req["requested_product"],
+                # The synthetic firms name no risk-sharing partner.
+                "risk_sharing_coverage": np.zeros(len(f.ids)),
+                "government_risk_sharing_coverage": np.zeros(len(f.ids)),
             },
         ),
     }
