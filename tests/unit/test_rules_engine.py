@@ -53,6 +53,11 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
         {"declared_stage": "growth", "guidance_fund_equity": True, **GOV_SHARING},
     ),
     "COND-RISK-SHARING": ({"risk_sharing_coverage": 0.2}, {}),
+    "COND-RD-STAGED": ({"purpose": "rd"}, {"purpose": "capex"}),
+    "FLG-SPECIALISED-SME-IP": (
+        {"specialized_sme": True},
+        {"specialized_sme": True, "patents": 0.0},
+    ),
     "EVD-SUPPLY-CHAIN": (
         {"imported_component_share": float("nan")},
         {"imported_component_share": float("nan"), "sector": "edge_model"},

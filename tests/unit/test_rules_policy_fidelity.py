@@ -378,3 +378,41 @@ def test_pudong_ai_pc_makers_are_in_the_district_focus() -> None:
     """浦东新区可能侧重AI计算机和手机制造，临港新片区可能聚焦卫星互联网终端和未来终端研发 [000 §(三)3]."""
     assert "district_focus_sector" in decide(district="pudong", sector="ai_pc")["flags"]
     assert "district_focus_sector" not in decide(district="pudong", sector="robot")["flags"]
+
+
+# --- Vouchers, technology life, R&D stages, specialised SMEs -----------------------------------
+
+
+def test_vouchers_count_in_projected_cash_flow_after_a_haircut() -> None:
+    """银行在评审相关企业贷款时，可考虑将这些补贴纳入未来现金流测算 [000 §(三)2]; 应分析扣除这些补贴后的真实
+    盈利水平 [000 §(四)4]."""
+    lean = {"revenue": 10e6, "ocf_net_of_subsidies": 2e6, "core_buyer_receivables": 0.0}
+    lean |= {"ip_valuation": 0.0, "amount": 50e6}
+    without = decide(**lean)
+    with_vouchers = decide(**lean, voucher_total=4e6)
+    assert without["limit"] == {"amount": 6e6, "binding": "cash_flow"}
+    assert with_vouchers["limit"] == {"amount": 12e6, "binding": "cash_flow"}  # (2 + 4 x 0.5) x 3
+    loss_without = decide(**lean, voucher_total=4e6, net_profit=1e6, profit_net_of_subsidies=-3e6)
+    assert "policy_dependency" in loss_without["flags"]
+
+
+def test_ip_on_a_product_near_the_end_of_its_technology_is_haircut() -> None:
+    """确保贷款期限不超过技术生命周期，防止因技术淘汰导致抵押物价值大幅缩减或第一还款来源失效 [000 §(四)1]."""
+    ip_only = {"revenue": 0.0, "ocf_net_of_subsidies": 0.0, "core_buyer_receivables": 0.0}
+    ip_only |= {"ip_valuation": 40e6, "amount": 50e6, "tenor_months": 12.0}
+    assert decide(**ip_only, core_product_tech_life_months=48.0)["limit"]["amount"] == 20e6
+    assert decide(**ip_only, core_product_tech_life_months=18.0)["limit"]["amount"] == 10e6
+
+
+def test_rd_loans_are_disbursed_in_stages_into_a_co_managed_account() -> None:
+    """研发贷款分阶段放款，回款路径锁定至共管账户 [004 §3.2, DOMAIN.md "Careful readings"]."""
+    d = decide(purpose="rd")
+    assert any("co-managed account" in c for c in d["conditions"])
+    assert not any("co-managed" in c for c in decide(purpose="capex")["conditions"])
+
+
+def test_a_little_giant_with_patents_is_an_ip_pledge_target() -> None:
+    """专精特新企业中仅有11.3%能够获得与其技术资产相匹配的知识产权质押融资 [004 §4.1]."""
+    d = decide(specialized_sme=False, little_giant=True, patents=30.0, declared_stage="growth")
+    assert "specialised_sme_ip_target" in d["flags"]
+    assert "ip_pledge_loan" in codes(d)

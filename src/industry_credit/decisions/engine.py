@@ -74,11 +74,16 @@ class PipelineEngine:
             grades = decided.scores.grade.tolist()
             reasons = decided.scores.reasons or [[] for _ in group]
             for position, i in enumerate(group):
+                partners = inputs[i].document.request.risk_sharing
                 decision = {
                     "pd": pd_values[position],
                     "grade": grades[position],
                     **decided.rules.decision_fields(position),
                     "reasons": list(reasons[position]),
+                    "risk_sharing": {
+                        "coverage": feature_rows[position]["risk_sharing_coverage"],
+                        "partners": [p.model_dump(mode="json") for p in partners],
+                    },
                 }
                 results[i] = EngineResult(decision=decision, features=feature_rows[position])
         return [r for r in results if r is not None]

@@ -37,6 +37,7 @@ FEATURE_DOCS: Final[dict[str, str]] = {
     "subsidy_ratio": "subsidy_total / revenue: dependence on policy money.",
     "ocf_to_liabilities": "operating_cash_flow / total_liabilities.",
     "subsidy_total": "All subsidies of the latest FY: compute, model, corpus vouchers, special fund, other.",
+    "voucher_total": "Compute, model and corpus vouchers of the latest FY (CNY): the scheduled part of subsidy_total.",
     "profit_net_of_subsidies": "net_profit - subsidy_total: profit without policy dividends [000 §(四)4].",
     "margin_net_of_subsidies": "profit_net_of_subsidies / revenue.",
     "operating_cash_flow": "Operating cash flow of the latest FY (CNY).",

@@ -49,6 +49,9 @@ PARALLEL_FIRMS = 50_000
 HIGH_RISK_PD = DISTRESSED_PD
 HARD_COLLATERAL = ("real_estate_mortgage", "equipment_mortgage", "receivables_pledge")
 GUARANTEES = ("guarantee_fund", "third_party_guarantee")
+# Compute, model and corpus vouchers (算力券、模型券、语料券): scheduled support that may count in
+# projected cash flow with a haircut [000 §(三)2], unlike a one-off grant.
+VOUCHER_KINDS = ("compute_voucher", "model_voucher", "corpus_voucher")
 # Pledges of intangibles: seed 002 secured an asset-light firm with an equity pledge and a
 # third-party valuation of its intangible assets (质押担保模式 ... 股权质押 ... 无形资产评估).
 INTANGIBLE_PLEDGES = ("equity_pledge", "ip_pledge", "software_copyright_pledge")
@@ -94,11 +97,13 @@ def _financials(out: dict[str, Any], ids: np.ndarray, fs: ColumnTable, as_of: da
     prior_rev = Aligned(len(ids), fs, pos, prior_rows).num("revenue")
     v = {c: latest.num(c) for c in cols}
     subsidy = np.sum([latest.num(f"subsidy_{k}") for k in SUBSIDY_KINDS], axis=0)
+    vouchers = np.sum([latest.num(f"subsidy_{k}") for k in VOUCHER_KINDS], axis=0)
     profit_net = v["net_profit"] - subsidy
     out.update(
         revenue=v["revenue"],
         net_profit=v["net_profit"],
         subsidy_total=subsidy,
+        voucher_total=vouchers,
         profit_net_of_subsidies=profit_net,
         operating_cash_flow=v["operating_cash_flow"],
         ocf_net_of_subsidies=v["operating_cash_flow"] - subsidy,

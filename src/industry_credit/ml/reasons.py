@@ -262,6 +262,7 @@ CATALOGUE: Final[dict[str, _Labelled]] = {
     "ip_valuation": _money("知识产权评估价值", "IP valuation"),
     "ip_per_employee": _money("人均知识产权价值", "IP value per employee"),
     "special_fund_grant": _money("高质量专项资金", "Special-fund grant"),
+    "voucher_total": _money("算力券、模型券、语料券", "Compute, model and corpus vouchers"),
     "carbon_intensity_vs_sector": _times(
         "碳排放强度为行业平均的", "Carbon intensity vs sector average"
     ),

@@ -51,8 +51,9 @@ ENGINE_COLUMNS = (
     "carbon_intensity_vs_sector",  # the green discount scales with the carbon gap
     "requested_product",  # optional: absent means no product was asked for
     "risk_sharing_coverage",  # optional: absent means no risk-sharing partner
+    "voucher_total",  # optional: absent means no vouchers
 )
-_OPTIONAL = ("requested_product", "risk_sharing_coverage")
+_OPTIONAL = ("requested_product", "risk_sharing_coverage", "voucher_total")
 _OTHER = SECTORS.index("other")
 _GRADES = tuple(name for name, _ in MASTER_SCALE)
 
@@ -295,11 +296,22 @@ def _debt_capacity(
     ruleset: Ruleset, frame: Mapping[str, Any], coverage: Floats
 ) -> tuple[Floats, npt.NDArray[np.int16]]:
     pol = ruleset.limit
+    cash_flow = np.asarray(frame["ocf_net_of_subsidies"], dtype=np.float64)
+    if pol.voucher_haircut is not None:
+        # Scheduled vouchers count in projected cash flow, after a haircut [000 §(三)2];
+        # profitability is still judged net of them (REF-POLICY-DEPENDENCY).
+        vouchers = _pos(np.asarray(frame["voucher_total"], dtype=np.float64))
+        cash_flow = cash_flow + vouchers * (1.0 - pol.voucher_haircut)
+    ip_value = _pos(np.asarray(frame["ip_valuation"])) * pol.ip_valuation_advance
+    if pol.ip_full_value_tech_life_months is not None:
+        # Collateral tied to the product's technology loses value with it [000 §(四)1].
+        life = _missing_as(frame["core_product_tech_life_months"], np.inf)
+        ip_value = ip_value * np.clip(life / pol.ip_full_value_tech_life_months, 0.0, 1.0)
     sources = [
         _pos(np.asarray(frame["revenue"])) * pol.revenue_share,
-        _pos(np.asarray(frame["ocf_net_of_subsidies"])) * pol.cash_flow_multiple,
+        _pos(cash_flow) * pol.cash_flow_multiple,
         _pos(np.asarray(frame["core_buyer_receivables"])) * pol.core_receivables_advance,
-        _pos(np.asarray(frame["ip_valuation"])) * pol.ip_valuation_advance,
+        ip_value,
     ]
     capacity, source = _arg_extreme(sources, np.greater)
     if pol.risk_sharing_cap > 0:

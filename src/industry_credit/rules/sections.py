@@ -55,6 +55,12 @@ class LimitPolicy:
     # Debt capacity is divided by (1 - min(coverage, cap)): the share of a loss that a
     # risk-sharing partner bears is not the bank's to carry. 0: partners do not raise limits.
     risk_sharing_cap: float = 0.0
+    # Vouchers count in projected cash flow at (1 - haircut) [000 §(三)2]; None: not at all.
+    voucher_haircut: float | None = None
+    # IP tied to the core product loses value with its technology [000 §(四)1]: the IP source
+    # counts in full from this many months of remaining technology life, pro rata below.
+    # None: no haircut.
+    ip_full_value_tech_life_months: float | None = None
 
 
 @dataclass(frozen=True)
@@ -216,6 +222,14 @@ def parse_limit(raw: object) -> LimitPolicy:
         ip_valuation_advance=_num(body, "ip_valuation_advance", "limit", 0, 1),
         risk_sharing_cap=(
             _num(body, "risk_sharing_cap", "limit", 0, 0.9) if "risk_sharing_cap" in body else 0.0
+        ),
+        voucher_haircut=(
+            _num(body, "voucher_haircut", "limit", 0, 1) if "voucher_haircut" in body else None
+        ),
+        ip_full_value_tech_life_months=(
+            _num(body, "ip_full_value_tech_life_months", "limit", 1, 600)
+            if "ip_full_value_tech_life_months" in body
+            else None
         ),
     )
 
