@@ -109,6 +109,7 @@ def render_html(report: dict[str, Any]) -> str:
             ("decline", counts["by_outcome"]["decline"]),
             ("flagged", counts["flagged"]),
             ("review cases", counts.get("review_cases_created", 0)),
+            ("drawdown holds placed", counts.get("drawdown_holds_placed", 0)),
             ("early warnings", counts["early_warnings"]),
             ("≥2-notch downgrades", counts["downgrades_2_notches"]),
             ("contagion flagged", counts["contagion_flagged"]),

@@ -269,9 +269,11 @@ def _after_standalone(
     ]
     with conn.begin():
         cases = runs.enqueue_review_cases(conn, run.id, plan.as_of)
+        holds = runs.place_drawdown_holds(conn, run.id, plan.as_of)
         sections = halves[0].result() | halves[1].result()
         report = assemble_report(sections, run_id=run.id, plan=plan, engine=engine, params=params)
         report["counts"]["review_cases_created"] = cases
+        report["counts"]["drawdown_holds_placed"] = holds
         html = render_html(report)
         runs.finish_run(
             conn,
@@ -283,6 +285,7 @@ def _after_standalone(
                 "enterprises": report["counts"]["enterprises"],
                 "flagged": report["counts"]["flagged"],
                 "review_cases": cases,
+                "drawdown_holds": holds,
                 "contagion_flagged": report["counts"]["contagion_flagged"],
             },
         )

@@ -14,6 +14,7 @@ from industry_credit.db.models.enterprises import (
     PolicySupport,
     SupplyLink,
 )
+from industry_credit.db.models.holds import DrawdownHold
 from industry_credit.db.models.ownership import EnterpriseOwner
 from industry_credit.db.models.review import Review, ReviewCase
 from industry_credit.db.models.users import User
@@ -24,6 +25,7 @@ __all__ = [
     "BatchCheckpoint",
     "BatchRun",
     "Decision",
+    "DrawdownHold",
     "Enterprise",
     "EnterpriseOwner",
     "FinancialStatement",
