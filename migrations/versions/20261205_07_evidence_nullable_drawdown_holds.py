@@ -12,6 +12,8 @@ missing figure read as clean evidence [000 §(四)2, §(四)4]. They are nullabl
 drawdown_holds: the circuit breaker acting on existing facilities [004 §3.3]. The nightly batch
 records a hold on a firm's undrawn amounts when a circuit breaker fires (one active hold per
 enterprise); a risk officer lifts it with a reason.
+
+enterprises.sector admits 'module_board' (模组、板卡), a key link the plan names [000 §(三)2].
 """
 
 from collections.abc import Sequence
@@ -25,7 +27,21 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+_SECTORS_BEFORE = (
+    "'ai_pc', 'ai_phone', 'compute_terminal', 'robot', 'smart_glasses', 'satellite_terminal', "
+    "'silver_economy', 'industrial_terminal', 'future_terminal', 'edge_ai_chip', 'edge_model'"
+)
+
+
+def _sector_check(extra: str) -> None:
+    op.drop_constraint(op.f('ck_enterprises_sector'), 'enterprises', type_='check')
+    op.create_check_constraint(
+        op.f('ck_enterprises_sector'), 'enterprises', f"sector IN ({_SECTORS_BEFORE}{extra}, 'other')"
+    )
+
+
 def upgrade() -> None:
+    _sector_check(", 'module_board'")
     op.alter_column('supply_links', 'imported_component_share', nullable=True)
     op.alter_column('green_data', 'compliance_violation', nullable=True, server_default=None)
     op.alter_column('green_data', 'carbon_intensity_vs_sector', nullable=True)
@@ -81,6 +97,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.execute("UPDATE enterprises SET sector = 'other' WHERE sector = 'module_board'")
+    _sector_check("")
     op.drop_index('uq_drawdown_holds_active', table_name='drawdown_holds')
     op.drop_index(op.f('ix_drawdown_holds_enterprise_id'), table_name='drawdown_holds')
     op.drop_table('drawdown_holds')

@@ -20,6 +20,8 @@ SECTORS: Final[tuple[str, ...]] = (
     "future_terminal",
     "edge_ai_chip",
     "edge_model",
+    # Modules and boards (模组、板卡): key links the special funds support [000 §(三)2].
+    "module_board",
     "other",
 )
 

@@ -416,3 +416,12 @@ def test_a_little_giant_with_patents_is_an_ip_pledge_target() -> None:
     d = decide(specialized_sme=False, little_giant=True, patents=30.0, declared_stage="growth")
     assert "specialised_sme_ip_target" in d["flags"]
     assert "ip_pledge_loan" in codes(d)
+
+
+def test_modules_and_boards_have_a_sector_of_their_own() -> None:
+    """通过"高质量专项资金对核心芯片、端侧模型、模组、板卡等关键环节攻关给予支持" [000 §(三)2]."""
+    d = decide(sector="module_board", special_fund_grant=3e6, declared_stage="growth")
+    assert codes(d)[:2] == ["supply_chain_finance", "ip_pledge_loan"]
+    assert "special_fund_target_customer" in d["flags"]
+    untraced = decide(sector="module_board", imported_component_share=NAN)
+    assert "missing_supply_chain_evidence" in untraced["flags"]
