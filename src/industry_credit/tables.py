@@ -233,6 +233,11 @@ TABLES: Final[Mapping[str, Table]] = {
                 # From request.risk_sharing: the loss share partners bear (0: none).
                 _c("risk_sharing_coverage", "float", nullable=True),
                 _c("government_risk_sharing_coverage", "float", nullable=True),
+                # The bank's outstanding exposure when the decision is taken: in total, in the
+                # firm's sector and district (portfolio limits; NULL: not known, not checked).
+                _c("book_total_exposure", "float", nullable=True),
+                _c("book_sector_exposure", "float", nullable=True),
+                _c("book_district_exposure", "float", nullable=True),
             ),
             in_database=False,
         ),

@@ -101,5 +101,7 @@ def test_round_trips_do_not_grow_with_the_document(api: Api, counter: _Counter) 
     # 2026-12-04: 15 statements in 6 round trips (docs/api_performance.md); room for two more.
     # 2026-12-05: the example document carries a market plan (issue 22: the bank's own
     # feasibility analysis needs it); writing its table is one statement more, in the pipeline.
-    assert statements <= 18, statements
-    assert round_trips <= 8, round_trips
+    # The portfolio limits read the book's exposure (sector, district, total): one statement
+    # and one round trip more.
+    assert statements <= 19, statements
+    assert round_trips <= 9, round_trips

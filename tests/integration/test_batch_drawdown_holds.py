@@ -47,6 +47,15 @@ def test_a_breaker_night_holds_undrawn_amounts_until_a_risk_officer_lifts_it(
     assert set(held) == breakers  # exactly the breaker firms, nobody else
     (report,) = sql(url, "SELECT report FROM batch_runs WHERE id = :r", r=outcome.run_id)[0]
     assert report["counts"]["drawdown_holds_placed"] == len(holds)
+    # The nightly report steers the book: shares by sector and district against the limits.
+    portfolio = report["portfolio"]
+    assert sum(portfolio["by_sector"].values()) == pytest.approx(1.0, abs=1e-4)
+    assert sum(portfolio["by_district"].values()) == pytest.approx(1.0, abs=1e-4)
+    limit = portfolio["limits"]["sector_book_share_max"]
+    assert limit == 0.25
+    assert {b["code"] for b in portfolio["breaches"] if b["kind"] == "sector"} == {
+        code for code, share in portfolio["by_sector"].items() if share > limit
+    }
 
     # The next night's breaker keeps the one active hold.
     second = run(url, as_of=date(2026, 11, 30))
@@ -89,3 +98,24 @@ def test_a_breaker_night_holds_undrawn_amounts_until_a_risk_officer_lifts_it(
             assert [(a, p["hold_id"]) for a, p in audit] == [("drawdown_hold.lift", mine["id"])]
     finally:
         engine.dispose()
+
+
+def test_the_book_for_portfolio_limits_is_the_outstanding_exposure(batch_env: BatchEnv) -> None:
+    """设定行业信贷增长目标 [000 §(一)]: the decision reads the book by sector and district."""
+    from industry_credit.decisions.repository import book_exposure
+
+    url = batch_env.database()
+    [(total, pudong_ai_pc, pudong)] = sql(
+        url,
+        "SELECT sum(exposure)::float8,"
+        " sum(exposure) FILTER (WHERE sector = 'ai_pc')::float8,"
+        " sum(exposure) FILTER (WHERE district = 'pudong')::float8 FROM enterprises",
+    )
+    assert total > 0
+    engine = create_engine(url)
+    try:
+        with Session(engine) as session:
+            book = dict(book_exposure(session=session, sector="ai_pc", district="pudong"))
+    finally:
+        engine.dispose()
+    assert book == pytest.approx({"total": total, "sector": pudong_ai_pc, "district": pudong})

@@ -54,6 +54,11 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     ),
     "COND-RISK-SHARING": ({"risk_sharing_coverage": 0.2}, {}),
     "COND-RD-STAGED": ({"purpose": "rd"}, {"purpose": "capex"}),
+    "REF-PORTFOLIO-SECTOR": ({"sector_book_share": 0.26}, {"sector_book_share": float("nan")}),
+    "REF-PORTFOLIO-DISTRICT": (
+        {"district": "outside_shanghai", "district_book_share": 0.11},
+        {"district": "pudong", "district_book_share": 0.11},
+    ),
     "FLG-SPECIALISED-SME-IP": (
         {"specialized_sme": True},
         {"specialized_sme": True, "patents": 0.0},

@@ -425,3 +425,36 @@ def test_modules_and_boards_have_a_sector_of_their_own() -> None:
     assert "special_fund_target_customer" in d["flags"]
     untraced = decide(sector="module_board", imported_component_share=NAN)
     assert "missing_supply_chain_evidence" in untraced["flags"]
+
+
+def test_sector_and_district_limits_are_checked_against_the_book() -> None:
+    """这些量化指标为银行筛选目标客户、设定行业信贷增长目标提供了参考依据 [000 §(一)];
+    银行可根据各区域产业特色，制定差异化授信政策 [000 §(三)3]."""
+    full = decide(sector="ai_pc", sector_book_share=0.3)
+    assert "sector_limit_reached" in full["flags"]
+    assert full["outcome"] == "refer"
+    assert "sector_limit_reached" not in decide(sector="ai_pc", sector_book_share=0.2)["flags"]
+    outside = decide(district="outside_shanghai", district_book_share=0.12, pd=0.005)
+    assert "district_limit_reached" in outside["flags"]
+    unknown = decide(sector_book_share=NAN, district_book_share=NAN)
+    assert not {"sector_limit_reached", "district_limit_reached"} & set(unknown["flags"])
+    small_book = decide(sector="ai_pc", sector_book_share=0.9, book_exposure=2e8)
+    assert "sector_limit_reached" not in small_book["flags"]  # a young book is not steered
+
+
+def test_the_book_reaches_the_features_with_the_loan_added() -> None:
+    from datetime import date
+
+    from industry_credit.applications.examples import ROBOT_STARTUP
+    from industry_credit.ml.features import build_features
+    from industry_credit.ml.frames import EnterpriseFrames
+
+    frames = EnterpriseFrames.from_documents(
+        [ROBOT_STARTUP, ROBOT_STARTUP],
+        books=[{"total": 95e6, "sector": 20e6, "district": 45e6}, {}],
+    )
+    features = build_features(frames, date(2026, 11, 30))
+    # CNY 5M asked: (20 + 5) / (95 + 5) and (45 + 5) / (95 + 5).
+    assert features["sector_book_share"][0] == pytest.approx(0.25)
+    assert features["district_book_share"][0] == pytest.approx(0.5)
+    assert np.isnan(features["sector_book_share"][1])

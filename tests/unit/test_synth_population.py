@@ -53,6 +53,9 @@ def test_files_have_exactly_the_database_columns(pop: dict[str, pd.DataFrame]) -
         "requested_product",
         "risk_sharing_coverage",
         "government_risk_sharing_coverage",
+        "book_total_exposure",
+        "book_sector_exposure",
+        "book_district_exposure",
     ]
 
 

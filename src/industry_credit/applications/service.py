@@ -55,6 +55,11 @@ def decision_input(
         document=document,
         as_of=as_of,
         counterparty_risk=decisions.counterparty_risk(session=session, usccs=usccs),
+        book=decisions.book_exposure(
+            session=session,
+            sector=document.enterprise.sector,
+            district=document.enterprise.district,
+        ),
     )
 
 

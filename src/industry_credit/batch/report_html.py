@@ -152,6 +152,15 @@ def render_html(report: dict[str, Any]) -> str:
             ["enterprise", "downtime jump", "cancellation jump"],
             [list(r.values()) for r in report["early_warnings"]["top"]],
         ),
+        f"<h2>Portfolio limits ({len(report['portfolio']['breaches'])} above limit)</h2>",
+        _table(
+            ["kind", "code", "book share", "limit"],
+            [
+                [b["kind"], b["code"], f"{100 * b['share']:.1f}%", f"{100 * b['limit']:.1f}%"]
+                for b in report["portfolio"]["breaches"]
+            ],
+            left=2,
+        ),
         f"<h2>Contagion clusters ({report['contagion']['n_clusters']})</h2>",
         _table(
             ["size", "core firms", "exposure", "sectors", "districts", "members"],

@@ -60,6 +60,7 @@ class PipelineEngine:
         frames = EnterpriseFrames.from_documents(
             [item.document for item in inputs],
             counterparty_risk=CounterpartyRisk.from_pairs(risk) if risk else None,
+            books=[dict(item.book) for item in inputs],
         )
         return decide_frames(
             frames=frames, as_of=inputs[0].as_of, scorer=self.scorer, ruleset=self.ruleset

@@ -37,6 +37,22 @@ def counterparty_risk(*, session: Session, usccs: Sequence[str]) -> tuple[tuple[
     return tuple((str(uscc), float(pd)) for uscc, pd in rows)
 
 
+_BOOK = text(
+    "SELECT COALESCE(sum(exposure), 0)::float8,"
+    " COALESCE(sum(exposure) FILTER (WHERE sector = :sector), 0)::float8,"
+    " COALESCE(sum(exposure) FILTER (WHERE district = :district), 0)::float8"
+    " FROM enterprises WHERE exposure > 0"
+)
+
+
+def book_exposure(*, session: Session, sector: str, district: str) -> tuple[tuple[str, float], ...]:
+    """The bank's outstanding exposure in total, in ``sector`` and in ``district``."""
+    total, in_sector, in_district = session.execute(
+        _BOOK, {"sector": sector, "district": district}
+    ).one()
+    return (("total", float(total)), ("sector", float(in_sector)), ("district", float(in_district)))
+
+
 def insert_decision(
     *,
     session: Session,

@@ -110,6 +110,9 @@ FEATURE_DOCS: Final[dict[str, str]] = {
     "has_intangible_pledge": "Equity, IP or software-copyright pledge offered.",
     "risk_sharing_coverage": "Share of a loss borne by the request's risk-sharing partners (sum of coverage_share, at most 1; 0 without partners).",
     "government_risk_sharing_coverage": "The part of risk_sharing_coverage borne by policy banks, guarantee funds, risk-compensation pools and loss-sharing special funds.",
+    "book_exposure": "The bank's outstanding exposure when the decision is taken (CNY); NaN when not known.",
+    "sector_book_share": "Share of the bank's outstanding exposure in the firm's sector once this loan is added; NaN when the book is not known or empty.",
+    "district_book_share": "Share of the bank's outstanding exposure in the firm's district once this loan is added; NaN when the book is not known or empty.",
     "loan_to_revenue": "amount / revenue.",
     "loan_to_equity": "amount / max(equity, 0); NaN when equity <= 0.",
 }

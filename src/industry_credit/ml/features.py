@@ -219,6 +219,21 @@ def _loan(out: dict[str, Any], ids: np.ndarray, loans: ColumnTable) -> None:
     out["has_guarantee"] = collateral.of(GUARANTEES) > 0
     out["has_hard_collateral"] = collateral.of(HARD_COLLATERAL) > 0
     out["has_intangible_pledge"] = collateral.of(INTANGIBLE_PLEDGES) > 0
+    # The book's share in the firm's sector and district once this loan is added (portfolio
+    # limits); NaN where the book is not known.
+    amount = np.fmax(out["amount"], 0.0)
+    book = {
+        name: loan.num(f"book_{name}_exposure")
+        if f"book_{name}_exposure" in loans
+        else np.full(len(ids), np.nan)
+        for name in ("total", "sector", "district")
+    }
+    out["book_exposure"] = book["total"]
+    after = book["total"] + amount
+    for name in ("sector", "district"):
+        share = safe_div(book[name] + amount, after)
+        # An empty book has no shares to steer (the first loan would be 100% of it).
+        out[f"{name}_book_share"] = np.where(book["total"] > 0, share, np.nan)
     # Risk-sharing partners (application documents only; a request without them shares none).
     for name in ("risk_sharing_coverage", "government_risk_sharing_coverage"):
         out[name] = np.clip(loan.num(name, 0.0), 0.0, 1.0) if name in loans else np.zeros(len(ids))

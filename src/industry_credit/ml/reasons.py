@@ -243,6 +243,9 @@ CATALOGUE: Final[dict[str, _Labelled]] = {
         "高风险供应商采购占比", "Supply share from distressed suppliers"
     ),
     "top_supplier_share": _share("第一大供应商占比", "Largest supplier's share"),
+    "book_exposure": _money("本行授信余额", "The bank's outstanding exposure"),
+    "sector_book_share": _share("本行该行业授信占比", "Book share of the firm's sector"),
+    "district_book_share": _share("本行该区域授信占比", "Book share of the firm's district"),
     "risk_sharing_coverage": _share("风险分担比例", "Loss share borne by risk-sharing partners"),
     "government_risk_sharing_coverage": _share(
         "政府性风险分担比例", "Loss share borne by government risk sharing"
