@@ -1,7 +1,7 @@
 """one open batch case per firm, its nightly signals, expected loss and signal state
 
 Revision ID: 20261205_08
-Revises: 20261204_06
+Revises: 20261205_07
 Create Date: 2026-12-05 00:00:00+00:00
 
 Every nightly run used to queue a new case for every flagged firm, so a firm flagged three
@@ -21,7 +21,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = '20261205_08'
-down_revision: str | None = '20261204_06'
+down_revision: str | None = '20261205_07'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -25,6 +25,7 @@ from industry_credit.decisions.registry import VersionedEngines
 from industry_credit.enterprises.endpoints import router as enterprises_router
 from industry_credit.errors import API_ERROR_RESPONSES, install_error_handlers
 from industry_credit.health import router as health_router
+from industry_credit.holds.endpoints import router as holds_router
 from industry_credit.review.endpoints import router as review_router
 from industry_credit.review.web import router as web_router
 
@@ -73,6 +74,7 @@ def create_app(
     app.include_router(applications_router, responses=API_ERROR_RESPONSES)
     app.include_router(decisions_router, responses=API_ERROR_RESPONSES)
     app.include_router(enterprises_router, responses=API_ERROR_RESPONSES)
+    app.include_router(holds_router, responses=API_ERROR_RESPONSES)
     app.include_router(web_router)
 
     @app.get("/metrics", include_in_schema=False)

@@ -163,7 +163,7 @@ TABLES: Final[Mapping[str, Table]] = {
                 _c("share", "float"),
                 _c("on_time_delivery_rate", "float"),
                 _c("avg_payment_days", "int", bits=16),
-                _c("imported_component_share", "float"),
+                _c("imported_component_share", "float", nullable=True),
                 _RECEIVED,
             ),
         ),
@@ -206,8 +206,8 @@ TABLES: Final[Mapping[str, Table]] = {
             "green_data",
             (
                 _ENTERPRISE_ID,
-                _c("compliance_violation", "bool"),
-                _c("carbon_intensity_vs_sector", "float"),
+                _c("compliance_violation", "bool", nullable=True),
+                _c("carbon_intensity_vs_sector", "float", nullable=True),
                 _RECEIVED,
             ),
         ),
@@ -230,6 +230,14 @@ TABLES: Final[Mapping[str, Table]] = {
                 _c("purpose", "code", vocabulary=PURPOSES),
                 _c("collateral", "codes", vocabulary=COLLATERAL),
                 _c("requested_product", "code", vocabulary=PRODUCT_CODES, nullable=True),
+                # From request.risk_sharing: the loss share partners bear (0: none).
+                _c("risk_sharing_coverage", "float", nullable=True),
+                _c("government_risk_sharing_coverage", "float", nullable=True),
+                # The bank's outstanding exposure when the decision is taken: in total, in the
+                # firm's sector and district (portfolio limits; NULL: not known, not checked).
+                _c("book_total_exposure", "float", nullable=True),
+                _c("book_sector_exposure", "float", nullable=True),
+                _c("book_district_exposure", "float", nullable=True),
             ),
             in_database=False,
         ),

@@ -20,6 +20,8 @@ SECTORS: Final[tuple[str, ...]] = (
     "future_terminal",
     "edge_ai_chip",
     "edge_model",
+    # Modules and boards (模组、板卡): key links the special funds support [000 §(三)2].
+    "module_board",
     "other",
 )
 
@@ -65,6 +67,29 @@ COLLATERAL: Final[tuple[str, ...]] = (
 )
 
 SUPPLY_ROLES: Final[tuple[str, ...]] = ("buyer", "supplier")
+
+# Risk-sharing partners of a loan (request.risk_sharing[].partner_kind) [000 §(二)3(1), §(五)2;
+# 002; 003; 004 §2]: policy banks (政策性银行), a syndicate's other lenders (银团), government
+# guarantee funds (担保基金), financing-guarantee companies (融资担保/融担贷), credit insurance
+# (科保贷), district or city risk-compensation pools (风险补偿资金池) and a special fund that
+# shares losses with the bank (专项资金风险补偿; a grant paid to the firm is not one).
+RISK_SHARING_KINDS: Final[tuple[str, ...]] = (
+    "policy_bank",
+    "syndicate",
+    "guarantee_fund",
+    "financing_guarantee",
+    "insurance",
+    "risk_compensation_pool",
+    "special_fund_loss_sharing",
+)
+# The government's own risk sharing, which the start-up relief asks for (投贷联动+政府风险分担
+# [000 §(五)2]).
+GOVERNMENT_RISK_SHARING: Final[tuple[str, ...]] = (
+    "policy_bank",
+    "guarantee_fund",
+    "risk_compensation_pool",
+    "special_fund_loss_sharing",
+)
 
 # Product code -> Chinese name, as in DOMAIN.md's shared vocabulary.
 PRODUCTS: Final[dict[str, str]] = {

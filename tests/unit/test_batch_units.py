@@ -18,6 +18,7 @@ from industry_credit.batch.report import (
     PSI_WARN,
     SECTION_GROUPS,
     SECTION_ORDER,
+    portfolio_limits,
     psi_status,
 )
 from industry_credit.batch.report_html import render_html
@@ -248,7 +249,42 @@ def _report() -> dict[str, object]:
                 "exposure": 5e6,
             }
         ],
+        "portfolio": portfolio_limits(
+            [
+                {
+                    "district": "pudong",
+                    "sector": "<script>",
+                    "grade": "BB",
+                    "enterprises": 1,
+                    "exposure": 5e6,
+                }
+            ],
+            {"sector_book_share_max": 0.25},
+        ),
     }
+
+
+def test_portfolio_limits_list_the_breaches() -> None:
+    rows = [
+        {"district": d, "sector": s, "grade": "BB", "enterprises": 1, "exposure": x}
+        for d, s, x in (
+            ("pudong", "ai_pc", 30.0),
+            ("outside_shanghai", "robot", 15.0),
+            ("songjiang", "robot", 55.0),
+        )
+    ]
+    limits = {
+        "sector_book_share_max": 0.5,
+        "district_book_share_max": 0.45,
+        "outside_shanghai_book_share_max": 0.10,
+    }
+    portfolio = portfolio_limits(rows, limits)
+    assert portfolio["by_sector"] == {"ai_pc": 0.3, "robot": 0.7}
+    assert [(b["kind"], b["code"]) for b in portfolio["breaches"]] == [
+        ("sector", "robot"),
+        ("district", "outside_shanghai"),
+        ("district", "songjiang"),
+    ]
 
 
 def test_html_report_is_self_contained_and_escaped() -> None:

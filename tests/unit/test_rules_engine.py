@@ -29,6 +29,8 @@ NO_CAPACITY = {
     "ip_valuation": 0.0,
 }
 
+GOV_SHARING = {"risk_sharing_coverage": 0.4, "government_risk_sharing_coverage": 0.4}
+
 # rule id -> (overrides under which it fires, overrides under which it does not)
 CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "STG-TRANSITION": (
@@ -40,8 +42,55 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
         {"firm_age_years": 4.0, "revenue": 8e6},
         {"firm_age_years": 7.0, "revenue": 8e6},
     ),
-    "RLX-GUIDANCE-FUND": ({"guidance_fund_equity": True}, {}),
-    "RLX-SPECIAL-FUND": ({"special_fund_grant": 2e6}, {}),
+    "RLX-STARTUP-LINKAGE": (
+        {"declared_stage": "startup", "guidance_fund_equity": True, **GOV_SHARING},
+        {"declared_stage": "startup", "guidance_fund_equity": True},
+    ),
+    "RLX-RISK-SHARING": ({"risk_sharing_coverage": 0.3}, {"risk_sharing_coverage": 0.29}),
+    "RLX-RISK-SHARING-HIGH": ({"risk_sharing_coverage": 0.5}, {"risk_sharing_coverage": 0.4}),
+    "COND-STARTUP-LINKAGE": (
+        {"declared_stage": "startup", "guidance_fund_equity": True, **GOV_SHARING},
+        {"declared_stage": "growth", "guidance_fund_equity": True, **GOV_SHARING},
+    ),
+    "COND-RISK-SHARING": ({"risk_sharing_coverage": 0.2}, {}),
+    "COND-RD-STAGED": ({"purpose": "rd"}, {"purpose": "capex"}),
+    "REF-PORTFOLIO-SECTOR": ({"sector_book_share": 0.26}, {"sector_book_share": float("nan")}),
+    "REF-PORTFOLIO-DISTRICT": (
+        {"district": "outside_shanghai", "district_book_share": 0.11},
+        {"district": "pudong", "district_book_share": 0.11},
+    ),
+    "FLG-SPECIALISED-SME-IP": (
+        {"specialized_sme": True},
+        {"specialized_sme": True, "patents": 0.0},
+    ),
+    "EVD-SUPPLY-CHAIN": (
+        {"imported_component_share": float("nan")},
+        {"imported_component_share": float("nan"), "sector": "edge_model"},
+    ),
+    "EVD-GREEN-COMPLIANCE": ({"compliance_reported": False}, {}),
+    "EVD-MARKET-PLAN": (
+        {"sector": "robot"},
+        {"sector": "robot", "break_even_units": 1e5, "break_even_coverage": 2.0},
+    ),
+    "REF-NEGATIVE-EQUITY-PLEDGED": (
+        {"equity": -1e6, "has_hard_collateral": False, "has_intangible_pledge": True},
+        {"equity": -1e6, "has_hard_collateral": False, "has_intangible_pledge": False},
+    ),
+    "REF-CONTAGION-SUPPLIER": (
+        {"distressed_supplier_share": 0.3},
+        {"distressed_supplier_share": 0.2},
+    ),
+    "REF-SINGLE-SOURCE": ({"top_supplier_share": 0.7}, {"top_supplier_share": 0.69}),
+    "REF-TECH-ROUTE-ANY": ({"tech_route": "other"}, {"tech_route": "none"}),
+    "FLG-TRADE-IN-CHANNEL": (
+        {"sector": "ai_phone", "trade_in_subsidy_eligible": True},
+        {"sector": "industrial_terminal", "trade_in_subsidy_eligible": True},
+    ),
+    "FLG-SPECIAL-FUND-TARGET": ({"special_fund_grant": 2e6}, {}),
+    "FLG-DISTRICT-FOCUS": (
+        {"district": "pudong", "sector": "ai_pc"},
+        {"district": "lingang", "sector": "ai_pc"},
+    ),
     "KO-GREEN-COMPLIANCE": ({"compliance_violation": True}, {}),
     "KO-NEGATIVE-EQUITY": (
         {"equity": -1e6, "has_hard_collateral": False},
@@ -60,7 +109,10 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "REF-STAGE-DISAGREEMENT": ({"declared_stage": "startup"}, {"declared_stage": "growth"}),
     "REF-IMPORT-DEPENDENCY": ({"imported_component_share": 0.7}, {"imported_component_share": 0.5}),
     "REF-BUYER-CONCENTRATION": ({"top_buyer_share": 0.8}, {"top_buyer_share": 0.6}),
-    "REF-CONTAGION": ({"core_buyer_distress": 0.2}, {"counterparty_distress_share": 0.3}),
+    "REF-CONTAGION": (
+        {"distressed_core_buyer_share": 0.2},
+        {"counterparty_distress_share": 0.3, "core_buyer_distress": 0.2},
+    ),
     "REF-POLICY-DEPENDENCY": (
         {"profit_net_of_subsidies": -1e6},
         {"net_profit": -1e6, "profit_net_of_subsidies": -2e6},
@@ -85,7 +137,6 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "ELIG-SUPPLY-CHAIN": ({"has_core_buyer": False}, {}),
     "ELIG-SYNDICATED-SIZE": ({}, {"amount": 150e6}),
     "ELIG-CAPITAL-MARKETS": ({}, {"revenue": 400e6}),
-    "ELIG-TRADE-IN": ({}, {"trade_in_subsidy_eligible": True}),
     "ELIG-FIXED-ASSET-PURPOSE": ({}, {"purpose": "capex"}),
     "ELIG-M-AND-A-PURPOSE": ({}, {"purpose": "m_and_a"}),
     "OFR-NO-PRODUCT": (FUTURE_TRANSITION, {}),
@@ -96,10 +147,6 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     ),
     "OFR-TRADE-VERIFICATION": ({"sector": "other"}, {}),
     "OFR-IP-VALUATION": ({"sector": "robot"}, {}),
-    "OFR-TRADE-IN-COMPENSATION": (
-        {"sector": "ai_phone", "trade_in_subsidy_eligible": True},
-        {"sector": "ai_phone"},
-    ),
     "PRC-GREEN-DISCOUNT": (
         {"carbon_intensity_vs_sector": 0.60},
         {"carbon_intensity_vs_sector": 0.75},
@@ -202,21 +249,29 @@ def test_declared_stage_is_used_and_disagreement_recorded() -> None:
 def test_relaxations_do_not_stack_and_are_recorded() -> None:
     # Songjiang industrial terminal: approve below 3.5%, decline from 11%.
     assert decide(pd=0.04)["outcome"] == "refer"
-    both = decide(pd=0.04, guidance_fund_equity=True, special_fund_grant=1e6)
-    assert both["outcome"] == "approve"
+    both = decide(
+        pd=0.04,
+        declared_stage="startup",
+        guidance_fund_equity=True,
+        risk_sharing_coverage=0.5,
+        government_risk_sharing_coverage=0.4,
+    )
+    assert both["outcome"] == "refer"  # only the declared stage differs from the derived one
+    assert both["flags"] == ["stage_disagreement"]
     assert both["_row"]["cutoff_relaxation"] == pytest.approx(0.02)
     assert both["_row"]["cutoff_approve"] == pytest.approx(0.055)
 
 
-def test_most_specific_segment_wins() -> None:
+def test_strictest_segment_wins() -> None:
     lingang_future = decide(sector="future_terminal", guidance_fund_equity=True, district="lingang")
-    assert lingang_future["_row"]["cutoff_decline"] == pytest.approx(0.14 + 0.02)
-    outside = decide(district="outside_shanghai", sector="ai_pc")
+    assert lingang_future["_row"]["cutoff_approve"] == pytest.approx(0.025)
+    assert lingang_future["_row"]["cutoff_decline"] == pytest.approx(0.08)
+    outside = decide(district="outside_shanghai", sector="industrial_terminal")
     assert outside["_row"]["cutoff_approve"] == pytest.approx(0.02)
 
 
 def test_pricing_is_itemised() -> None:
-    d = decide(carbon_intensity_vs_sector=0.5, pd=0.012)
+    d = decide(carbon_intensity_vs_sector=0.4, pd=0.012)
     assert d["pricing"] == {
         "base_rate": 0.031,
         "grade_premium": 0.008,

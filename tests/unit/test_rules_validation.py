@@ -66,8 +66,8 @@ CASES: list[tuple[str, Callable[[Content], None], str, str]] = [
     ),
     (
         "effect on an unknown product",
-        set_then("ELIG-TRADE-IN", {"exclude_products": ["trade_in_loan"]}),
-        "ELIG-TRADE-IN",
+        set_then("ELIG-M-AND-A-PURPOSE", {"exclude_products": ["trade_in_loan"]}),
+        "ELIG-M-AND-A-PURPOSE",
         "unknown product code 'trade_in_loan'",
     ),
     (
@@ -171,7 +171,7 @@ CASES: list[tuple[str, Callable[[Content], None], str, str]] = [
                 "seed_ref": "000 §(三)3",
             }
         ),
-        "risk_appetite.segments[6]",
+        "risk_appetite.segments[4]",
         "unknown district code 'xuhui'",
     ),
     (

@@ -60,7 +60,17 @@ ROBOT_STARTUP: dict[str, Any] = {
             "on_time_delivery_rate": 0.992,
             "avg_payment_days": 45,
             "imported_component_share": 0.0,
-        }
+        },
+        {
+            "counterparty_uscc": "91310115MA1K4XW20L",
+            "counterparty_name": "上海示例精密减速器有限公司",
+            "role": "supplier",
+            "is_core_enterprise": False,
+            "share": 0.4,
+            "on_time_delivery_rate": 0.98,
+            "avg_payment_days": 60,
+            "imported_component_share": 0.2,
+        },
     ],
     "alternative_data": [
         {
@@ -82,6 +92,12 @@ ROBOT_STARTUP: dict[str, Any] = {
         "trade_in_subsidy_eligible": False,
     },
     "green": {"compliance_violation": False, "carbon_intensity_vs_sector": 0.65},
+    # The break-even plan the bank's own market-feasibility analysis starts from [000 §(四)3].
+    "market": {
+        "break_even_units": 1_500,
+        "annual_capacity_units": 4_000,
+        "planned_sales_units": 2_500,
+    },
     "request": {
         "amount": 5_000_000,
         "tenor_months": 24,

@@ -35,6 +35,7 @@ from industry_credit.vocabulary import (
     OUTCOMES,
     PRODUCT_CODES,
     PURPOSES,
+    RISK_SHARING_KINDS,
     SECTORS,
     STAGES,
     SUPPLY_ROLES,
@@ -63,6 +64,7 @@ SupplyRole = Annotated[str, Code(SUPPLY_ROLES)]
 Purpose = Annotated[str, Code(PURPOSES)]
 Collateral = Annotated[str, Code(COLLATERAL)]
 ProductCode = Annotated[str, Code(PRODUCT_CODES)]
+RiskSharingKind = Annotated[str, Code(RISK_SHARING_KINDS)]
 
 
 def _check_uscc(value: str) -> str:
@@ -264,7 +266,9 @@ class SupplyLinkIn(_Doc):
     share: Fraction
     on_time_delivery_rate: Fraction
     avg_payment_days: int = Field(ge=0, le=720)
-    imported_component_share: Fraction = 0.0
+    # None: not reported. Missing evidence is not clean evidence: a manufacturer whose supplier
+    # links do not state it is asked to trace its component supply [000 §(四)2].
+    imported_component_share: Fraction | None = None
 
 
 class AlternativeDataIn(_Doc):
@@ -299,8 +303,10 @@ class PolicySupportIn(_Doc):
 
 
 class GreenIn(_Doc):
-    compliance_violation: bool = False
-    carbon_intensity_vs_sector: float = Field(default=1.0, ge=0, le=10)
+    # None: not reported; the decision then asks for the evidence [000 §(四)4] instead of
+    # reading silence as compliance, and no green discount is given without a carbon figure.
+    compliance_violation: bool | None = None
+    carbon_intensity_vs_sector: float | None = Field(default=None, ge=0, le=10)
 
 
 class MarketPlanIn(_Doc):
@@ -311,12 +317,29 @@ class MarketPlanIn(_Doc):
     planned_sales_units: int = Field(ge=0, le=10**12)
 
 
+class RiskSharingIn(_Doc):
+    """A partner that bears a share of the bank's loss on this loan."""
+
+    partner_kind: RiskSharingKind
+    partner_name: str = Field(min_length=2, max_length=200)
+    coverage_share: Fraction = Field(gt=0)
+
+
 class LoanRequestIn(_Doc):
     amount: PositiveMoney
     tenor_months: int = Field(ge=1, le=360)
     purpose: Purpose
     collateral: list[Collateral] = Field(default_factory=list, max_length=9)
     requested_product: ProductCode | None = None
+    risk_sharing: list[RiskSharingIn] = Field(default_factory=list, max_length=10)
+
+    @field_validator("risk_sharing")
+    @classmethod
+    def _coverage_at_most_whole(cls, value: list[RiskSharingIn]) -> list[RiskSharingIn]:
+        total = sum(p.coverage_share for p in value)
+        if total > 1:
+            raise ValueError(f"coverage_share values sum to {total:g}; partners cover at most 1")
+        return value
 
 
 class ApplicationDocument(_Doc):

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, cast
 
+import psycopg
 from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
@@ -24,7 +26,7 @@ from industry_credit.applications.schemas import ApplicationDocument
 from industry_credit.audit.service import Actor, Event, record_all
 from industry_credit.canonical import content_sha256
 from industry_credit.db.models import LoanApplication, ReviewCase, User
-from industry_credit.db.pipeline import insert_row, run
+from industry_credit.db.pipeline import Write, insert_row, run
 from industry_credit.decisions import repository as decisions
 from industry_credit.decisions.batcher import MicroBatcher
 from industry_credit.decisions.shadow_store import decision_shadow_write
@@ -53,11 +55,32 @@ def qc_sampled(decision_id: uuid.UUID, rate: float) -> bool:
 def decision_input(
     *, session: Session, document: ApplicationDocument, as_of: date
 ) -> DecisionInput:
+    """What the engine needs beside the document (the counterparties' risk, the bank's book),
+    read in one round trip."""
+    cursors = run(session, context_writes(document))
+    return context_input(document, as_of, cursors)
+
+
+def context_writes(document: ApplicationDocument) -> list[Write | None]:
+    """The reads behind ``context_input``, as statements for a pipeline."""
     usccs = [link.counterparty_uscc for link in document.supply_chain]
+    enterprise = document.enterprise
+    return [
+        decisions.counterparty_risk_write(usccs),
+        decisions.book_exposure_write(enterprise.sector, enterprise.district),
+    ]
+
+
+def context_input(
+    document: ApplicationDocument, as_of: date, cursors: Sequence[psycopg.Cursor[Any] | None]
+) -> DecisionInput:
+    """The engine's input, from the cursors of ``context_writes``."""
+    risk, book = cursors
     return DecisionInput(
         document=document,
         as_of=as_of,
-        counterparty_risk=decisions.counterparty_risk(session=session, usccs=usccs),
+        counterparty_risk=decisions.counterparty_risk_rows(risk),
+        book=decisions.book_exposure_rows(book),
     )
 
 
@@ -91,19 +114,15 @@ def submit(
     uscc = document.enterprise.uscc
     # Another RM's enterprise is refused here, before anything of this request is written.
     prior = ownership.lock_for_submission(session=session, user=user, uscc=uscc)
-    # The enterprise's data, the owner's claim and the counterparties' risk in one round trip.
+    # The enterprise's data, the owner's claim, the counterparties' risk and the bank's book in
+    # one round trip.
     upserts = document_writes(document)
     claims = ownership.claim_writes(user=user, uscc=uscc)
-    usccs = [link.counterparty_uscc for link in document.supply_chain]
-    cursors = run(session, [*upserts, *claims, decisions.counterparty_risk_write(usccs)])
+    cursors = run(session, [*upserts, *claims, *context_writes(document)])
     enterprise_id = enterprise_id_of(cursors[0])
     ownership.check_claim(user=user, cursors=cursors[len(upserts) : len(upserts) + len(claims)])
     clock.lap("enterprise_upsert")
-    item = DecisionInput(
-        document=document,
-        as_of=now.date(),
-        counterparty_risk=decisions.counterparty_risk_rows(cursors[-1]),
-    )
+    item = context_input(document, now.date(), cursors[-2:])
     application_id, decision_id = uuid.uuid4(), uuid.uuid4()
     result = batcher.decide(engine, item) if batcher else engine.decide([item])[0]
     clock.lap("decide")

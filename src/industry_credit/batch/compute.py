@@ -24,9 +24,8 @@ from industry_credit.decisions.pipeline import decide_frames
 from industry_credit.decisions.shadow import Challenger, ShadowScores, shadow_or_none
 from industry_credit.ml.columns import Coded
 from industry_credit.ml.feature_table import FeatureTable
-from industry_credit.ml.features import HIGH_RISK_PD
 from industry_credit.ml.frames import EnterpriseFrames
-from industry_credit.ml.grades import MASTER_SCALE
+from industry_credit.ml.grades import DISTRESSED_PD, MASTER_SCALE
 from industry_credit.ml.schema import FeatureSchema
 from industry_credit.ml.scorer import Scorer, Scores, table_reasons
 from industry_credit.rules.result import RuleTable
@@ -126,7 +125,7 @@ def score_chunk(
     evidence = _flag_evidence(decided, pd_, ruleset, queued)
     decided.seconds["reasons"] = time.perf_counter() - t0
     core = np.asarray(decided.features["is_core_enterprise"], dtype=bool)
-    full = (outcome == "decline") | (pd_ >= HIGH_RISK_PD) | breaker
+    full = (outcome == "decline") | (pd_ >= DISTRESSED_PD) | breaker
     partial = np.clip(np.nan_to_num(notches, nan=0.0) / DISTRESS_FULL_NOTCHES, 0.0, 1.0)
     distress = np.where(core, np.where(full, 1.0, partial), 0.0)
     results = pd.DataFrame(

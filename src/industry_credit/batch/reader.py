@@ -89,7 +89,16 @@ SELECT e.id AS enterprise_id,
        COALESCE(a.tenor_months, %(tenor)s) AS tenor_months,
        COALESCE(a.purpose, %(purpose)s) AS purpose,
        COALESCE(a.collateral, '{{}}'::varchar[]) AS collateral,
-       a.requested_product
+       a.requested_product,
+       -- Risk-sharing agreements live in the application document only; the nightly rescore
+       -- does not credit them (documented in docs/rules.md).
+       0.0::float8 AS risk_sharing_coverage,
+       0.0::float8 AS government_risk_sharing_coverage,
+       -- The nightly run reports the book against the portfolio limits instead of checking
+       -- each firm already in it.
+       NULL::float8 AS book_total_exposure,
+       NULL::float8 AS book_sector_exposure,
+       NULL::float8 AS book_district_exposure
 FROM enterprises e
 LEFT JOIN LATERAL (
     SELECT la.amount, la.tenor_months, la.purpose, la.collateral, la.requested_product

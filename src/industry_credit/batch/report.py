@@ -285,6 +285,48 @@ def report_sections(
     return {name: makers[name]() for name in names}
 
 
+def portfolio_limits(
+    exposure: list[dict[str, Any]], parameters: Mapping[str, float]
+) -> dict[str, Any]:
+    """The book's share by sector and by district against the ruleset's portfolio limits
+    (``sector_book_share_max``, ``district_book_share_max``, ``outside_shanghai_book_share_max``;
+    a ruleset without them reports the shares only) [000 §(一)]."""
+    total = sum(row["exposure"] for row in exposure)
+
+    def shares(key: str) -> dict[str, float]:
+        out: dict[str, float] = {}
+        for row in exposure:
+            out[row[key]] = out.get(row[key], 0.0) + row["exposure"]
+        return {k: round(v / total, 6) if total > 0 else 0.0 for k, v in sorted(out.items())}
+
+    by_sector, by_district = shares("sector"), shares("district")
+    sector_max = parameters.get("sector_book_share_max")
+    district_max = parameters.get("district_book_share_max")
+    outside_max = parameters.get("outside_shanghai_book_share_max")
+    breaches = [
+        {"kind": "sector", "code": code, "share": share, "limit": sector_max}
+        for code, share in by_sector.items()
+        if sector_max is not None and share > sector_max
+    ]
+    for code, share in by_district.items():
+        limit = (
+            outside_max if code == "outside_shanghai" and outside_max is not None else district_max
+        )
+        if limit is not None and share > limit:
+            breaches.append({"kind": "district", "code": code, "share": share, "limit": limit})
+    return {
+        "book_exposure": round(total, 2),
+        "by_sector": by_sector,
+        "by_district": by_district,
+        "limits": {
+            "sector_book_share_max": sector_max,
+            "district_book_share_max": district_max,
+            "outside_shanghai_book_share_max": outside_max,
+        },
+        "breaches": breaches,
+    }
+
+
 def assemble_report(
     sections: Mapping[str, Any],
     *,
@@ -308,6 +350,7 @@ def assemble_report(
     }
     for name in SECTION_ORDER:
         report[name] = sections[name]
+    report["portfolio"] = portfolio_limits(sections["exposure"], engine.ruleset.parameters)
     # Round-trip through JSON: the stored JSONB equals what the file and the HTML show.
     result: dict[str, Any] = json.loads(json.dumps(report, allow_nan=False, default=str))
     return result

@@ -253,6 +253,7 @@ def render_html(report: dict[str, Any]) -> str:
             ("decline", counts["by_outcome"]["decline"]),
             ("flagged", counts["flagged"]),
             ("review cases", counts.get("review_cases_created", 0)),
+            ("drawdown holds placed", counts.get("drawdown_holds_placed", 0)),
             ("early warnings", counts["early_warnings"]),
             ("≥2-notch downgrades", counts["downgrades_2_notches"]),
             ("contagion flagged", counts["contagion_flagged"]),
@@ -294,6 +295,15 @@ def render_html(report: dict[str, Any]) -> str:
         _table(
             ["enterprise", "downtime jump", "cancellation jump"],
             [list(r.values()) for r in report["early_warnings"]["top"]],
+        ),
+        f"<h2>Portfolio limits ({len(report['portfolio']['breaches'])} above limit)</h2>",
+        _table(
+            ["kind", "code", "book share", "limit"],
+            [
+                [b["kind"], b["code"], f"{100 * b['share']:.1f}%", f"{100 * b['limit']:.1f}%"]
+                for b in report["portfolio"]["breaches"]
+            ],
+            left=2,
         ),
         f"<h2>Contagion clusters ({report['contagion']['n_clusters']})</h2>",
         _table(

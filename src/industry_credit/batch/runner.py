@@ -286,9 +286,11 @@ def _after_standalone(
             previous_run_id=plan.previous_run_id,
         )
         cases = queued.opened
+        holds = runs.place_drawdown_holds(conn, run.id, plan.as_of)
         sections = halves[0].result() | halves[1].result()
         report = assemble_report(sections, run_id=run.id, plan=plan, engine=engine, params=params)
         report["counts"]["review_cases_created"] = cases
+        report["counts"]["drawdown_holds_placed"] = holds
         report["queue"] = queued.to_json() | {"policy": policy.to_json()}
         report["warning_quality"] = measure(
             conn,
@@ -312,6 +314,7 @@ def _after_standalone(
                 "review_cases": cases,
                 "queue": {k: v for k, v in queued.to_json().items() if k != "deferred"}
                 | {"deferred": queued.deferred},
+                "drawdown_holds": holds,
                 "contagion_flagged": report["counts"]["contagion_flagged"],
             },
         )

@@ -164,6 +164,27 @@ def fail_run(conn: Connection, run_id: str, error: str) -> None:
         )
 
 
+# The circuit breaker acts on existing facilities too [004 §3.3]: a firm rescored with a
+# breaker flag gets a hold on its undrawn amounts unless one is already active.
+HOLD_FLAGS = ("circuit_breaker_cancellation", "circuit_breaker_downtime")
+DRAWDOWN_HOLDS_SQL = """
+INSERT INTO drawdown_holds (enterprise_id, run_id, as_of, flags)
+SELECT r.enterprise_id, r.run_id, r.as_of,
+       ARRAY(SELECT f FROM unnest(r.flags) f WHERE f = ANY(CAST(:flags AS varchar[])) ORDER BY f)
+FROM rescore_results r
+WHERE r.as_of = :as_of AND r.run_id = CAST(:run AS uuid) AND r.flags && CAST(:flags AS varchar[])
+ORDER BY r.enterprise_id
+ON CONFLICT (enterprise_id) WHERE lifted_at IS NULL DO NOTHING
+"""
+
+
+def place_drawdown_holds(conn: Connection, run_id: str, as_of: date) -> int:
+    """Holds on the undrawn amounts of the run's circuit-breaker firms; how many are new."""
+    params = {"run": run_id, "as_of": as_of, "flags": list(HOLD_FLAGS)}
+    result = conn.execute(text(DRAWDOWN_HOLDS_SQL), params)
+    return int(result.rowcount or 0)
+
+
 def finish_run(
     conn: Connection,
     run_id: str,

@@ -80,6 +80,7 @@ class PipelineEngine:
         return EnterpriseFrames.from_documents(
             [item.document for item in inputs],
             counterparty_risk=CounterpartyRisk.from_pairs(risk) if risk else None,
+            books=[dict(item.book) for item in inputs],
         )
 
     def _run(self, inputs: Sequence[DecisionInput]) -> FrameDecisions:
@@ -114,11 +115,16 @@ class PipelineEngine:
             reasons = decided.scores.reasons or [[] for _ in group]
             shadow = shadow_or_none(decided.features, self.challenger, self.ruleset)
             for position, i in enumerate(group):
+                partners = inputs[i].document.request.risk_sharing
                 decision = {
                     "pd": pd_values[position],
                     "grade": grades[position],
                     **decided.rules.decision_fields(position),
                     "reasons": list(reasons[position]),
+                    "risk_sharing": {
+                        "coverage": feature_rows[position]["risk_sharing_coverage"],
+                        "partners": [p.model_dump(mode="json") for p in partners],
+                    },
                 }
                 results[i] = EngineResult(
                     decision=decision,

@@ -13,7 +13,7 @@ from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from industry_credit.db.models import Decision
-from industry_credit.db.pipeline import Write, insert_row, run
+from industry_credit.db.pipeline import Write, fetch_one, insert_row, run
 
 _COUNTERPARTY_RISK = """
     SELECT DISTINCT ON (uscc) uscc, pd FROM (
@@ -43,6 +43,31 @@ def counterparty_risk_write(usccs: Sequence[str]) -> Write | None:
 def counterparty_risk_rows(cursor: psycopg.Cursor[Any] | None) -> tuple[tuple[str, float], ...]:
     rows = [] if cursor is None else cursor.fetchall()
     return tuple((str(uscc), float(pd)) for uscc, pd in rows)
+
+
+_BOOK = (
+    "SELECT COALESCE(sum(exposure), 0)::float8,"
+    " COALESCE(sum(exposure) FILTER (WHERE sector = %(sector)s), 0)::float8,"
+    " COALESCE(sum(exposure) FILTER (WHERE district = %(district)s), 0)::float8"
+    " FROM enterprises WHERE exposure > 0"
+)
+
+
+def book_exposure(*, session: Session, sector: str, district: str) -> tuple[tuple[str, float], ...]:
+    """The bank's outstanding exposure in total, in ``sector`` and in ``district``."""
+    return book_exposure_rows(run(session, [book_exposure_write(sector, district)])[0])
+
+
+def book_exposure_write(sector: str, district: str) -> Write:
+    """``book_exposure`` as a statement for a pipeline; ``book_exposure_rows`` reads it."""
+    return Write(_BOOK, {"sector": sector, "district": district})
+
+
+def book_exposure_rows(cursor: psycopg.Cursor[Any] | None) -> tuple[tuple[str, float], ...]:
+    row = fetch_one(cursor)
+    assert row is not None  # an aggregate always returns its row
+    total, in_sector, in_district = row
+    return (("total", float(total)), ("sector", float(in_sector)), ("district", float(in_district)))
 
 
 def decision_write(

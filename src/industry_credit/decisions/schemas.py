@@ -49,6 +49,20 @@ class RuleHitOut(BaseModel):
     seed_ref: str
 
 
+class RiskSharingPartnerOut(BaseModel):
+    partner_kind: str
+    partner_name: str
+    coverage_share: float
+
+
+class RiskSharingOut(BaseModel):
+    """The partners that bear part of the loss, as the application named them; the coverage
+    is what the limit, the price and the cut-offs counted (DOMAIN.md "Risk-sharing partners")."""
+
+    coverage: float = 0.0
+    partners: list[RiskSharingPartnerOut] = Field(default_factory=list)
+
+
 class DecisionOut(BaseModel):
     decision_id: str
     application_id: str
@@ -66,6 +80,7 @@ class DecisionOut(BaseModel):
     reasons: list[ReasonOut] = Field(max_length=4)
     rule_hits: list[RuleHitOut]
     flags: list[str]
+    risk_sharing: RiskSharingOut = Field(default_factory=RiskSharingOut)
     model_version: str
     ruleset_version: str
     reasons_version: int = Field(

@@ -23,13 +23,20 @@ class DecisionInput:
     as_of: date
     # Latest known PD of counterparties that are themselves known to the bank: (uscc, pd).
     counterparty_risk: tuple[tuple[str, float], ...] = ()
+    # The bank's book when the decision was taken, for the portfolio limits: outstanding
+    # exposure in total and in the applicant's sector and district (("total", x), ("sector", x),
+    # ("district", x)); empty when not known (no limit is then checked).
+    book: tuple[tuple[str, float], ...] = ()
 
     def snapshot(self) -> dict[str, Any]:
-        return {
+        snapshot: dict[str, Any] = {
             "document": self.document.model_dump(mode="json"),
             "as_of": self.as_of.isoformat(),
             "counterparty_risk": [[uscc, pd] for uscc, pd in self.counterparty_risk],
         }
+        if self.book:  # absent rather than empty: older snapshots keep their hash
+            snapshot["book"] = [[k, v] for k, v in self.book]
+        return snapshot
 
     def sha256(self) -> str:
         return content_sha256(self.snapshot())
@@ -40,6 +47,7 @@ class DecisionInput:
             document=ApplicationDocument.model_validate(snapshot["document"]),
             as_of=date.fromisoformat(snapshot["as_of"]),
             counterparty_risk=tuple((str(u), float(p)) for u, p in snapshot["counterparty_risk"]),
+            book=tuple((str(k), float(v)) for k, v in snapshot.get("book", [])),
         )
 
 

@@ -240,6 +240,11 @@ def column_from_arrow(column: Column, values: pa.Array | pa.ChunkedArray) -> Any
         return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
     if kind == "date":
         return np.asarray(values.to_numpy(zero_copy_only=False)).astype("datetime64[D]")
+    if kind == "bool" and column.nullable:
+        # 1 / 0 / NaN: a nullable flag's NULL means "not reported", which is not false.
+        return np.asarray(
+            values.cast(pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64
+        )
     if kind == "bool":
         return np.asarray(values.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
     if kind in ("money", "float"):

@@ -25,6 +25,7 @@ from industry_credit.ml.feature_docs import (
 )
 from industry_credit.ml.feature_table import FeatureTable
 from industry_credit.ml.frames import CounterpartyRisk, EnterpriseFrames
+from industry_credit.ml.grades import DISTRESSED_PD
 from industry_credit.ml.monthly import alternative_features
 from industry_credit.vocabulary import SUBSIDY_KINDS, SUPPLY_ROLES
 
@@ -43,11 +44,17 @@ __all__ = [
 # From this many firms on, build_features runs on two threads; below it, a thread costs more
 # than it saves (and the API's decisions, a few firms each, already run on several threads).
 PARALLEL_FIRMS = 50_000
-# A counterparty whose latest PD is at least this is "distressed" (grade CCC and worse on the
-# master scale in ``grades.py``), for the contagion features.
-HIGH_RISK_PD = 0.135
+# A counterparty whose latest PD is at least this is "distressed": the one definition, shared
+# with the rules, the nightly batch and the panorama (``grades.DISTRESSED_PD``).
+HIGH_RISK_PD = DISTRESSED_PD
 HARD_COLLATERAL = ("real_estate_mortgage", "equipment_mortgage", "receivables_pledge")
 GUARANTEES = ("guarantee_fund", "third_party_guarantee")
+# Compute, model and corpus vouchers (算力券、模型券、语料券): scheduled support that may count in
+# projected cash flow with a haircut [000 §(三)2], unlike a one-off grant.
+VOUCHER_KINDS = ("compute_voucher", "model_voucher", "corpus_voucher")
+# Pledges of intangibles: seed 002 secured an asset-light firm with an equity pledge and a
+# third-party valuation of its intangible assets (质押担保模式 ... 股权质押 ... 无形资产评估).
+INTANGIBLE_PLEDGES = ("equity_pledge", "ip_pledge", "software_copyright_pledge")
 
 
 def _sorted_by(first: np.ndarray, second: np.ndarray) -> bool:
@@ -90,11 +97,13 @@ def _financials(out: dict[str, Any], ids: np.ndarray, fs: ColumnTable, as_of: da
     prior_rev = Aligned(len(ids), fs, pos, prior_rows).num("revenue")
     v = {c: latest.num(c) for c in cols}
     subsidy = np.sum([latest.num(f"subsidy_{k}") for k in SUBSIDY_KINDS], axis=0)
+    vouchers = np.sum([latest.num(f"subsidy_{k}") for k in VOUCHER_KINDS], axis=0)
     profit_net = v["net_profit"] - subsidy
     out.update(
         revenue=v["revenue"],
         net_profit=v["net_profit"],
         subsidy_total=subsidy,
+        voucher_total=vouchers,
         profit_net_of_subsidies=profit_net,
         operating_cash_flow=v["operating_cash_flow"],
         ocf_net_of_subsidies=v["operating_cash_flow"] - subsidy,
@@ -145,6 +154,10 @@ def _supply(
     days = np.asarray(links["avg_payment_days"], dtype=np.float64)
     imported = np.asarray(links["imported_component_share"], dtype=np.float64)
     s_share = suppliers.sum(share)
+    out["top_supplier_share"] = suppliers.max(share)
+    # A supplier link that does not report its imported share makes the firm's figure unknown
+    # (NaN), never 0: missing evidence is not clean evidence [000 §(四)2].
+    unreported = Agg(n, pos, is_supplier & np.isnan(imported)).count() > 0
     out.update(
         ratios(
             {
@@ -155,10 +168,16 @@ def _supply(
             }
         )
     )
+    out["imported_component_share"] = np.where(unreported, np.nan, out["imported_component_share"])
     if risk is None or len(risk) == 0:
         # Without counterparty PDs the contagion features are unknown, not zero.
-        out["counterparty_distress_share"] = np.full(len(ids), np.nan)
-        out["core_buyer_distress"] = np.full(len(ids), np.nan)
+        for name in (
+            "counterparty_distress_share",
+            "core_buyer_distress",
+            "distressed_core_buyer_share",
+            "distressed_supplier_share",
+        ):
+            out[name] = np.full(len(ids), np.nan)
         return
     cp_pd = _counterparty_pd(links["counterparty_uscc"], risk)
     known = ~np.isnan(cp_pd)
@@ -168,6 +187,16 @@ def _supply(
     core_buyers = Agg(n, pos, is_buyer & core & known)
     out["core_buyer_distress"] = np.where(
         core_buyers.count() > 0, core_buyers.sum(share * cp_pd), np.nan
+    )
+    # Contagion both ways [000 §(四)2]: the share of sales going to distressed core buyers, and
+    # the share of supply coming from distressed suppliers (a failing key supplier hurts its
+    # buyers). Shares, so that a rule compares a share with a share.
+    out["distressed_core_buyer_share"] = np.where(
+        core_buyers.count() > 0, core_buyers.sum(share * distressed), np.nan
+    )
+    known_suppliers = Agg(n, pos, is_supplier & known)
+    out["distressed_supplier_share"] = np.where(
+        known_suppliers.count() > 0, known_suppliers.sum(share * distressed), np.nan
     )
 
 
@@ -189,6 +218,25 @@ def _loan(out: dict[str, Any], ids: np.ndarray, loans: ColumnTable) -> None:
     out["collateral_count"] = offered.astype(np.float64)
     out["has_guarantee"] = collateral.of(GUARANTEES) > 0
     out["has_hard_collateral"] = collateral.of(HARD_COLLATERAL) > 0
+    out["has_intangible_pledge"] = collateral.of(INTANGIBLE_PLEDGES) > 0
+    # The book's share in the firm's sector and district once this loan is added (portfolio
+    # limits); NaN where the book is not known.
+    amount = np.fmax(out["amount"], 0.0)
+    book = {
+        name: loan.num(f"book_{name}_exposure")
+        if f"book_{name}_exposure" in loans
+        else np.full(len(ids), np.nan)
+        for name in ("total", "sector", "district")
+    }
+    out["book_exposure"] = book["total"]
+    after = book["total"] + amount
+    for name in ("sector", "district"):
+        share = safe_div(book[name] + amount, after)
+        # An empty book has no shares to steer (the first loan would be 100% of it).
+        out[f"{name}_book_share"] = np.where(book["total"] > 0, share, np.nan)
+    # Risk-sharing partners (application documents only; a request without them shares none).
+    for name in ("risk_sharing_coverage", "government_risk_sharing_coverage"):
+        out[name] = np.clip(loan.num(name, 0.0), 0.0, 1.0) if name in loans else np.zeros(len(ids))
 
 
 def _column(name: str, values: Any) -> Any:
@@ -249,7 +297,9 @@ def _main_features(frames: EnterpriseFrames, ids: np.ndarray, as_of: date) -> di
     out["special_fund_grant"] = pol.num("special_fund_grant", 0.0)
 
     green = Aligned.table_of(ids, frames.green_data)
-    out["compliance_violation"] = green.flag("compliance_violation")
+    violation = green.num("compliance_violation")  # NaN: not reported
+    out["compliance_violation"] = violation == 1.0
+    out["compliance_reported"] = ~np.isnan(violation)
     out["carbon_intensity_vs_sector"] = green.num("carbon_intensity_vs_sector")
 
     plan_cols = ["break_even_units", "annual_capacity_units", "planned_sales_units"]

@@ -36,6 +36,7 @@ from industry_credit.tables import (
 from industry_credit.vocabulary import (
     COLLATERAL,
     DISTRICTS,
+    GOVERNMENT_RISK_SHARING,
     PRODUCT_CODES,
     PURPOSES,
     SECTORS,
@@ -186,8 +187,11 @@ class EnterpriseFrames:
         docs: Sequence[ApplicationDocument | Mapping[str, Any]],
         enterprise_ids: Sequence[int] | None = None,
         counterparty_risk: CounterpartyRisk | pd.DataFrame | None = None,
+        books: Sequence[Mapping[str, float]] | None = None,
     ) -> EnterpriseFrames:
-        """Flatten N application documents into the tables; ids are 1..N unless given."""
+        """Flatten N application documents into the tables; ids are 1..N unless given.
+        ``books``: per document, the bank's exposure ``total``/``sector``/``district`` (the
+        portfolio limits' input; unknown when not given)."""
         parsed = [
             d if isinstance(d, ApplicationDocument) else ApplicationDocument.model_validate(d)
             for d in docs
@@ -195,7 +199,8 @@ class EnterpriseFrames:
         ids = list(range(1, len(parsed) + 1)) if enterprise_ids is None else list(enterprise_ids)
         if len(ids) != len(parsed):
             raise FramesError("enterprise_ids must have one id per document")
-        return cls(**_flatten(parsed, ids), counterparty_risk=_risk(counterparty_risk))
+        tables = _flatten(parsed, ids, books)
+        return cls(**tables, counterparty_risk=_risk(counterparty_risk))
 
 
 def _risk(risk: CounterpartyRisk | pd.DataFrame | None) -> CounterpartyRisk | None:
@@ -210,7 +215,12 @@ def _month_start(value: str) -> np.datetime64:
     return np.datetime64(value, "M").astype("datetime64[D]")  # type: ignore[no-any-return]
 
 
-def _flatten(docs: list[ApplicationDocument], ids: list[int]) -> dict[str, ColumnTable]:
+def _flatten(
+    docs: list[ApplicationDocument],
+    ids: list[int],
+    books: Sequence[Mapping[str, float]] | None = None,
+) -> dict[str, ColumnTable]:
+    book = list(books) if books is not None else [{} for _ in docs]
     """Column arrays straight from the documents: one Python pass per table, no DataFrame."""
     n = len(docs)
     id_array = np.array(ids, dtype=np.int64)
@@ -303,9 +313,8 @@ def _flatten(docs: list[ApplicationDocument], ids: list[int]) -> dict[str, Colum
     green = ColumnTable(
         {
             "enterprise_id": id_array,
-            "compliance_violation": np.array(
-                [d.green.compliance_violation for d in docs], dtype=bool
-            ),
+            # 1 / 0 / NaN: NaN when the application does not report it.
+            "compliance_violation": _floats([d.green.compliance_violation for d in docs]),
             "carbon_intensity_vs_sector": _floats(
                 [d.green.carbon_intensity_vs_sector for d in docs]
             ),
@@ -336,6 +345,22 @@ def _flatten(docs: list[ApplicationDocument], ids: list[int]) -> dict[str, Colum
             "requested_product": Coded.from_values(
                 [d.request.requested_product for d in docs], PRODUCT_CODES
             ),
+            "risk_sharing_coverage": _floats(
+                [sum(p.coverage_share for p in d.request.risk_sharing) for d in docs]
+            ),
+            "government_risk_sharing_coverage": _floats(
+                [
+                    sum(
+                        p.coverage_share
+                        for p in d.request.risk_sharing
+                        if p.partner_kind in GOVERNMENT_RISK_SHARING
+                    )
+                    for d in docs
+                ]
+            ),
+            "book_total_exposure": _floats([b.get("total") for b in book]),
+            "book_sector_exposure": _floats([b.get("sector") for b in book]),
+            "book_district_exposure": _floats([b.get("district") for b in book]),
         },
         n,
     )

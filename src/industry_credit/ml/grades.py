@@ -35,6 +35,12 @@ MASTER_SCALE: Final[tuple[tuple[str, float], ...]] = (
 )
 
 
+# "Distressed": grade CCC or worse on the master scale, i.e. a PD at or above the upper bound of
+# B-. The one definition used by the contagion features, the rules, the nightly batch and the
+# risk officers' panorama.
+DISTRESSED_PD: Final[float] = dict(MASTER_SCALE)["B-"]
+
+
 class GradeScale:
     """Vectorized PD -> grade mapping over a master scale."""
 

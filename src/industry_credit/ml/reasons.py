@@ -164,6 +164,18 @@ CATALOGUE: Final[dict[str, _Labelled]] = {
         "无绿色合规违规记录",
         "No green-compliance violation",
     ),
+    "compliance_reported": _flag(
+        "已提供绿色合规记录",
+        "Green-compliance record provided",
+        "未提供绿色合规记录",
+        "Green-compliance record not provided",
+    ),
+    "has_intangible_pledge": _flag(
+        "提供股权或知识产权质押",
+        "Equity or IP pledge offered",
+        "无股权或知识产权质押",
+        "No equity or IP pledge",
+    ),
     "has_core_buyer": _flag(
         "有链主企业客户", "Sells to a core enterprise", "无链主企业客户", "No core-enterprise buyer"
     ),
@@ -224,6 +236,20 @@ CATALOGUE: Final[dict[str, _Labelled]] = {
         "高风险上下游企业占比", "Share of distressed counterparties"
     ),
     "core_buyer_distress": _share("链主客户违约概率", "Core buyer's default probability"),
+    "distressed_core_buyer_share": _share(
+        "高风险链主客户销售占比", "Sales share to distressed core buyers"
+    ),
+    "distressed_supplier_share": _share(
+        "高风险供应商采购占比", "Supply share from distressed suppliers"
+    ),
+    "top_supplier_share": _share("第一大供应商占比", "Largest supplier's share"),
+    "book_exposure": _money("本行授信余额", "The bank's outstanding exposure"),
+    "sector_book_share": _share("本行该行业授信占比", "Book share of the firm's sector"),
+    "district_book_share": _share("本行该区域授信占比", "Book share of the firm's district"),
+    "risk_sharing_coverage": _share("风险分担比例", "Loss share borne by risk-sharing partners"),
+    "government_risk_sharing_coverage": _share(
+        "政府性风险分担比例", "Loss share borne by government risk sharing"
+    ),
     "electricity_yoy": _change("用电量", "Electricity use"),
     "electricity_volatility": _share("近12个月用电量波动系数", "12-month electricity volatility"),
     "tax_invoice_yoy": _change("开票金额", "Tax-invoiced sales"),
@@ -239,6 +265,7 @@ CATALOGUE: Final[dict[str, _Labelled]] = {
     "ip_valuation": _money("知识产权评估价值", "IP valuation"),
     "ip_per_employee": _money("人均知识产权价值", "IP value per employee"),
     "special_fund_grant": _money("高质量专项资金", "Special-fund grant"),
+    "voucher_total": _money("算力券、模型券、语料券", "Compute, model and corpus vouchers"),
     "carbon_intensity_vs_sector": _times(
         "碳排放强度为行业平均的", "Carbon intensity vs sector average"
     ),

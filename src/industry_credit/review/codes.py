@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from industry_credit.ml.grades import MASTER_SCALE
+from industry_credit.ml.grades import DISTRESSED_PD, MASTER_SCALE
 
 # Structured reasons for a review action. An override must carry at least one of them so that
 # the monthly override report can group overrides by cause.
@@ -38,10 +38,11 @@ DIRECTIONS: Final[tuple[str, ...]] = ("up", "down", "mixed", "neutral")
 ACTIONS: Final[tuple[str, ...]] = ("approve", "decline", "override", "request_info", "answer_info")
 OPEN_STATUSES: Final[tuple[str, ...]] = ("open", "awaiting_second")
 
-# Thresholds of the portfolio views (case neighbourhood, panorama). They only colour and group
-# what officers look at; no decision depends on them. A PD of 10% is around grade B- on the
-# master scale, where a counterparty is treated as distressed.
-DISTRESS_PD: Final[float] = 0.10
+# Thresholds of the portfolio views (case neighbourhood, panorama). "Distressed" is the one
+# definition the contagion features, the rules and the nightly batch use too: grade CCC and
+# worse on the master scale (``grades.DISTRESSED_PD``), so that a firm the panorama paints
+# distressed is the firm a contagion rule counts.
+DISTRESS_PD: Final[float] = DISTRESSED_PD
 # Risk is "rising" when the latest PD is at least 25% above the previous one and by at least
 # 20 bp, so that noise on very small PDs does not light up the map.
 RISING_PD_RATIO: Final[float] = 1.25

@@ -291,6 +291,7 @@ _CODES: Final[dict[str, tuple[str, str]]] = {
     "sector.satellite_terminal": ("卫星互联网终端", "Satellite terminals"),
     "sector.silver_economy": ("银发经济终端", "Silver economy"),
     "sector.industrial_terminal": ("工业终端", "Industrial terminals"),
+    "sector.module_board": ("模组、板卡", "Modules and boards"),
     "sector.future_terminal": ("未来终端", "Future terminals"),
     "sector.edge_ai_chip": ("端侧人工智能芯片", "Edge AI chips"),
     "sector.edge_model": ("端侧模型", "On-device models"),

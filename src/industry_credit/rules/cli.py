@@ -124,12 +124,20 @@ def simulate_cmd(
         "ACTIVE", "--against", help="ACTIVE (the database's active ruleset) or a YAML file"
     ),
     data: str = typer.Option(
-        "DB", "--data", help="DB (stored decisions) or a scored Parquet file or directory"
+        "DB",
+        "--data",
+        help="DB (stored decisions), a scored Parquet file or directory, or a synthetic "
+        "population directory (enterprises.parquet ...), scored here with --model",
     ),
+    model: Path | None = typer.Option(
+        None, "--model", help="model artifact directory for a population (default: data/model)"
+    ),
+    as_of: str = typer.Option("2026-11-01", "--as-of", help="as-of date for a population"),
     json_out: Path | None = typer.Option(None, "--json", help="write the report as JSON here"),
 ) -> None:
     """Replay a candidate ruleset against a baseline and report what would change."""
     from industry_credit.rules.loading import load_ruleset
+    from industry_credit.rules.population import is_population, score_population
     from industry_credit.rules.simulate import (
         format_report,
         json_safe,
@@ -148,7 +156,19 @@ def simulate_cmd(
         path = Path(data)
         if not path.exists():
             raise _fail(f"no such data file or directory: {data}")
-        scored = read_scored_parquet(path)
+        if is_population(path):
+            from datetime import date
+
+            from industry_credit.config import PROJECT_ROOT
+
+            scored = score_population(
+                path,
+                model_dir=model or PROJECT_ROOT / "data" / "model",
+                ruleset=candidate,
+                as_of=date.fromisoformat(as_of),
+            )
+        else:
+            scored = read_scored_parquet(path)
     if baseline is None or scored is None:
         from industry_credit.db.engine import session_scope
         from industry_credit.rules.versions import get_active_ruleset

@@ -269,18 +269,24 @@ class CutoffTables:
 
 
 def cutoff_tables(appetite: RiskAppetite) -> CutoffTables:
+    """Segments bound each other: where several match, the strictest cut-off of each kind
+    applies (the lowest approve line and the lowest decline line), so that a relief for one
+    trait never lifts a restriction for another (a start-up outside Shanghai keeps the
+    outside-Shanghai lines). The default applies only where no segment matches."""
     shape = (len(SECTORS) + 1, len(STAGES) + 1, len(DISTRICTS) + 1)
-    approve = np.full(shape, appetite.approve_below)
-    decline = np.full(shape, appetite.decline_from)
-    for seg in segment_tables(appetite):  # least specific first: the most specific wins
+    approve = np.full(shape, np.inf)
+    decline = np.full(shape, np.inf)
+    for seg in segment_tables(appetite):
         inside = np.ix_(seg.sectors, seg.stages, seg.districts)
-        approve[inside] = seg.approve_below
-        decline[inside] = seg.decline_from
+        approve[inside] = np.fmin(approve[inside], seg.approve_below)
+        decline[inside] = np.fmin(decline[inside], seg.decline_from)
+    approve[np.isinf(approve)] = appetite.approve_below
+    decline[np.isinf(decline)] = appetite.decline_from
     return CutoffTables(approve, decline)
 
 
 def segment_tables(appetite: RiskAppetite) -> tuple[SegmentTable, ...]:
-    """Least specific first, as the risk appetite orders them: later segments win."""
+    """In file order (the strictest matching segment wins, whatever the order)."""
 
     def member(wanted: frozenset[str] | None, vocabulary: tuple[str, ...]) -> Mask:
         table = np.ones(len(vocabulary) + 1, dtype=bool)

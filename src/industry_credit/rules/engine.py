@@ -48,8 +48,12 @@ ENGINE_COLUMNS = (
     "ocf_net_of_subsidies",
     "core_buyer_receivables",
     "ip_valuation",
+    "carbon_intensity_vs_sector",  # the green discount scales with the carbon gap
     "requested_product",  # optional: absent means no product was asked for
+    "risk_sharing_coverage",  # optional: absent means no risk-sharing partner
+    "voucher_total",  # optional: absent means no vouchers
 )
+_OPTIONAL = ("requested_product", "risk_sharing_coverage", "voucher_total")
 _OTHER = SECTORS.index("other")
 _GRADES = tuple(name for name, _ in MASTER_SCALE)
 
@@ -85,7 +89,8 @@ def evaluate(ruleset: Ruleset, scored: Mapping[str, Any] | pd.DataFrame) -> Rule
     stage = np.where(declared >= 0, declared, derived).astype(np.int16)
     frame["stage_derived"] = Coded(derived, STAGES)
     frame["stage"] = Coded(stage, STAGES)
-    capacity, capacity_source = _debt_capacity(ruleset, frame)
+    coverage = np.clip(_missing_as(frame["risk_sharing_coverage"], 0.0), 0.0, 1.0)
+    capacity, capacity_source = _debt_capacity(ruleset, frame, coverage)
     frame["debt_capacity"] = capacity
 
     # Relief: the largest relaxation that fires (they do not stack).
@@ -128,7 +133,17 @@ def evaluate(ruleset: Ruleset, scored: Mapping[str, Any] | pd.DataFrame) -> Rule
         np.asarray(pricing.band_upper), _missing_as(frame["pd"], 1.0), side="right"
     )
     premium = np.asarray(pricing.band_premium)[np.minimum(band, len(pricing.band_premium) - 1)]
-    green_discount = 0.0 - np.round(effects.green, 6)  # 0.0 - x: no negative zeros in documents
+    if pricing.risk_sharing_premium_relief > 0:
+        # Expected loss is PD x LGD; a partner bearing a share of the loss lowers the LGD.
+        premium = np.round(premium * (1.0 - pricing.risk_sharing_premium_relief * coverage), 6)
+    green = effects.green
+    if pricing.green_full_discount_ratio is not None:
+        # "Up to" 50 bp [004 §2.3]: in proportion to how far carbon intensity is below the
+        # sector, full at the policy's ratio; whole basis points.
+        gap = 1.0 - _missing_as(frame["carbon_intensity_vs_sector"], 1.0)
+        scale = np.clip(gap / (1.0 - pricing.green_full_discount_ratio), 0.0, 1.0)
+        green = np.round(green * scale, 4)
+    green_discount = 0.0 - np.round(green, 6)  # 0.0 - x: no negative zeros in documents
     interest_subsidy = 0.0 - np.round(effects.subsidy, 6)
     rate = np.round(base + premium + green_discount + interest_subsidy, 6)
     texts = [f"{ruleset.conditions[c][0]} / {ruleset.conditions[c][1]}" for c in effects.conditions]
@@ -213,13 +228,17 @@ def _prepare(
     needed = (set(ENGINE_COLUMNS) | reads) - set(DERIVED_COLUMNS)
     n = len(scored.index) if isinstance(scored, pd.DataFrame) else len(scored["pd"])
     present = set(scored.columns) if isinstance(scored, pd.DataFrame) else set(scored)
-    missing = sorted(c for c in needed if c not in present and c != "requested_product")
+    missing = sorted(c for c in needed if c not in present and c not in _OPTIONAL)
     if missing:
         raise EvaluationInputError(f"scored frame lacks columns {missing}")
     frame: dict[str, Any] = {}
     for name in needed:
         if name not in present:
-            frame[name] = Coded(np.full(n, -1, dtype=np.int16), PRODUCT_CODES)
+            frame[name] = (
+                Coded(np.full(n, -1, dtype=np.int16), PRODUCT_CODES)
+                if name == "requested_product"
+                else np.zeros(n)
+            )
             continue
         value = scored[name]
         if name in CATEGORICAL_FEATURES:
@@ -274,16 +293,31 @@ def _missing_as(values: Any, value: float) -> Floats:
 
 
 def _debt_capacity(
-    ruleset: Ruleset, frame: Mapping[str, Any]
+    ruleset: Ruleset, frame: Mapping[str, Any], coverage: Floats
 ) -> tuple[Floats, npt.NDArray[np.int16]]:
     pol = ruleset.limit
+    cash_flow = np.asarray(frame["ocf_net_of_subsidies"], dtype=np.float64)
+    if pol.voucher_haircut is not None:
+        # Scheduled vouchers count in projected cash flow, after a haircut [000 §(三)2];
+        # profitability is still judged net of them (REF-POLICY-DEPENDENCY).
+        vouchers = _pos(np.asarray(frame["voucher_total"], dtype=np.float64))
+        cash_flow = cash_flow + vouchers * (1.0 - pol.voucher_haircut)
+    ip_value = _pos(np.asarray(frame["ip_valuation"])) * pol.ip_valuation_advance
+    if pol.ip_full_value_tech_life_months is not None:
+        # Collateral tied to the product's technology loses value with it [000 §(四)1].
+        life = _missing_as(frame["core_product_tech_life_months"], np.inf)
+        ip_value = ip_value * np.clip(life / pol.ip_full_value_tech_life_months, 0.0, 1.0)
     sources = [
         _pos(np.asarray(frame["revenue"])) * pol.revenue_share,
-        _pos(np.asarray(frame["ocf_net_of_subsidies"])) * pol.cash_flow_multiple,
+        _pos(cash_flow) * pol.cash_flow_multiple,
         _pos(np.asarray(frame["core_buyer_receivables"])) * pol.core_receivables_advance,
-        _pos(np.asarray(frame["ip_valuation"])) * pol.ip_valuation_advance,
+        ip_value,
     ]
-    return _arg_extreme(sources, np.greater)
+    capacity, source = _arg_extreme(sources, np.greater)
+    if pol.risk_sharing_cap > 0:
+        # The bank's own share of a loss is (1 - coverage): the capacity bounds that share.
+        capacity = capacity / (1.0 - np.minimum(coverage, pol.risk_sharing_cap))
+    return capacity, source
 
 
 def _cutoffs(

@@ -43,7 +43,7 @@ class Segment:
 class RiskAppetite:
     approve_below: float
     decline_from: float
-    segments: tuple[Segment, ...]  # ordered least specific first; later ones win
+    segments: tuple[Segment, ...]  # where several match, the strictest cut-offs apply
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,15 @@ class LimitPolicy:
     cash_flow_multiple: float
     core_receivables_advance: float
     ip_valuation_advance: float
+    # Debt capacity is divided by (1 - min(coverage, cap)): the share of a loss that a
+    # risk-sharing partner bears is not the bank's to carry. 0: partners do not raise limits.
+    risk_sharing_cap: float = 0.0
+    # Vouchers count in projected cash flow at (1 - haircut) [000 §(三)2]; None: not at all.
+    voucher_haircut: float | None = None
+    # IP tied to the core product loses value with its technology [000 §(四)1]: the IP source
+    # counts in full from this many months of remaining technology life, pro rata below.
+    # None: no haircut.
+    ip_full_value_tech_life_months: float | None = None
 
 
 @dataclass(frozen=True)
@@ -59,6 +68,12 @@ class PricingPolicy:
     base_rate: float
     band_upper: tuple[float, ...]  # PD band upper bounds (exclusive), ascending
     band_premium: tuple[float, ...]
+    # The green discount scales with the carbon gap: full at this carbon-intensity ratio (or
+    # lower), falling linearly to 0 at ratio 1. None: the rule's discount applies in full.
+    green_full_discount_ratio: float | None = None
+    # The grade premium (the expected loss) falls by coverage x this: a partner bearing part of
+    # the loss lowers the bank's loss given default. 0: partners do not change pricing.
+    risk_sharing_premium_relief: float = 0.0
 
 
 def _mapping(raw: object, where: str) -> dict[str, object]:
@@ -195,8 +210,6 @@ def parse_risk_appetite(raw: object) -> RiskAppetite:
             raise RulesetError(where, "a segment must name a sector, stage or district")
         a, d = _cutoffs(seg, where)
         segments.append(Segment(keys["sector"], keys["stage"], keys["district"], a, d))
-    # Stable sort: equally specific segments keep file order, so the later one wins.
-    segments.sort(key=lambda s: s.specificity)
     return RiskAppetite(approve, decline, tuple(segments))
 
 
@@ -207,6 +220,17 @@ def parse_limit(raw: object) -> LimitPolicy:
         cash_flow_multiple=_num(body, "cash_flow_multiple", "limit", 0, 20),
         core_receivables_advance=_num(body, "core_receivables_advance", "limit", 0, 1),
         ip_valuation_advance=_num(body, "ip_valuation_advance", "limit", 0, 1),
+        risk_sharing_cap=(
+            _num(body, "risk_sharing_cap", "limit", 0, 0.9) if "risk_sharing_cap" in body else 0.0
+        ),
+        voucher_haircut=(
+            _num(body, "voucher_haircut", "limit", 0, 1) if "voucher_haircut" in body else None
+        ),
+        ip_full_value_tech_life_months=(
+            _num(body, "ip_full_value_tech_life_months", "limit", 1, 600)
+            if "ip_full_value_tech_life_months" in body
+            else None
+        ),
     )
 
 
@@ -229,7 +253,17 @@ def parse_pricing(raw: object) -> PricingPolicy:
         raise RulesetError(
             "pricing.grade_premium_bands", "the last band must cover PD = 1 (pd_below > 1)"
         )
-    return PricingPolicy(base, tuple(upper), tuple(premium))
+    full = (
+        _num(body, "green_full_discount_ratio", "pricing", 0, 0.99)
+        if "green_full_discount_ratio" in body
+        else None
+    )
+    relief = (
+        _num(body, "risk_sharing_premium_relief", "pricing", 0, 1)
+        if "risk_sharing_premium_relief" in body
+        else 0.0
+    )
+    return PricingPolicy(base, tuple(upper), tuple(premium), full, relief)
 
 
 def parse_conditions_catalogue(raw: object) -> dict[str, tuple[str, str]]:

@@ -221,6 +221,13 @@ def _tables(
                 "purpose": purpose_names(req["purpose"]),
                 "collateral": req["collateral"],
                 "requested_product": req["requested_product"],
+                # The synthetic firms name no risk-sharing partner.
+                "risk_sharing_coverage": np.zeros(len(f.ids)),
+                "government_risk_sharing_coverage": np.zeros(len(f.ids)),
+                # No bank book behind a synthetic request: the portfolio limits are not checked.
+                "book_total_exposure": pa.nulls(len(f.ids), pa.float64()),
+                "book_sector_exposure": pa.nulls(len(f.ids), pa.float64()),
+                "book_district_exposure": pa.nulls(len(f.ids), pa.float64()),
             },
         ),
     }

@@ -108,6 +108,10 @@ SECTOR_PARAMS: Final[dict[str, SectorParams]] = {
     "edge_ai_chip": SectorParams(
         0.25, 0.30, 0.9, 0.45, 0.35, 0.45, 0.50, 30, (0.15, 0.45, 0.35, 0.05, 0.0), 0.3
     ),
+    # Modules and boards: component makers close to the chip houses.
+    "module_board": SectorParams(
+        0.12, 0.20, 0.8, 0.50, 0.40, 0.40, 0.40, 30, (0.3, 0.45, 0.2, 0.05, 0.0), 0.1
+    ),
     "edge_model": SectorParams(
         0.30, 0.35, 0.5, 0.35, 0.10, 0.05, 0.35, 18, (0.0, 0.3, 0.1, 0.1, 0.5), 0.15
     ),
@@ -159,8 +163,12 @@ class SynthConfig:
             raise ValueError("a population needs at least 50 enterprises")
         if not 0.001 <= self.default_rate <= 0.5:
             raise ValueError("default_rate must lie in [0.001, 0.5]")
-        if set(self.sector_shares) != set(SECTORS) or set(self.district_shares) != set(DISTRICTS):
-            raise ValueError("sector and district shares must name every code of the vocabulary")
+        # A sector the shares do not name gets no firms (a configuration written before the
+        # sector existed keeps generating the same population).
+        if not set(self.sector_shares) <= set(SECTORS) or set(self.district_shares) != set(
+            DISTRICTS
+        ):
+            raise ValueError("sector and district shares must name codes of the vocabulary")
         if not 18 <= self.months <= 36:
             raise ValueError("months must lie in [18, 36]: trends compare with a year earlier")
         date.fromisoformat(self.as_of)
@@ -195,7 +203,7 @@ class SynthConfig:
 
 def shares_array(shares: dict[str, float], codes: tuple[str, ...]) -> np.ndarray:
     """Probabilities in vocabulary order, normalised."""
-    p = np.array([shares[c] for c in codes], dtype=np.float64)
+    p = np.array([shares.get(c, 0.0) for c in codes], dtype=np.float64)
     return np.asarray(p / p.sum())
 
 

@@ -135,6 +135,7 @@ _SECTOR_WORD: Final[tuple[str, ...]] = (
     "量子科技",
     "半导体",
     "人工智能",
+    "微电子",
     "电子科技",
 )
 _FORM: Final[tuple[str, ...]] = ("有限公司", "股份有限公司")

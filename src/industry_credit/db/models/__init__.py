@@ -21,6 +21,7 @@ from industry_credit.db.models.governance import (
     ModelReport,
     ShadowScore,
 )
+from industry_credit.db.models.holds import DrawdownHold
 from industry_credit.db.models.ownership import EnterpriseOwner
 from industry_credit.db.models.review import Review, ReviewCase
 from industry_credit.db.models.users import User
@@ -32,6 +33,7 @@ __all__ = [
     "BatchRun",
     "CreditEvent",
     "Decision",
+    "DrawdownHold",
     "Enterprise",
     "EnterpriseOwner",
     "FinancialStatement",

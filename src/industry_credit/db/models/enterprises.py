@@ -168,7 +168,7 @@ class SupplyLink(Base):
     share: Mapped[Decimal] = fraction()
     on_time_delivery_rate: Mapped[Decimal] = fraction()
     avg_payment_days: Mapped[int] = mapped_column(SmallInteger)
-    imported_component_share: Mapped[Decimal] = fraction()
+    imported_component_share: Mapped[Decimal | None] = fraction(nullable=True)  # NULL: unreported
     received_at: Mapped[datetime] = _received_at()
 
 
@@ -239,8 +239,9 @@ class GreenData(Base):
     )
 
     enterprise_id: Mapped[int] = _enterprise_fk(primary_key=True)
-    compliance_violation: Mapped[bool] = mapped_column(server_default=text("false"))
-    carbon_intensity_vs_sector: Mapped[Decimal] = mapped_column(Numeric(8, 4))
+    # NULL: not reported (missing evidence, not a clean record).
+    compliance_violation: Mapped[bool | None] = mapped_column(nullable=True)
+    carbon_intensity_vs_sector: Mapped[Decimal | None] = mapped_column(Numeric(8, 4), nullable=True)
     received_at: Mapped[datetime] = _received_at()
 
 

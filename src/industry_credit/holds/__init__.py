@@ -1,0 +1,1 @@
+"""Drawdown holds placed by the nightly circuit breaker and lifted by risk officers."""
