@@ -54,14 +54,20 @@ def test_unsecured_startup_becomes_approvable_by_adding_security(api: Api) -> No
     assert found["blocking_rules"] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="KO-NEGATIVE-EQUITY accepts only guarantees and hard collateral as a second source of"
-    " repayment; an IP pledge clears it once the ruleset counts IP pledges (issue 22)",
-)
-def test_unsecured_startup_with_patents_is_approvable_with_an_ip_pledge(api: Api) -> None:
-    found = alternatives(api, unsecured_startup(2002))
-    assert found["alternatives"][0]["added_collateral"] == ["ip_pledge"]
+def test_an_ip_pledge_of_a_firm_in_negative_equity_goes_to_a_risk_officer(api: Api) -> None:
+    """Seed 002: "不仅采用股权质押作为担保，还引入第三方评估机构对企业的无形资产进行科学评估"
+    — a pledge with a valuation of the intangibles as the second source of repayment. Under the
+    ruleset such a pledge
+    turns the knock-out into a referral (REF-NEGATIVE-EQUITY-PLEDGED): a risk officer decides,
+    so the structure is not approvable by the engine alone and the search offers a guarantee
+    first; the IP-pledged variant itself is referred, not declined."""
+    doc = unsecured_startup(2002)
+    found = alternatives(api, doc)
+    assert found["alternatives"][0]["added_collateral"] == ["guarantee_fund"]
+    assert all(a["added_collateral"] != ["ip_pledge"] for a in found["alternatives"])
+    pledged = score(api, {**doc, "request": {**doc["request"], "collateral": ["ip_pledge"]}})
+    assert pledged["outcome"] == "refer"
+    assert "REF-NEGATIVE-EQUITY-PLEDGED" in {h["rule_id"] for h in pledged["rule_hits"]}
 
 
 def test_tenor_beyond_the_tech_life_is_approved_at_a_shorter_tenor(api: Api) -> None:

@@ -19,7 +19,9 @@ def unsecured_startup(n: int) -> dict[str, Any]:
     doc = with_uscc(application(), uscc_for(n))
     for statement in doc["financials"]:
         statement["total_liabilities"] = statement["total_assets"] + 6_000_000
-    doc["supply_chain"] = [{**doc["supply_chain"][0], "is_core_enterprise": False}]
+    # Its buyers are no core enterprises; its traced supplier stays (the supply-chain evidence
+    # the bank requires of a terminal maker [000 §(四)2]).
+    doc["supply_chain"] = [{**link, "is_core_enterprise": False} for link in doc["supply_chain"]]
     doc["request"] = {**doc["request"], "collateral": [], "amount": 5_000_000}
     return doc
 

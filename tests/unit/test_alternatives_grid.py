@@ -28,7 +28,8 @@ def _same(a: Any, b: Any) -> bool:
         return bool(np.array_equal(a.counts, b.counts)) and a.vocabulary == b.vocabulary
     if hasattr(a, "to_pylist"):
         return bool(a.to_pylist() == b.to_pylist())
-    return bool(np.array_equal(np.asarray(a), np.asarray(b)))
+    a, b = np.asarray(a), np.asarray(b)
+    return bool(np.array_equal(a, b, equal_nan=a.dtype.kind == "f"))
 
 
 @pytest.mark.parametrize(

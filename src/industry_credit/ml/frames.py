@@ -124,7 +124,12 @@ class EnterpriseFrames:
             table = self.table(name)
             rows = np.tile(np.arange(table.n, dtype=np.intp), n)
             tables[name] = table.take(rows).with_columns(enterprise_id=np.repeat(ids, table.n))
-        tables["loan_requests"] = loans.with_columns(enterprise_id=ids)
+        # The grid's columns replace the request's; the rest of the row (risk sharing, the bank's
+        # book) is the firm's own and stays as the document gave it.
+        firm = self.loan_requests.take(np.zeros(n, dtype=np.intp))
+        tables["loan_requests"] = firm.with_columns(
+            **{k: loans[k] for k in loans}, enterprise_id=ids
+        )
         return EnterpriseFrames(**tables, counterparty_risk=self.counterparty_risk)
 
     def table(self, name: str) -> ColumnTable:
