@@ -149,7 +149,7 @@ def test_nightly_flag_reads_its_reasons(live: Live, page: Any) -> None:
     # The rule the run fired, in words, against its threshold, with the document it rests on.
     hit = page.locator("#rules tr[data-rule=REF-CIRCUIT-DOWNTIME]")
     assert "设备停机率异常跳升" in hit.inner_text()
-    assert "设备停机率 27% > 10%" in hit.locator("td.evidence").inner_text()
+    assert "设备停机率 27% > 20%" in hit.locator("td.evidence").inner_text()
     assert "§3.3" in hit.locator("td.cite").inner_text()
     shoot(page, "case-nightly")
 

@@ -258,7 +258,7 @@ def test_a_batch_flag_shows_the_rules_the_run_fired_against_their_thresholds(
     rules = _section(_page(client, flagged, "zh"), "rules")
     assert "没有规则命中" not in rules
     assert "设备停机率异常跳升，触发熔断" in rules
-    assert "设备停机率 27% > 10%" in rules
+    assert "设备停机率 27% > 20%" in rules
     assert "《中国产业金融服务行业发展运行现状及投资策略研究报告》 §3.3" in rules
     assert 'data-flag="circuit_breaker_downtime"' in rules
     en = _section(_page(client, flagged, "en"), "rules")
