@@ -7,15 +7,20 @@ import numpy as np
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
-from industry_credit.batch.compute import REVIEW_FLAGS
+from industry_credit.batch.compute import queue_flags
 from industry_credit.batch.engine import load_engine
 from industry_credit.ml.features import build_features
 from industry_credit.ml.frames import EnterpriseFrames
 from industry_credit.ml.reasons import describe
 from industry_credit.ml.scorer import table_reasons
+from industry_credit.rules.loading import default_ruleset
+from industry_credit.rules.review_queue import queue_policy
 from tests.integration import test_batch_support as support
 from tests.integration.test_batch_signals import _circuit_breaker, _core_with_suppliers
 from tests.integration.test_batch_support import AS_OF, BatchEnv, run, sql
+
+# The flags that queue a firm: the batch's own and the ruleset's must-review flags.
+REVIEW_FLAGS = queue_flags(queue_policy(default_ruleset().content))
 
 batch_env = support.batch_env  # the session fixture, shared by the batch test modules
 

@@ -133,6 +133,22 @@ def clone(template_url: str) -> str:
     return make_url(template_url).set(database=name).render_as_string(hide_password=False)
 
 
+def _breaker_at_a_core_buyer(url: str) -> None:
+    """Equipment downtime of one core enterprise that buys from suppliers of the portfolio jumps
+    in the last three months: its circuit breaker makes it a contagion source, so the contagion
+    pass always has work, whatever the model and the ruleset decide for the small population
+    (the model is trained from the Parquet files, before this change)."""
+    sql(
+        url,
+        "UPDATE alternative_data_monthly SET equipment_downtime_rate = 0.6"
+        " WHERE month > :as_of - interval '3 months' AND enterprise_id = ("
+        "  SELECT min(c.id) FROM enterprises c"
+        "  JOIN supply_links l ON l.counterparty_uscc = c.uscc AND l.role = 'buyer'"
+        "  WHERE c.is_core_enterprise AND c.in_portfolio)",
+        as_of=AS_OF,
+    )
+
+
 @dataclass
 class BatchEnv:
     golden: str
@@ -157,6 +173,7 @@ def batch_env(
     generate(SynthConfig(enterprises=POPULATION, seed=5, portfolio_share=0.6), pop)
     golden = fresh_database()
     load_population(pop, golden)
+    _breaker_at_a_core_buyer(golden)
     _register(golden, artifact)
     env = BatchEnv(golden, pop, [])
     yield env

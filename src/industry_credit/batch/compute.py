@@ -29,6 +29,7 @@ from industry_credit.ml.grades import DISTRESSED_PD, MASTER_SCALE
 from industry_credit.ml.schema import FeatureSchema
 from industry_credit.ml.scorer import Scorer, Scores, table_reasons
 from industry_credit.rules.result import RuleTable
+from industry_credit.rules.review_queue import QueuePolicy, queue_policy
 from industry_credit.rules.ruleset import Ruleset
 
 # Batch flags added to the rules' own flags.
@@ -40,6 +41,14 @@ CIRCUIT_BREAKER_PREFIX = "circuit_breaker"
 # Flags that put an enterprise in the risk officers' queue after a nightly run.
 REVIEW_FLAGS = frozenset({FLAG_DOWNGRADE, FLAG_EARLY_WARNING, FLAG_CONTAGION})
 DOWNGRADE_NOTCHES = 2
+
+
+def queue_flags(policy: QueuePolicy) -> frozenset[str]:
+    """The flags that send a firm to the officers: the batch's own and the ruleset's
+    must-review flags (a compliance violation, a PD above the cut-off)."""
+    return REVIEW_FLAGS | frozenset(policy.must_review_flags)
+
+
 # A supplier is flagged when at least this share of its sales goes to distressed core firms.
 CONTAGION_FLAG_MIN = 0.10
 # A one-notch downgrade of a core enterprise is a third of full distress; three notches or more,
@@ -120,7 +129,7 @@ def score_chunk(
     contagious = contagion >= CONTAGION_FLAG_MIN
     flag_set, flags = _batch_flags(flag_pattern, flag_lists, breaker, downgrade, contagious)
     t0 = time.perf_counter()
-    queued = _queued_rows(flag_set, flags)
+    queued = _queued_rows(flag_set, flags, queue_flags(queue_policy(ruleset.content)))
     reasons = _flagged_reasons(decided.features, scorer, queued)
     evidence = _flag_evidence(decided, pd_, ruleset, queued)
     decided.seconds["reasons"] = time.perf_counter() - t0
@@ -154,12 +163,12 @@ def score_chunk(
 
 
 def _queued_rows(
-    flag_set: npt.NDArray[np.int64], flags: npt.NDArray[np.object_]
+    flag_set: npt.NDArray[np.int64], flags: npt.NDArray[np.object_], queueing: frozenset[str]
 ) -> npt.NDArray[np.intp]:
     """The rows whose flags send them to the officers' queue. Flags are decided per flag
     combination (``flag_set``), so the test runs once per combination, not per row."""
     _, first = np.unique(flag_set, return_index=True)
-    queued = {int(flag_set[row]) for row in first if REVIEW_FLAGS.intersection(flags[row])}
+    queued = {int(flag_set[row]) for row in first if queueing.intersection(flags[row])}
     return np.flatnonzero(np.isin(flag_set, list(queued)))
 
 

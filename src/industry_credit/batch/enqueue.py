@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, text
 
-from industry_credit.batch.compute import GRADE_INDEX, REVIEW_FLAGS
+from industry_credit.batch.compute import GRADE_INDEX, queue_flags
 from industry_credit.rules.review_queue import QueuePolicy
 
 # Without a configured capacity a night opens at most this share of its portfolio.
@@ -149,7 +149,7 @@ def capacity_for(portfolio: int, configured: int | None) -> int:
     return math.ceil(DEFAULT_CAPACITY_SHARE * portfolio)
 
 
-def _signals(frame: pd.DataFrame, policy: QueuePolicy, queue_flags: frozenset[str]) -> pd.DataFrame:
+def _signals(frame: pd.DataFrame, policy: QueuePolicy, queueing: frozenset[str]) -> pd.DataFrame:
     """Exposure, LGD, expected loss, severity and tonight's queue flags of each row."""
     exposure = frame["exposure"].fillna(0.0).to_numpy(np.float64)
     app = frame["app_amount"].fillna(0.0).to_numpy(np.float64)
@@ -173,7 +173,7 @@ def _signals(frame: pd.DataFrame, policy: QueuePolicy, queue_flags: frozenset[st
     # Columns of lists: pandas' typing knows scalars only.
     out["flags"] = pd.Series(flags, index=out.index, dtype=object)
     out["queued_flags"] = pd.Series(
-        [sorted(set(f) & queue_flags) for f in flags], index=out.index, dtype=object
+        [sorted(set(f) & queueing) for f in flags], index=out.index, dtype=object
     )
     return out
 
@@ -203,14 +203,14 @@ def enqueue(
     previous_run_id: str | None = None,
 ) -> Enqueued:
     """Apply tonight's signals to the queue in the caller's transaction."""
-    queue_flags = frozenset(REVIEW_FLAGS) | frozenset(policy.must_review_flags)
+    flags_queued = queue_flags(policy)
     rows = conn.execute(
         text(_CANDIDATES),
         {
             "run": run_id,
             "as_of": as_of,
             "cutoff": cutoff,
-            "flags": sorted(queue_flags),
+            "flags": sorted(flags_queued),
             "previous": previous_run_id,
         },
     ).mappings()
@@ -218,7 +218,7 @@ def enqueue(
     out = Enqueued(capacity=capacity_for(portfolio, capacity), portfolio=portfolio)
     if frame.empty:
         return out
-    frame = _signals(frame, policy, queue_flags)
+    frame = _signals(frame, policy, flags_queued)
     flagged = frame[frame["queued_flags"].map(bool)]
     unqueued = flagged[flagged["case_id"].isna()]
     # Only a new flag since the previous run makes a firm a candidate again: a firm deferred on

@@ -39,7 +39,7 @@ from industry_credit.batch.chunks import (
     run_chunk,
     run_standalone,
 )
-from industry_credit.batch.compute import REVIEW_FLAGS, score_chunk
+from industry_credit.batch.compute import queue_flags, score_chunk
 from industry_credit.batch.contagion import contagion_scores
 from industry_credit.batch.engine import BatchEngine, with_compiled_trees
 from industry_credit.batch.enqueue import enqueue
@@ -296,7 +296,7 @@ def _after_standalone(
             conn,
             run_id=run.id,
             as_of=plan.as_of,
-            review_flags=sorted(REVIEW_FLAGS | set(policy.must_review_flags)),
+            review_flags=sorted(queue_flags(policy)),
         )
         report["model_governance"] = governance_summary(
             conn, run_id=run.id, model_version=run.model_version
