@@ -60,9 +60,22 @@ def engine_before_session(request: Request) -> DecisionEngine | None:
         return None
 
 
+def champion_before_session(request: Request) -> DecisionEngine | None:
+    """The active model and ruleset without the challenger: what-if scoring stores nothing, so
+    a shadow score would be work thrown away. Looked up before the session, as above."""
+    engine = engine_before_session(request)
+    if engine is None:
+        return None
+    registry: EngineRegistry = request.app.state.engine_registry
+    return registry.for_versions(
+        model_version=engine.model_version, ruleset_version=engine.ruleset_version
+    )
+
+
 _DECISION_OUT = TypeAdapter(DecisionOut)
 
 PreloadedEngine = Annotated[DecisionEngine | None, Depends(engine_before_session)]
+PreloadedChampion = Annotated[DecisionEngine | None, Depends(champion_before_session)]
 
 
 class ApplicationOut(BaseModel):
@@ -211,7 +224,7 @@ def list_applications(
 
 @router.post("/score", response_model=WhatIfOut, summary="What-if scoring; nothing is stored")
 def what_if(
-    preloaded: PreloadedEngine,
+    preloaded: PreloadedChampion,
     request: Request,
     session: DbSession,
     user: CurrentUser,
@@ -238,7 +251,7 @@ def what_if(
     responses={422: {"description": "invalid document, a bad bound, or a grid over max_grid"}},
 )
 def score_alternatives(
-    preloaded: PreloadedEngine,
+    preloaded: PreloadedChampion,
     request: Request,
     session: DbSession,
     user: CurrentUser,

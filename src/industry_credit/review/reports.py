@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from industry_credit.errors import UnprocessableError
-from industry_credit.review import repository
+from industry_credit.review import report_queries
 from industry_credit.review.codes import DIRECTIONS
 from industry_credit.review.override_terms import decision_terms, review_terms
 from industry_credit.review.schemas import (
@@ -53,7 +53,7 @@ def _shares(counts: Counter[str], order: tuple[str, ...] = ()) -> list[CountShar
 
 def override_report(*, session: Session, month: str) -> OverrideReport:
     start, end = month_bounds(month)
-    actions = repository.reviews_between(session=session, start=start, end=end)
+    actions = report_queries.reviews_between(session=session, start=start, end=end)
     per_officer: dict[str, Counter[str]] = defaultdict(Counter)
     directions: Counter[str] = Counter()
     reasons: Counter[str] = Counter()
@@ -71,7 +71,7 @@ def override_report(*, session: Session, month: str) -> OverrideReport:
         directions[direction] += 1
         reasons.update(row.reason_codes or ["other"])
     items = _override_items(session=session, start=start, end=end)
-    closed = repository.closed_between(session=session, start=start, end=end)
+    closed = report_queries.closed_between(session=session, start=start, end=end)
     closed_override = sum(1 for c in closed if (c.final_terms or {}).get("override"))
     overrides = sum(directions.values())
     return OverrideReport(
@@ -101,7 +101,7 @@ def override_report(*, session: Session, month: str) -> OverrideReport:
 def _override_items(*, session: Session, start: datetime, end: datetime) -> list[OverrideItem]:
     """Each override with the terms it changed, so the report counts what was recorded."""
     items = []
-    for review, officer, decision in repository.overrides_between(
+    for review, officer, decision in report_queries.overrides_between(
         session=session, start=start, end=end
     ):
         before, after_terms = review_terms(review.before, review.after, decision_terms(decision))
