@@ -15,7 +15,6 @@ portfolio). Figures, each against a baseline from the same runs:
 
 from __future__ import annotations
 
-import hashlib
 import json
 import tempfile
 from datetime import date
@@ -23,23 +22,17 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, text
-from sqlalchemy.orm import Session
 
+from bench.database import population_database
 from bench.report import RESULTS_DIR, figure
-from industry_credit.auth.users import ensure_user
 from industry_credit.batch.cli import _load
 from industry_credit.batch.runner import Options, rescore
 from industry_credit.config import get_settings
-from industry_credit.db import migrate
-from industry_credit.db.admin import create_fresh_database, drop_database
+from industry_credit.db.admin import drop_database
 from industry_credit.db.engine import resolve_database_url
-from industry_credit.db.models import ModelVersion
-from industry_credit.ml.artifact import artifact_to_bytes, load_artifact
-from industry_credit.rules.loading import DEFAULT_RULESET_PATH
-from industry_credit.rules.versions import activate_ruleset_version, load_ruleset_version
+from industry_credit.ml.artifact import load_artifact
 from industry_credit.synth.config import SynthConfig
 from industry_credit.synth.generate import generate
-from industry_credit.synth.load import load_population
 
 NIGHTS = (date(2026, 11, 20), date(2026, 11, 22), date(2026, 11, 26))
 SEED = 11
@@ -73,28 +66,8 @@ def run(size: int) -> list[dict[str, Any]]:
 def _database_from(server: str, size: int, out: Path) -> tuple[str, Any]:
     """A database with the population, the default ruleset and the default model artifact (the
     queue is measured with the model a deployment runs)."""
-    url = create_fresh_database(server, prefix="ic_bench")
-    migrate.upgrade(url)
-    load_population(out, url)
     artifact = load_artifact(get_settings().model_dir)
-    blob = artifact_to_bytes(artifact)
-    engine = create_engine(url)
-    try:
-        with Session(engine) as session, session.begin():
-            ensure_user(session=session, username="bench", role="admin", display_name="bench")
-            loaded = load_ruleset_version(session=session, path_or_text=DEFAULT_RULESET_PATH)
-            activate_ruleset_version(session=session, version=loaded.version, actor="bench")
-            session.add(
-                ModelVersion(
-                    version=artifact.model_version,
-                    manifest=artifact.manifest(),
-                    artifact=blob,
-                    artifact_sha256=hashlib.sha256(blob).hexdigest(),
-                    is_active=True,
-                )
-            )
-    finally:
-        engine.dispose()
+    url = population_database(server, out, artifact)
     return url, artifact
 
 

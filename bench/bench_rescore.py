@@ -14,7 +14,6 @@ Figures (each next to a baseline measured in the same run, on the same data):
 
 from __future__ import annotations
 
-import hashlib
 import io
 import os
 import subprocess
@@ -28,23 +27,18 @@ from typing import Any
 import lightgbm as lgb
 import numpy as np
 import psycopg
-from sqlalchemy import create_engine
-from sqlalchemy.orm import Session
 
+from bench.database import population_database
 from bench.report import figure
-from industry_credit.auth.users import ensure_user
 from industry_credit.batch.cli import _load
 from industry_credit.batch.runner import Options, rescore
 from industry_credit.batch.store import RESULT_COLUMNS
 from industry_credit.config import get_settings
-from industry_credit.db import migrate
-from industry_credit.db.admin import create_fresh_database, drop_database
+from industry_credit.db.admin import drop_database
 from industry_credit.db.engine import resolve_database_url
-from industry_credit.db.models import ModelVersion
 from industry_credit.ml.artifact import (
     ArtifactError,
     ModelArtifact,
-    artifact_to_bytes,
     load_artifact,
 )
 from industry_credit.ml.data import synthetic_schema
@@ -53,11 +47,9 @@ from industry_credit.ml.features import build_features
 from industry_credit.ml.frames import EnterpriseFrames
 from industry_credit.ml.grades import MASTER_SCALE
 from industry_credit.ml.scorer import Scorer
-from industry_credit.rules.loading import DEFAULT_RULESET_PATH
-from industry_credit.rules.versions import activate_ruleset_version, load_ruleset_version
 from industry_credit.synth.config import SynthConfig
 from industry_credit.synth.generate import generate
-from industry_credit.synth.load import libpq_url, load_population
+from industry_credit.synth.load import libpq_url
 from industry_credit.tables import DB_TABLES
 
 AS_OF = date(2026, 10, 31)
@@ -108,28 +100,8 @@ def _database(
     server: str, size: int, out: Path, artifact: ModelArtifact | None
 ) -> tuple[str, ModelArtifact]:
     generate(SynthConfig(enterprises=size, seed=20261031, portfolio_share=1.0), out)
-    url = create_fresh_database(server, prefix="ic_bench")
-    migrate.upgrade(url)
-    load_population(out, url)
     artifact = artifact or _artifact(EnterpriseFrames.from_parquet_dir(out))
-    blob = artifact_to_bytes(artifact)
-    engine = create_engine(url)
-    try:
-        with Session(engine) as session, session.begin():
-            ensure_user(session=session, username="bench", role="admin", display_name="bench")
-            loaded = load_ruleset_version(session=session, path_or_text=DEFAULT_RULESET_PATH)
-            activate_ruleset_version(session=session, version=loaded.version, actor="bench")
-            session.add(
-                ModelVersion(
-                    version=artifact.model_version,
-                    manifest=artifact.manifest(),
-                    artifact=blob,
-                    artifact_sha256=hashlib.sha256(blob).hexdigest(),
-                    is_active=True,
-                )
-            )
-    finally:
-        engine.dispose()
+    url = population_database(server, out, artifact)
     return url, artifact
 
 
