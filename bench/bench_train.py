@@ -11,10 +11,11 @@ population and an 80/20 stratified holdout for the large one (as ``industry-cred
 without ``--cv``). On every split the pipeline (``fit_model``), default ``LGBMClassifier()`` and
 the logistic-regression scorecard are fitted on the same training rows.
 
-Figures, one per book: ``train_auc_BOOK`` = the pipeline's held-out AUC averaged over the fold
-seeds, against default LightGBM's on the same folds; the JSON holds each seed's AUCs, the
-difference to default LightGBM with its 95% DeLong CI, the scorecard's AUC, what each fold
-chose, the seconds, and on synthetic books the oracle AUC and the calibration by decile.
+Figures, one per book: ``train_auc_BOOK`` = the pipeline's held-out AUC (mean of per-fold
+AUCs, as in ``report.json``) averaged over the fold seeds, against default LightGBM's on the
+same folds; the JSON holds each seed's AUCs (per-fold means and pooled), the difference to
+default LightGBM with its 95% DeLong CI, the scorecard's AUC, what each fold chose, the
+seconds, and on synthetic books the oracle AUC and the calibration by decile.
 ``train_seconds_polish`` is one 10-fold cross-validation plus the refit (what ``industry-credit
 train --cv 10`` costs) against default LightGBM's 10 fits. ``bench_train.svg`` (in
 ``bench/results/``) draws every seed's difference and CI.
