@@ -103,11 +103,12 @@ def test_polish_pipeline_not_worse_than_default_lightgbm(shared_dir: Path, tmp_p
     m = report["metrics"]
     assert m["n"] == 5910
     # Within the noise band of default LightGBM on the same folds (mean per-fold AUC),
-    # and never a loss beyond the 95% DeLong interval of the difference.
+    # and never a loss beyond the 95% DeLong interval of the difference. Where every fold keeps
+    # the default, the rankings are LightGBM's own and the interval is [0, 0].
     assert m["auc_minus_baseline"] > -0.002, (m["auc"], m["baseline_auc"])
     lo, hi = m["baseline_auc_ci"]
-    assert lo < m["auc_minus_baseline"] < hi
-    assert hi > 0, m["baseline_auc_ci"]
+    assert lo <= m["auc_minus_baseline"] <= hi
+    assert hi >= 0, m["baseline_auc_ci"]
     # The scorecard is the weaker reference on 64 heavy-tailed ratios.
     assert m["scorecard_auc"] < m["auc"]
     chosen = report["training"]["chosen_per_fold"]
