@@ -11,10 +11,11 @@ population and an 80/20 stratified holdout for the large one (as ``industry-cred
 without ``--cv``). On every split the pipeline (``fit_model``), default ``LGBMClassifier()`` and
 the logistic-regression scorecard are fitted on the same training rows.
 
-Figures, one per book: ``train_auc_BOOK`` = the pipeline's held-out AUC averaged over the fold
-seeds, against default LightGBM's on the same folds; the JSON holds each seed's AUCs, the
-difference to default LightGBM with its 95% DeLong CI, the scorecard's AUC, what each fold
-chose, the seconds, and on synthetic books the oracle AUC and the calibration by decile.
+Figures, one per book: ``train_auc_BOOK`` = the pipeline's held-out AUC (mean of per-fold
+AUCs, as in ``report.json``) averaged over the fold seeds, against default LightGBM's on the
+same folds; the JSON holds each seed's AUCs (per-fold means and pooled), the difference to
+default LightGBM with its 95% DeLong CI, the scorecard's AUC, what each fold chose, the
+seconds, and on synthetic books the oracle AUC and the calibration by decile.
 ``train_seconds_polish`` is one 10-fold cross-validation plus the refit (what ``industry-credit
 train --cv 10`` costs) against default LightGBM's 10 fits. ``bench_train.svg`` (in
 ``bench/results/``) draws every seed's difference and CI.
@@ -38,7 +39,7 @@ from sklearn.model_selection import train_test_split
 
 from bench.report import RESULTS_DIR, figure
 from industry_credit.ml.data import TrainingData, load
-from industry_credit.ml.evaluate import calibration_table
+from industry_credit.ml.evaluate import calibration_table, fold_auc
 from industry_credit.ml.fit import FitConfig, fit_model
 from industry_credit.ml.report import svg_intervals
 from industry_credit.ml.train import comparison, cross_validate
@@ -65,22 +66,28 @@ def _sample(data: TrainingData, rows: int, seed: int) -> TrainingData:
     return _subset(data, np.sort(keep))
 
 
-def _book(name: str, data: TrainingData, cv: int | None, seeds: tuple[int, ...]) -> dict[str, Any]:
+def _book(
+    name: str,
+    data: TrainingData,
+    cv: int | None,
+    seeds: tuple[int, ...],
+    cfg: FitConfig = FitConfig(),
+) -> dict[str, Any]:
     runs = []
     for seed in seeds:
         started = time.perf_counter()
-        res = cross_validate(data, cv, FitConfig(seed=seed), _quiet)
+        res = cross_validate(data, cv, replace(cfg, seed=seed), _quiet)
         ev = res.evaluated
-        y = res.data.y[ev]
+        y, fold = res.data.y[ev], res.fold[ev]
         run: dict[str, Any] = {
             "seed": seed,
-            "auc": float(roc_auc_score(y, res.model[ev])),
-            **comparison(y, res.model[ev], res.baseline[ev], res.scorecard[ev]),
-            "best_params": res.choices,
+            **comparison(y, res.model[ev], res.baseline[ev], res.scorecard[ev], fold),
+            "baseline_auc_pooled": float(roc_auc_score(y, res.baseline[ev])),
+            "chosen": res.choices,
             "seconds": time.perf_counter() - started,
         }
         if res.data.true_pd is not None:
-            run["oracle_auc"] = float(roc_auc_score(y, res.data.true_pd[ev]))
+            run["oracle_auc"] = fold_auc(y, res.data.true_pd[ev], fold)
             run["model_oracle_ratio"] = run["auc"] / run["oracle_auc"]
             run["calibration"] = calibration_table(y, res.model[ev])
         runs.append(run)
@@ -88,7 +95,9 @@ def _book(name: str, data: TrainingData, cv: int | None, seeds: tuple[int, ...])
         print(
             f"  {name} seed {seed}: auc {run['auc']:.4f} default {run['baseline_auc']:.4f} "
             f"diff {run['auc_minus_baseline']:+.4f} [{lo:+.4f}, {hi:+.4f}] "
-            f"scorecard {run['scorecard_auc']:.4f} ({run['seconds']:.0f}s)",
+            f"scorecard {run['scorecard_auc']:.4f} pooled {run['auc_pooled']:.4f}"
+            f" vs {run['baseline_auc_pooled']:.4f} chose {','.join(res.choices)}"
+            f" ({run['seconds']:.0f}s)",
             flush=True,
         )
     return {

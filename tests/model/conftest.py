@@ -30,7 +30,7 @@ def trained(population: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     out = tmp_path_factory.mktemp("model")
     args = ["train", "--data", str(population), "--target", "defaulted_12m", "--out", str(out)]
-    result = CliRunner().invoke(app, [*args, "--trials", "2"])
+    result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     return out
 

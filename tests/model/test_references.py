@@ -51,3 +51,25 @@ def test_scorecard_ranks_a_monotone_signal_and_handles_missing_and_categories() 
     odd = x[3000:3002].copy()
     odd[0, 5], odd[1, 0] = 7.0, np.nan
     assert np.all(np.isfinite(card.predict(odd)))
+
+
+def test_fold_difference_ignores_each_folds_own_scale() -> None:
+    """Per-fold AUCs: a monotone rescaling of one fold's scores changes nothing, while the
+    pooled AUC of the same scores drops (two calibrations interleave the folds' firms)."""
+    from industry_credit.ml.evaluate import fold_auc, fold_auc_difference
+
+    rng = np.random.default_rng(1)
+    y = (rng.random(4000) < 0.1).astype(np.int64)
+    p = y + rng.normal(size=4000)
+    q = y + 1.3 * rng.normal(size=4000)
+    fold = np.repeat([0, 1], 2000)
+    one = fold_auc_difference(y, p, q, np.zeros(4000, dtype=np.int64))
+    assert one == pytest.approx(auc_difference(y, p, q))
+    shifted = np.where(fold == 1, 3.0 * p + 2.0, p)
+    d = fold_auc_difference(y, shifted, q, fold)
+    assert d == pytest.approx(fold_auc_difference(y, p, q, fold))
+    assert fold_auc(y, shifted, fold) == pytest.approx(d["auc"])
+    assert roc_auc_score(y, shifted) < d["auc"] - 0.01
+    # Disjoint folds: the variances add, so the SE is close to the pooled one.
+    assert d["se"] == pytest.approx(one["se"], rel=0.2)
+    assert d["lo"] < d["diff"] < d["hi"]

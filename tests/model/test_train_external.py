@@ -74,7 +74,7 @@ def test_train_on_arff_with_holdout(tmp_path: Path) -> None:
     (tmp_path / "book.arff").write_text(
         arff.dumps({"relation": "book", "attributes": attributes, "data": data})
     )
-    report = _train(tmp_path / "book.arff", tmp_path / "m", "--trials", "1")
+    report = _train(tmp_path / "book.arff", tmp_path / "m")
     m = report["metrics"]
     assert isinstance(m, dict)
     assert m["n"] == 240
@@ -92,20 +92,25 @@ def test_bad_target_is_a_clean_error(tmp_path: Path) -> None:
 @pytest.mark.slow
 @pytest.mark.shared
 def test_polish_pipeline_not_worse_than_default_lightgbm(shared_dir: Path, tmp_path: Path) -> None:
-    """10-fold stratified CV on the Polish bankruptcy data, tuning inside training folds only."""
+    """10-fold stratified CV on the Polish bankruptcy data with the default protocol: every
+    choice and the calibration inside the training folds only."""
     data = shared_dir / "data" / "polish_bankruptcy_5year.arff"
     args = ["train", "--data", str(data), "--target", "class", "--out", str(tmp_path / "m")]
-    result = CliRunner().invoke(app, [*args, "--cv", "10", "--trials", "4"])
+    result = CliRunner().invoke(app, [*args, "--cv", "10"])
     assert result.exit_code == 0, result.output
     assert "ETA" in result.output
     report = json.loads((tmp_path / "m" / "report.json").read_text())
     m = report["metrics"]
     assert m["n"] == 5910
-    assert m["auc"] >= m["baseline_auc"], (m["auc"], m["baseline_auc"])
-    # Never a loss beyond the 95% DeLong interval of the difference to default LightGBM.
+    # Within the issue's noise band of default LightGBM on the same folds (mean per-fold AUC),
+    # and never a loss beyond the 95% DeLong interval of the difference. Where every fold keeps
+    # the default, the rankings are LightGBM's own and the interval is [0, 0].
+    assert m["auc_minus_baseline"] > -0.002, (m["auc"], m["baseline_auc"])
     lo, hi = m["baseline_auc_ci"]
-    assert lo < m["auc_minus_baseline"] < hi
-    assert hi > 0, m["baseline_auc_ci"]
+    assert lo <= m["auc_minus_baseline"] <= hi
+    assert hi >= 0, m["baseline_auc_ci"]
     # The scorecard is the weaker reference on 64 heavy-tailed ratios.
     assert m["scorecard_auc"] < m["auc"]
-    assert len(report["training"]["best_params_per_fold"]) == 10
+    chosen = report["training"]["chosen_per_fold"]
+    assert len(chosen) == 10
+    assert set(chosen) <= {"default", "smooth", "averaged"}

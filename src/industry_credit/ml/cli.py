@@ -26,9 +26,11 @@ def train(
         None, "--as-of", help="feature date YYYY-MM-DD (synthetic; default from the data)"
     ),
     trials: int = typer.Option(
-        20, "--trials", min=1, help="optuna trials per fit (bounded search)"
+        0, "--trials", min=0, help="optional optuna challengers per fit (one-SE rule applies)"
     ),
-    tune_rows: int = typer.Option(60_000, "--tune-rows", help="max rows used by each tuning trial"),
+    tune_rows: int = typer.Option(
+        60_000, "--tune-rows", help="max rows the inner model choice uses"
+    ),
     threads: int = typer.Option(
         2, "--threads", min=1, max=2, help="LightGBM threads on large sets"
     ),

@@ -137,7 +137,9 @@ def render_html(report: dict[str, Any]) -> str:
     ]
     if intervals:
         charts += svg_intervals(
-            "AUC difference, 95% CI (DeLong)", intervals, "model AUC minus reference AUC"
+            "AUC difference (per-fold mean), 95% CI (DeLong)",
+            intervals,
+            "model AUC minus reference AUC",
         )
     summary = [{"metric": k, "value": v} for k, v in m.items()]
     psi_rows = [{"feature": k, "psi": v} for k, v in report["psi"]["features"].items()]

@@ -1,10 +1,12 @@
 """Model development: split, (two-stage contagion), fit, evaluate on held-out rows, report, artifact.
 
-Protocol. Held-out rows never reach tuning, calibration or early stopping: with ``cv=K`` every
-row is scored by the model of the fold that did not train on it (metrics are out of fold over
-all K folds) and the committed model is refitted on all rows; without ``cv`` a stratified 20%
-holdout (or whole groups of ``holdout_by``) is scored by the model trained on the other 80%,
-which is the model that is saved.
+Protocol. Held-out rows never reach model choice or calibration: with ``cv=K`` every row is
+scored by the model of the fold that did not train on it and the committed model is refitted
+(choice included) on all rows; without ``cv`` a stratified 20% holdout (or whole groups of
+``holdout_by``) is scored by the model trained on the other 80%, which is the model that is
+saved. ``metrics.auc`` and the references' AUCs are means of per-fold AUCs (each fold's model
+ranks its own held-out rows; pooling folds would compare their calibrations too, see
+``evaluate.fold_auc_difference``); ``auc_pooled`` is the pooled PDs' AUC.
 
 Counterparty distress on the synthetic population (two-stage): the population's firms are each
 other's buyers and suppliers, but their PDs are what we are learning. Stage 1 fits a quick
@@ -40,9 +42,10 @@ from sklearn.model_selection import (
 from industry_credit.ml.artifact import ModelArtifact, save_artifact
 from industry_credit.ml.data import TrainingData, load, synthetic_schema
 from industry_credit.ml.evaluate import (
-    auc_difference,
     calibration_table,
     curves,
+    fold_auc,
+    fold_auc_difference,
     grade_table,
     metrics,
     psi,
@@ -158,6 +161,7 @@ class CrossValidated:
     model: np.ndarray  # held-out PD per row (NaN where not held out)
     baseline: np.ndarray  # default LGBMClassifier() on the same training rows
     scorecard: np.ndarray  # logistic-regression scorecard on the same training rows
+    fold: np.ndarray  # the split that held each row out (-1 where none did)
     last: FittedModel
     choices: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -187,22 +191,23 @@ def cross_validate(
     held = np.full(len(x), np.nan)
     base = np.full(len(x), np.nan)
     card = np.full(len(x), np.nan)
+    fold = np.full(len(x), -1)
     model: FittedModel | None = None
     choices = []
     total = len(splits) + extra_units
     for k, (tr, te) in enumerate(splits):
-        progress(f"fold {k + 1}/{len(splits)}: tuning on {len(tr)} rows ({cfg.n_trials} trials)")
+        progress(f"fold {k + 1}/{len(splits)}: choosing on {len(tr)} rows")
         model = fit_model(x[tr], data.y[tr], cat, data.monotone, cfg, progress)
         held[te] = model.predict(x[te])
-        best = model.tuning["best_params"]
-        choices.append(", ".join(f"{k}={v:.3g}" for k, v in sorted(best.items())))
+        fold[te] = k
+        choices.append(model.tuning["chosen"])
         threads = 1 if len(tr) < 30_000 else cfg.n_jobs
         clf = lgb.LGBMClassifier(n_jobs=threads, verbose=-1)
         clf.fit(x[tr], data.y[tr], categorical_feature=cat or "auto")
         base[te] = np.asarray(clf.predict_proba(x[te]))[:, 1]
         card[te] = fit_scorecard(x[tr], data.y[tr], cat).predict(x[te])
         progress(
-            f"fold {k + 1}/{len(splits)} done (inner cv auc {model.tuning['best_cv_auc']:.4f}): "
+            f"fold {k + 1}/{len(splits)} done (chose {model.tuning['chosen']}): "
             + _eta(started, k + 1, total)
         )
     assert model is not None
@@ -215,6 +220,7 @@ def cross_validate(
         held,
         base,
         card,
+        fold,
         model,
         choices,
         time.perf_counter() - started,
@@ -222,12 +228,17 @@ def cross_validate(
 
 
 def comparison(
-    y: np.ndarray, model: np.ndarray, baseline: np.ndarray, scorecard: np.ndarray
+    y: np.ndarray, model: np.ndarray, baseline: np.ndarray, scorecard: np.ndarray, fold: np.ndarray
 ) -> dict[str, Any]:
-    """The references' AUCs and the model's AUC difference to each with DeLong 95% CIs."""
-    vs_base = auc_difference(y, model, baseline)
-    vs_card = auc_difference(y, model, scorecard)
+    """Mean per-fold AUCs of the model and its references, and the model's AUC difference to
+    each with DeLong 95% CIs (``evaluate.fold_auc_difference``)."""
+    vs_base = fold_auc_difference(y, model, baseline, fold)
+    vs_card = fold_auc_difference(y, model, scorecard, fold)
     return {
+        "auc": vs_base["auc"],
+        "gini": 2 * vs_base["auc"] - 1,
+        "auc_pooled": float(roc_auc_score(y, model)),
+        "auc_definition": "mean of per-fold AUCs (one split without --cv)",
         "baseline_auc": vs_base["other_auc"],
         "baseline": "lightgbm.LGBMClassifier() defaults, same folds",
         "auc_minus_baseline": vs_base["diff"],
@@ -265,11 +276,11 @@ def train(
     if cv:
         progress(f"refitting the committed model on all {len(x)} rows")
         model = fit_model(x, data.y, cat, data.monotone, cfg, progress)
-    y_h, p_h = data.y[evaluated], res.model[evaluated]
+    y_h, p_h, f_h = data.y[evaluated], res.model[evaluated], res.fold[evaluated]
     result: dict[str, Any] = dict(metrics(y_h, p_h))
-    result.update(comparison(y_h, p_h, res.baseline[evaluated], res.scorecard[evaluated]))
+    result.update(comparison(y_h, p_h, res.baseline[evaluated], res.scorecard[evaluated], f_h))
     if data.true_pd is not None:
-        result["oracle_auc"] = float(roc_auc_score(y_h, data.true_pd[evaluated]))
+        result["oracle_auc"] = fold_auc(y_h, data.true_pd[evaluated], f_h)
         result["model_oracle_ratio"] = result["auc"] / result["oracle_auc"]
 
     # PSI: training rows vs held-out rows of the first split, for the score and each feature.
@@ -294,7 +305,7 @@ def train(
         "params": {k: v for k, v in model.params.items() if k != "monotone_constraints"},
         "num_rounds": model.num_rounds,
         "tuning": model.tuning,
-        "best_params_per_fold": res.choices,
+        "chosen_per_fold": res.choices,
         "seconds": round(seconds, 1),
         **data.notes,
     }
